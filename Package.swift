@@ -1,0 +1,29 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// The library carries no unsafeFlags so that other packages can depend on it by version.
+// The instruction set is chosen by the final build's command line instead:
+//   swift build -c release -Xcc -march=native     (AVX-512 on the project machine)
+// CPUFeatures turns the compiler's target macros into constants the Swift kernels branch on.
+let package = Package(
+    name: "SepCNN",
+    products: [
+        .library(name: "SepCNN", targets: ["SepCNN"]),
+        .executable(name: "sepcnn", targets: ["SepCNNCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "CPUFeatures"),
+        .target(name: "SepCNN", dependencies: ["CPUFeatures"]),
+        .executableTarget(
+            name: "SepCNNCLI",
+            dependencies: ["SepCNN", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/sepcnn"),
+        .testTarget(
+            name: "SepCNNTests",
+            dependencies: ["SepCNN"],
+            exclude: ["Fixtures"]),
+    ]
+)

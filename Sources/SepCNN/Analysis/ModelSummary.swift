@@ -1,0 +1,76 @@
+import Foundation
+
+/// One row of a model summary: an elementary operation with its size and cost for one image.
+public struct LayerSummary: Codable, Equatable, Sendable {
+    public var name: String
+    public var type: String
+    public var outputShape: [Int]
+    public var parameters: Int
+    public var trainableParameters: Int
+    public var macs: Int
+}
+
+/// What Keras's `model.summary()` and torchinfo report: per-layer output shapes, parameters and
+/// multiply-accumulates, with totals. Counts are for one image (batch 1).
+///
+/// Conventions (those of Keras and torchinfo): BatchNorm running statistics are non-trainable
+/// parameters; MACs count convolutions and dense layers only (no bias, normalisation, activation
+/// or pooling); activation memory is the float32 output of every layer, which is what training
+/// keeps for the backward pass.
+public struct ModelSummary: Codable, Equatable, Sendable {
+    public var model: String
+    public var inputShape: [Int]
+    public var layers: [LayerSummary]
+    public var trainableParameters: Int
+    public var nonTrainableParameters: Int
+    public var totalParameters: Int
+    public var macs: Int
+    public var parameterBytes: Int
+    public var activationBytes: Int
+
+    public init(_ model: Model) throws {
+        let records = try model.trace(batch: 1)
+        layers = records.map { record in
+            let parameters = record.layer.namedParameters().map(\.parameter)
+            return LayerSummary(
+                name: record.name, type: record.layer.typeName, outputShape: record.outputShape,
+                parameters: parameters.reduce(0) { $0 + $1.count },
+                trainableParameters: parameters.filter(\.isTrainable).reduce(0) { $0 + $1.count },
+                macs: record.layer.macs(for: record.inputShape))
+        }
+        self.model = model.name
+        inputShape = [1] + model.inputShape
+        let all = model.namedParameters().map(\.parameter)
+        trainableParameters = all.filter(\.isTrainable).reduce(0) { $0 + $1.count }
+        totalParameters = all.reduce(0) { $0 + $1.count }
+        nonTrainableParameters = totalParameters - trainableParameters
+        macs = layers.reduce(0) { $0 + $1.macs }
+        parameterBytes = totalParameters * MemoryLayout<Float>.size
+        activationBytes = layers.reduce(0) { $0 + $1.outputShape.reduce(1, *) } * MemoryLayout<Float>.size
+    }
+
+    /// Pretty-printed JSON with sorted keys.
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    /// A fixed-width table in the spirit of Keras's `model.summary()`.
+    public func table() -> String {
+        let header = ["Layer", "Type", "Output shape", "Params", "MACs"]
+        let rows = layers.map { [$0.name, $0.type, describe($0.outputShape), grouped($0.parameters), grouped($0.macs)] }
+        var text = "Model: \(model)    input \(describe(inputShape))\n"
+        text += formatTable(header: header, rows: rows, rightAligned: [3, 4])
+        text += """
+            Trainable parameters:      \(grouped(trainableParameters))
+            Non-trainable parameters:  \(grouped(nonTrainableParameters))
+            Total parameters:          \(grouped(totalParameters))
+            Multiply-accumulates:      \(grouped(macs)) (\(scaled(Double(macs))))
+            Parameter memory:          \(mebibytes(parameterBytes))
+            Activation memory:         \(mebibytes(activationBytes)) (float32 output of every layer, batch 1)
+
+            """
+        return text
+    }
+}

@@ -1,0 +1,74 @@
+/// A layer that applies one elementwise activation; the shape is unchanged.
+public protocol ActivationLayer: Layer {
+    var activation: Activation { get }
+}
+
+extension ActivationLayer {
+    public func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
+
+    public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
+        var output = Tensor(uncheckedShape: input.shape)
+        input.withPointer { x in
+            output.withMutablePointer { y in applyActivation(activation, x, y, count: input.count) }
+        }
+        return output
+    }
+}
+
+/// max(x, 0)
+public final class ReLU: ActivationLayer {
+    public let activation = Activation.relu
+    public init() {}
+}
+
+/// min(max(x, 0), 6), MobileNet's activation.
+public final class ReLU6: ActivationLayer {
+    public let activation = Activation.relu6
+    public init() {}
+}
+
+/// x · relu6(x + 3) / 6 (MobileNetV3).
+public final class HardSwish: ActivationLayer {
+    public let activation = Activation.hardSwish
+    public init() {}
+}
+
+/// relu6(x + 3) / 6, PyTorch's definition (Keras 3's too).
+public final class HardSigmoid: ActivationLayer {
+    public let activation = Activation.hardSigmoid
+    public init() {}
+}
+
+/// 1 / (1 + e^−x)
+public final class Sigmoid: ActivationLayer {
+    public let activation = Activation.sigmoid
+    public init() {}
+}
+
+/// x · sigmoid(x), also called swish (EfficientNet).
+public final class SiLU: ActivationLayer {
+    public let activation = Activation.silu
+    public init() {}
+}
+
+/// Softmax over the last axis (classes for `[batch, classes]`, channels for NHWC).
+public final class Softmax: Layer {
+    public init() {}
+
+    public func outputShape(for inputShape: [Int]) throws -> [Int] {
+        guard let last = inputShape.last, last > 0 else {
+            throw SepCNNError.shapeMismatch("Softmax needs a non-empty last axis, got input \(describe(inputShape))")
+        }
+        return inputShape
+    }
+
+    public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
+        let shape = try outputShape(for: input.shape)
+        var output = Tensor(uncheckedShape: shape)
+        let columns = shape[shape.count - 1]
+        input.withPointer { x in
+            output.withMutablePointer { y in softmaxRows(x, output: y, rows: input.count / columns, columns: columns) }
+        }
+        return output
+    }
+}

@@ -1,0 +1,88 @@
+/// Batch normalisation over the last (channel) axis of NHWC or `[batch, features]` input
+/// (PyTorch `BatchNorm2d`/`BatchNorm1d`, Keras `BatchNormalization`).
+///
+/// In training mode it normalises with the batch's mean and biased variance and updates the
+/// running statistics: `running = (1 − momentum) · running + momentum · batch`, the variance with
+/// the unbiased batch variance (PyTorch's convention; Keras's `momentum = 0.99` is PyTorch's 0.01).
+/// In inference mode it uses the running statistics. `runningMean`/`runningVar` are buffers,
+/// counted as non-trainable parameters.
+public final class BatchNorm: Layer {
+    public let channels: Int
+    public let epsilon: Float
+    public let momentum: Float
+    /// γ, `[channels]`, initialised to 1.
+    public let weight: Parameter
+    /// β, `[channels]`, initialised to 0.
+    public let bias: Parameter
+    public let runningMean: Parameter
+    public let runningVar: Parameter
+
+    public init(channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) throws {
+        try requirePositive(channels, "channels", "BatchNorm")
+        guard epsilon > 0, epsilon.isFinite else { throw SepCNNError.invalidArgument("BatchNorm: epsilon must be positive, got \(epsilon)") }
+        guard (0...1).contains(momentum) else { throw SepCNNError.invalidArgument("BatchNorm: momentum must lie in [0, 1], got \(momentum)") }
+        self.channels = channels
+        self.epsilon = epsilon
+        self.momentum = momentum
+        weight = Parameter(Tensor(uncheckedShape: [channels], repeating: 1))
+        bias = Parameter(Tensor(uncheckedShape: [channels], repeating: 0))
+        runningMean = Parameter(Tensor(uncheckedShape: [channels], repeating: 0), trainable: false)
+        runningVar = Parameter(Tensor(uncheckedShape: [channels], repeating: 1), trainable: false)
+    }
+
+    public var ownParameters: [(name: String, parameter: Parameter)] {
+        [("weight", weight), ("bias", bias), ("runningMean", runningMean), ("runningVar", runningVar)]
+    }
+
+    public func outputShape(for inputShape: [Int]) throws -> [Int] {
+        guard (inputShape.count == 4 || inputShape.count == 2), inputShape.last == channels else {
+            throw SepCNNError.shapeMismatch(
+                "BatchNorm expects \(channels) channels in the last axis of an NHWC or [batch, features] input, got \(describe(inputShape))")
+        }
+        return inputShape
+    }
+
+    /// The per-channel scale and shift that normalisation with `mean` and `variance` amounts to.
+    func scaleAndShift(mean: [Float], variance: [Float]) -> (scale: [Float], shift: [Float]) {
+        var scale = [Float](repeating: 0, count: channels), shift = scale
+        for c in 0..<channels {
+            scale[c] = weight.value.scalars[c] / (variance[c] + epsilon).squareRoot()
+            shift[c] = bias.value.scalars[c] - mean[c] * scale[c]
+        }
+        return (scale, shift)
+    }
+
+    public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
+        let shape = try outputShape(for: input.shape)
+        let rows = input.count / channels
+        var mean = runningMean.value.scalars, variance = runningVar.value.scalars
+        if training {
+            guard rows > 1 else {
+                throw SepCNNError.shapeMismatch("BatchNorm in training mode needs more than one value per channel, got input \(describe(input.shape))")
+            }
+            input.withPointer { x in
+                batchStatisticsReference(x, rows: rows, channels: channels, mean: &mean, variance: &variance)
+            }
+            updateRunningStatistics(mean: mean, variance: variance, count: rows)
+        }
+        let (scale, shift) = scaleAndShift(mean: mean, variance: variance)
+        var output = Tensor(uncheckedShape: shape)
+        input.withPointer { x in
+            output.withMutablePointer { y in
+                scaleShiftReference(x, rows: rows, channels: channels, scale: scale, shift: shift, activation: .linear, output: y)
+            }
+        }
+        return output
+    }
+
+    private func updateRunningStatistics(mean: [Float], variance: [Float], count: Int) {
+        let unbiased = Float(count) / Float(count - 1)
+        var newMean = runningMean.value, newVar = runningVar.value
+        for c in 0..<channels {
+            newMean[c] = (1 - momentum) * newMean[c] + momentum * mean[c]
+            newVar[c] = (1 - momentum) * newVar[c] + momentum * variance[c] * unbiased
+        }
+        runningMean.value = newMean
+        runningVar.value = newVar
+    }
+}

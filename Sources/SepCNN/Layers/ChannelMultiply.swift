@@ -1,0 +1,60 @@
+/// `x · gate(x)`, channel by channel: the gate computes one factor per image and channel
+/// (`[N, C]` or `[N, 1, 1, C]`) that scales every pixel. This is squeeze-and-excitation
+/// (MobileNetV3, EfficientNet) when the gate is GlobalAvgPool → 1×1 conv → ReLU → 1×1 conv → HardSigmoid.
+///
+/// The gate's layers are this layer's children directly (`features.4.se.reduce.weight`).
+public final class ChannelMultiply: Layer {
+    public let gate: Sequential
+    private let multiplication = Multiply()
+
+    public init(gate: Sequential) {
+        self.gate = gate
+    }
+
+    public var children: [(name: String, layer: any Layer)] { gate.layers }
+
+    public func outputShape(for inputShape: [Int]) throws -> [Int] {
+        try multiplication.outputShape(inputShape, gate.outputShape(for: inputShape))
+    }
+
+    public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
+        try multiplication(input, gate.forward(input, training: training))
+    }
+
+    public func trace(name: String, inputShape: [Int], into records: inout [LayerRecord]) throws -> [Int] {
+        let factors = try gate.trace(name: name, inputShape: inputShape, into: &records)
+        let output = try multiplication.outputShape(inputShape, factors)
+        records.append(LayerRecord(name: "\(name).multiply", layer: multiplication, inputShape: inputShape, outputShape: output))
+        return output
+    }
+}
+
+/// The broadcast product at the end of a channel gate; it appears in summaries as `Multiply`.
+final class Multiply: Layer {
+    func outputShape(_ x: [Int], _ gate: [Int]) throws -> [Int] {
+        try requireNHWC(x, "ChannelMultiply")
+        let fits = (gate.count == 2 && gate == [x[0], x[3]]) || (gate.count == 4 && gate == [x[0], 1, 1, x[3]])
+        guard fits else {
+            throw SepCNNError.shapeMismatch(
+                "ChannelMultiply: the gate's output \(describe(gate)) must be [\(x[0]), \(x[3])] or [\(x[0]), 1, 1, \(x[3])] to scale input \(describe(x))")
+        }
+        return x
+    }
+
+    func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
+
+    func forward(_ input: Tensor, training: Bool) throws -> Tensor { input }
+
+    func callAsFunction(_ x: Tensor, _ gate: Tensor) throws -> Tensor {
+        let shape = try outputShape(x.shape, gate.shape)
+        var output = Tensor(uncheckedShape: shape)
+        x.withPointer { xp in
+            gate.withPointer { gp in
+                output.withMutablePointer { y in
+                    multiplyChannels(xp, gate: gp, output: y, batch: shape[0], pixels: shape[1] * shape[2], channels: shape[3])
+                }
+            }
+        }
+        return output
+    }
+}

@@ -1,0 +1,89 @@
+/// Standard 2-D convolution with optional channel groups (PyTorch `Conv2d`, Keras `Conv2D`).
+///
+/// Input and output are NHWC. `weight` is `[kernelHeight, kernelWidth, inputChannels / groups,
+/// outputChannels]` (Keras order). With `groups == inputChannels` it is a depthwise convolution,
+/// as in PyTorch, and runs the depthwise kernel.
+public final class Conv2D: Layer {
+    public let inputChannels: Int
+    public let outputChannels: Int
+    public let kernelSize: Size2D
+    public let stride: Size2D
+    public let dilation: Size2D
+    public let padding: Padding
+    public let groups: Int
+    public let activation: Activation
+    /// `[kernelHeight, kernelWidth, inputChannels / groups, outputChannels]`
+    public let weight: Parameter
+    /// `[outputChannels]`, or nil without bias.
+    public let bias: Parameter?
+    let window: Window
+
+    /// Initialised like PyTorch: weights Kaiming-uniform (a = √5), bias U(±1/√fanIn),
+    /// fanIn = (inputChannels / groups) · kh · kw.
+    public init(inputChannels: Int, outputChannels: Int, kernelSize: Size2D, stride: Size2D = 1,
+                padding: Padding = .valid, dilation: Size2D = 1, groups: Int = 1, bias: Bool = true,
+                activation: Activation = .linear) throws {
+        window = Window(kernel: kernelSize, stride: stride, dilation: dilation, padding: padding)
+        try window.validate("Conv2D")
+        try requirePositive(inputChannels, "inputChannels", "Conv2D")
+        try requirePositive(outputChannels, "outputChannels", "Conv2D")
+        try requirePositive(groups, "groups", "Conv2D")
+        guard inputChannels % groups == 0, outputChannels % groups == 0 else {
+            throw SepCNNError.invalidArgument(
+                "Conv2D: groups (\(groups)) must divide both inputChannels (\(inputChannels)) and outputChannels (\(outputChannels))")
+        }
+        self.inputChannels = inputChannels
+        self.outputChannels = outputChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.dilation = dilation
+        self.padding = padding
+        self.groups = groups
+        self.activation = activation
+        let receptive = kernelSize.height * kernelSize.width
+        let fanIn = inputChannels / groups * receptive
+        weight = Parameter(try Initializer.pytorchWeight.tensor(
+            shape: [kernelSize.height, kernelSize.width, inputChannels / groups, outputChannels],
+            fanIn: fanIn, fanOut: outputChannels * receptive))
+        self.bias = bias
+            ? Parameter(try Initializer.pytorchBias(fanIn: fanIn).tensor(shape: [outputChannels], fanIn: fanIn, fanOut: outputChannels))
+            : nil
+    }
+
+    public var ownParameters: [(name: String, parameter: Parameter)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    }
+
+    func geometry(for inputShape: [Int]) throws -> ConvGeometry {
+        try requireNHWC(inputShape, typeName, channels: inputChannels)
+        return try window.geometry(typeName, input: inputShape, outputChannels: outputChannels, groups: groups)
+    }
+
+    public func outputShape(for inputShape: [Int]) throws -> [Int] {
+        let g = try geometry(for: inputShape)
+        return [g.batch, g.outputHeight, g.outputWidth, g.outputChannels]
+    }
+
+    public func macs(for inputShape: [Int]) -> Int {
+        guard let g = try? geometry(for: inputShape) else { return 0 }
+        return g.outputCount * g.kernelHeight * g.kernelWidth * g.inputChannelsPerGroup
+    }
+
+    public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
+        let g = try geometry(for: input.shape)
+        var output = Tensor(uncheckedShape: [g.batch, g.outputHeight, g.outputWidth, g.outputChannels])
+        var scratch = [Float](repeating: 0, count: max(im2colScratchCount(g), 1))
+        input.withPointer { x in
+            weight.value.withPointer { w in
+                withOptionalPointer(bias?.value) { b in
+                    output.withMutablePointer { y in
+                        scratch.withUnsafeMutableBufferPointer { s in
+                            conv2D(g, input: x, weights: w, bias: b, activation: activation, output: y, scratch: s.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+        return output
+    }
+}

@@ -1,0 +1,58 @@
+/// A fully connected layer on `[batch, inputFeatures]` (PyTorch `Linear`, Keras `Dense`).
+/// `weight` is `[inputFeatures, outputFeatures]` (Keras order; PyTorch stores its transpose).
+public final class Dense: Layer {
+    public let inputFeatures: Int
+    public let outputFeatures: Int
+    public let activation: Activation
+    /// `[inputFeatures, outputFeatures]`
+    public let weight: Parameter
+    /// `[outputFeatures]`, or nil without bias.
+    public let bias: Parameter?
+
+    /// Initialised like PyTorch's `Linear`: weights Kaiming-uniform (a = √5), bias U(±1/√inputFeatures).
+    public init(inputFeatures: Int, outputFeatures: Int, bias: Bool = true, activation: Activation = .linear) throws {
+        try requirePositive(inputFeatures, "inputFeatures", "Dense")
+        try requirePositive(outputFeatures, "outputFeatures", "Dense")
+        self.inputFeatures = inputFeatures
+        self.outputFeatures = outputFeatures
+        self.activation = activation
+        weight = Parameter(try Initializer.pytorchWeight.tensor(
+            shape: [inputFeatures, outputFeatures], fanIn: inputFeatures, fanOut: outputFeatures))
+        self.bias = bias
+            ? Parameter(try Initializer.pytorchBias(fanIn: inputFeatures).tensor(shape: [outputFeatures], fanIn: inputFeatures, fanOut: outputFeatures))
+            : nil
+    }
+
+    public var ownParameters: [(name: String, parameter: Parameter)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    }
+
+    public func outputShape(for inputShape: [Int]) throws -> [Int] {
+        guard inputShape.count == 2, inputShape[1] == inputFeatures else {
+            let hint = inputShape.count == 4 ? " (add Flatten or GlobalAvgPool before it)" : ""
+            throw SepCNNError.shapeMismatch(
+                "Dense expects input [batch, \(inputFeatures)], got \(describe(inputShape))\(hint)")
+        }
+        return [inputShape[0], outputFeatures]
+    }
+
+    public func macs(for inputShape: [Int]) -> Int {
+        inputShape.count == 2 ? inputShape[0] * inputFeatures * outputFeatures : 0
+    }
+
+    public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
+        let shape = try outputShape(for: input.shape)
+        var output = Tensor(uncheckedShape: shape)
+        input.withPointer { x in
+            weight.value.withPointer { w in
+                withOptionalPointer(bias?.value) { b in
+                    output.withMutablePointer { y in
+                        gemm(m: shape[0], n: outputFeatures, k: inputFeatures, a: x, lda: inputFeatures,
+                             b: w, ldb: outputFeatures, bias: b, activation: activation, c: y, ldc: outputFeatures)
+                    }
+                }
+            }
+        }
+        return output
+    }
+}

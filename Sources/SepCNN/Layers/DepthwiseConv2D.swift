@@ -1,0 +1,82 @@
+/// Depthwise 2-D convolution: each input channel is filtered on its own by `depthMultiplier`
+/// kernels, so C channels give C · depthMultiplier outputs (Keras `DepthwiseConv2D`,
+/// PyTorch `Conv2d(C, C·M, k, groups: C)`).
+///
+/// Input and output are NHWC. `weight` is `[kernelHeight, kernelWidth, channels, depthMultiplier]`
+/// (Keras/TFLite order); output channel `c · depthMultiplier + m` comes from input channel c
+/// (PyTorch's order too). See `Docs/weight-layouts.md`.
+public final class DepthwiseConv2D: Layer {
+    public let channels: Int
+    public let depthMultiplier: Int
+    public let kernelSize: Size2D
+    public let stride: Size2D
+    public let dilation: Size2D
+    public let padding: Padding
+    /// Applied to the output in the same pass, as Keras's `activation=`.
+    public let activation: Activation
+    /// `[kernelHeight, kernelWidth, channels, depthMultiplier]`
+    public let weight: Parameter
+    /// `[channels · depthMultiplier]`, or nil without bias.
+    public let bias: Parameter?
+    let window: Window
+
+    /// Initialised like PyTorch: weights Kaiming-uniform (a = √5), bias U(±1/√fanIn), fanIn = kh · kw.
+    public init(channels: Int, kernelSize: Size2D, stride: Size2D = 1, padding: Padding = .valid,
+                dilation: Size2D = 1, depthMultiplier: Int = 1, bias: Bool = true,
+                activation: Activation = .linear) throws {
+        window = Window(kernel: kernelSize, stride: stride, dilation: dilation, padding: padding)
+        try window.validate("DepthwiseConv2D")
+        try requirePositive(channels, "channels", "DepthwiseConv2D")
+        try requirePositive(depthMultiplier, "depthMultiplier", "DepthwiseConv2D")
+        self.channels = channels
+        self.depthMultiplier = depthMultiplier
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.dilation = dilation
+        self.padding = padding
+        self.activation = activation
+        let fanIn = kernelSize.height * kernelSize.width
+        let outputs = channels * depthMultiplier
+        weight = Parameter(try Initializer.pytorchWeight.tensor(
+            shape: [kernelSize.height, kernelSize.width, channels, depthMultiplier], fanIn: fanIn, fanOut: outputs * fanIn))
+        self.bias = bias
+            ? Parameter(try Initializer.pytorchBias(fanIn: fanIn).tensor(shape: [outputs], fanIn: fanIn, fanOut: outputs))
+            : nil
+    }
+
+    public var outputChannels: Int { channels * depthMultiplier }
+
+    public var ownParameters: [(name: String, parameter: Parameter)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    }
+
+    func geometry(for inputShape: [Int]) throws -> ConvGeometry {
+        try requireNHWC(inputShape, typeName, channels: channels)
+        return try window.geometry(typeName, input: inputShape, outputChannels: outputChannels, groups: channels)
+    }
+
+    public func outputShape(for inputShape: [Int]) throws -> [Int] {
+        let g = try geometry(for: inputShape)
+        return [g.batch, g.outputHeight, g.outputWidth, g.outputChannels]
+    }
+
+    public func macs(for inputShape: [Int]) -> Int {
+        guard let g = try? geometry(for: inputShape) else { return 0 }
+        return g.outputCount * g.kernelHeight * g.kernelWidth
+    }
+
+    public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
+        let g = try geometry(for: input.shape)
+        var output = Tensor(uncheckedShape: [g.batch, g.outputHeight, g.outputWidth, g.outputChannels])
+        input.withPointer { x in
+            weight.value.withPointer { w in
+                withOptionalPointer(bias?.value) { b in
+                    output.withMutablePointer { y in
+                        depthwiseConv2D(g, input: x, weights: w, bias: b, activation: activation, output: y)
+                    }
+                }
+            }
+        }
+        return output
+    }
+}

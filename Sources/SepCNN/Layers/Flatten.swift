@@ -1,0 +1,18 @@
+/// `[N, H, W, C]` → `[N, H·W·C]`, in NHWC order (h, then w, then c).
+///
+/// PyTorch flattens NCHW in (c, h, w) order instead, so a Dense layer after Flatten holds its
+/// weight rows in a different order from the same PyTorch model's `Linear`: importers permute them.
+public final class Flatten: Layer {
+    public init() {}
+
+    public func outputShape(for inputShape: [Int]) throws -> [Int] {
+        guard inputShape.count >= 2 else {
+            throw SepCNNError.shapeMismatch("Flatten expects a batch dimension and at least one more, got \(describe(inputShape))")
+        }
+        return [inputShape[0], inputShape.dropFirst().reduce(1, *)]
+    }
+
+    public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
+        try input.reshaped(to: outputShape(for: input.shape))
+    }
+}

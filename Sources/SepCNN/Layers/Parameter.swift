@@ -1,0 +1,27 @@
+/// A named tensor a layer owns: a trainable weight, or a buffer such as BatchNorm's running mean.
+///
+/// Buffers (`isTrainable == false`) are saved and loaded with the weights and counted as
+/// non-trainable parameters, as Keras does; optimizers leave them alone.
+public final class Parameter {
+    /// The current value. Its shape is fixed at creation; `assign` checks it.
+    public internal(set) var value: Tensor
+    /// The gradient accumulated by the last backward pass, if any.
+    public var gradient: Tensor?
+    public let isTrainable: Bool
+
+    public init(_ value: Tensor, trainable: Bool = true) {
+        self.value = value
+        self.isTrainable = trainable
+    }
+
+    public var shape: [Int] { value.shape }
+    public var count: Int { value.count }
+
+    /// Replaces the value with one of the same shape (e.g. weights loaded from a file).
+    public func assign(_ newValue: Tensor) throws {
+        guard newValue.shape == value.shape else {
+            throw SepCNNError.shapeMismatch("cannot assign a tensor of shape \(describe(newValue.shape)) to a parameter of shape \(describe(value.shape))")
+        }
+        value = newValue
+    }
+}

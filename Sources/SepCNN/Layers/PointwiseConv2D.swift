@@ -1,0 +1,56 @@
+/// 1×1 convolution: mixes channels pixel by pixel, a matrix multiply of `[pixels, inputChannels]`
+/// by the `[inputChannels, outputChannels]` weight (PyTorch `Conv2d(k=1)`, Keras `Conv2D(kernel_size=1)`).
+/// Use `Conv2D` with `kernelSize: 1` for a strided 1×1 convolution.
+public final class PointwiseConv2D: Layer {
+    public let inputChannels: Int
+    public let outputChannels: Int
+    public let activation: Activation
+    /// `[inputChannels, outputChannels]` (Keras's `[1, 1, Cin, Cout]` without the unit dimensions).
+    public let weight: Parameter
+    /// `[outputChannels]`, or nil without bias.
+    public let bias: Parameter?
+
+    /// Initialised like PyTorch: weights Kaiming-uniform (a = √5), bias U(±1/√inputChannels).
+    public init(inputChannels: Int, outputChannels: Int, bias: Bool = true, activation: Activation = .linear) throws {
+        try requirePositive(inputChannels, "inputChannels", "PointwiseConv2D")
+        try requirePositive(outputChannels, "outputChannels", "PointwiseConv2D")
+        self.inputChannels = inputChannels
+        self.outputChannels = outputChannels
+        self.activation = activation
+        weight = Parameter(try Initializer.pytorchWeight.tensor(
+            shape: [inputChannels, outputChannels], fanIn: inputChannels, fanOut: outputChannels))
+        self.bias = bias
+            ? Parameter(try Initializer.pytorchBias(fanIn: inputChannels).tensor(shape: [outputChannels], fanIn: inputChannels, fanOut: outputChannels))
+            : nil
+    }
+
+    public var ownParameters: [(name: String, parameter: Parameter)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    }
+
+    public func outputShape(for inputShape: [Int]) throws -> [Int] {
+        try requireNHWC(inputShape, typeName, channels: inputChannels)
+        return [inputShape[0], inputShape[1], inputShape[2], outputChannels]
+    }
+
+    public func macs(for inputShape: [Int]) -> Int {
+        inputShape.count == 4 ? inputShape[0] * inputShape[1] * inputShape[2] * inputChannels * outputChannels : 0
+    }
+
+    public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
+        let shape = try outputShape(for: input.shape)
+        var output = Tensor(uncheckedShape: shape)
+        let pixels = shape[0] * shape[1] * shape[2]
+        input.withPointer { x in
+            weight.value.withPointer { w in
+                withOptionalPointer(bias?.value) { b in
+                    output.withMutablePointer { y in
+                        gemm(m: pixels, n: outputChannels, k: inputChannels, a: x, lda: inputChannels,
+                             b: w, ldb: outputChannels, bias: b, activation: activation, c: y, ldc: outputChannels)
+                    }
+                }
+            }
+        }
+        return output
+    }
+}

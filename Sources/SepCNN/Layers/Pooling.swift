@@ -1,0 +1,99 @@
+/// Maximum over sliding windows of each channel (PyTorch `MaxPool2d`, Keras `MaxPooling2D`).
+/// `stride` defaults to `poolSize`, as in both.
+public final class MaxPool2D: Layer {
+    public let poolSize: Size2D
+    public let stride: Size2D
+    public let padding: Padding
+    let window: Window
+
+    public init(poolSize: Size2D, stride: Size2D? = nil, padding: Padding = .valid) throws {
+        self.poolSize = poolSize
+        self.stride = stride ?? poolSize
+        self.padding = padding
+        window = Window(kernel: poolSize, stride: stride ?? poolSize, dilation: 1, padding: padding)
+        try window.validate("MaxPool2D")
+    }
+
+    public func outputShape(for inputShape: [Int]) throws -> [Int] {
+        try poolOutputShape(window, typeName, inputShape)
+    }
+
+    public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
+        try runPool(window, typeName, input) { g, x, y in maxPool2DReference(g, input: x, output: y) }
+    }
+}
+
+/// Mean over sliding windows of each channel (PyTorch `AvgPool2d`, Keras `AveragePooling2D`).
+///
+/// `countIncludesPadding` picks the divisor at the borders: false (the default, as TensorFlow,
+/// Keras and ONNX) divides by the in-bounds elements; true (PyTorch's default) by the full window.
+public final class AvgPool2D: Layer {
+    public let poolSize: Size2D
+    public let stride: Size2D
+    public let padding: Padding
+    public let countIncludesPadding: Bool
+    let window: Window
+
+    public init(poolSize: Size2D, stride: Size2D? = nil, padding: Padding = .valid,
+                countIncludesPadding: Bool = false) throws {
+        self.poolSize = poolSize
+        self.stride = stride ?? poolSize
+        self.padding = padding
+        self.countIncludesPadding = countIncludesPadding
+        window = Window(kernel: poolSize, stride: stride ?? poolSize, dilation: 1, padding: padding)
+        try window.validate("AvgPool2D")
+    }
+
+    public func outputShape(for inputShape: [Int]) throws -> [Int] {
+        try poolOutputShape(window, typeName, inputShape)
+    }
+
+    public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
+        let includePadding = countIncludesPadding
+        return try runPool(window, typeName, input) { g, x, y in
+            avgPool2DReference(g, countIncludesPadding: includePadding, input: x, output: y)
+        }
+    }
+}
+
+/// Mean over all pixels of each channel: `[N, H, W, C]` → `[N, C]` (Keras `GlobalAveragePooling2D`),
+/// or `[N, 1, 1, C]` with `keepDims` (PyTorch `AdaptiveAvgPool2d(1)`, the squeeze of squeeze-and-excitation).
+public final class GlobalAvgPool: Layer {
+    public let keepDims: Bool
+
+    public init(keepDims: Bool = false) {
+        self.keepDims = keepDims
+    }
+
+    public func outputShape(for inputShape: [Int]) throws -> [Int] {
+        try requireNHWC(inputShape, typeName)
+        return keepDims ? [inputShape[0], 1, 1, inputShape[3]] : [inputShape[0], inputShape[3]]
+    }
+
+    public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
+        let shape = try outputShape(for: input.shape)
+        var output = Tensor(uncheckedShape: shape)
+        let s = input.shape
+        input.withPointer { x in
+            output.withMutablePointer { y in
+                globalAvgPoolReference(batch: s[0], pixels: s[1] * s[2], channels: s[3], input: x, output: y)
+            }
+        }
+        return output
+    }
+}
+
+private func poolOutputShape(_ window: Window, _ layer: String, _ inputShape: [Int]) throws -> [Int] {
+    try requireNHWC(inputShape, layer)
+    let g = try window.geometry(layer, input: inputShape, outputChannels: inputShape[3], groups: inputShape[3])
+    return [g.batch, g.outputHeight, g.outputWidth, g.outputChannels]
+}
+
+private func runPool(_ window: Window, _ layer: String, _ input: Tensor,
+                     _ kernel: (ConvGeometry, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) throws -> Tensor {
+    try requireNHWC(input.shape, layer)
+    let g = try window.geometry(layer, input: input.shape, outputChannels: input.shape[3], groups: input.shape[3])
+    var output = Tensor(uncheckedShape: [g.batch, g.outputHeight, g.outputWidth, g.outputChannels])
+    input.withPointer { x in output.withMutablePointer { y in kernel(g, x, y) } }
+    return output
+}

@@ -1,0 +1,63 @@
+/// `body(x) + shortcut(x)`: a residual connection (ResNet; MobileNetV2's inverted residual).
+///
+/// The body's layers are this layer's children directly, so a block's parameters read
+/// `features.3.expand.conv.weight` rather than `features.3.body.…`. Without a shortcut layer the
+/// input is added as it is. The two branches must produce the same shape.
+public final class Residual: Layer {
+    public let body: Sequential
+    public let shortcut: (any Layer)?
+    private let addition = Add()
+
+    public init(_ body: Sequential, shortcut: (any Layer)? = nil) {
+        precondition(!body.layers.contains { $0.name == "shortcut" }, "Residual: a body layer may not be called 'shortcut'")
+        self.body = body
+        self.shortcut = shortcut
+    }
+
+    public var children: [(name: String, layer: any Layer)] {
+        body.layers + (shortcut.map { [("shortcut", $0)] } ?? [])
+    }
+
+    public func outputShape(for inputShape: [Int]) throws -> [Int] {
+        let main = try body.outputShape(for: inputShape)
+        let skip = try shortcut.map { layer in try within("shortcut") { try layer.outputShape(for: inputShape) } } ?? inputShape
+        return try addition.outputShape(main, skip)
+    }
+
+    public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
+        let main = try body.forward(input, training: training)
+        let skip = try shortcut.map { layer in try within("shortcut") { try layer.forward(input, training: training) } } ?? input
+        return try addition(main, skip)
+    }
+
+    public func trace(name: String, inputShape: [Int], into records: inout [LayerRecord]) throws -> [Int] {
+        let main = try body.trace(name: name, inputShape: inputShape, into: &records)
+        var skip = inputShape
+        if let shortcut {
+            skip = try within("shortcut") { try shortcut.trace(name: "\(name).shortcut", inputShape: inputShape, into: &records) }
+        }
+        let output = try addition.outputShape(main, skip)
+        records.append(LayerRecord(name: "\(name).add", layer: addition, inputShape: main, outputShape: output))
+        return output
+    }
+}
+
+/// The elementwise sum at the end of a residual block; it appears in summaries as `Add`.
+final class Add: Layer {
+    func outputShape(_ a: [Int], _ b: [Int]) throws -> [Int] {
+        guard a == b else {
+            throw SepCNNError.shapeMismatch("Residual: the body's output \(describe(a)) and the shortcut's \(describe(b)) must have the same shape to be added")
+        }
+        return a
+    }
+
+    func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
+
+    func forward(_ input: Tensor, training: Bool) throws -> Tensor { input }
+
+    func callAsFunction(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+        var output = Tensor(uncheckedShape: try outputShape(a.shape, b.shape))
+        a.withPointer { x in b.withPointer { y in output.withMutablePointer { add(x, y, output: $0, count: a.count) } } }
+        return output
+    }
+}

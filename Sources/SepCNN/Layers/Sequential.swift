@@ -1,0 +1,44 @@
+/// Layers applied one after another (PyTorch `nn.Sequential`, Keras `Sequential`).
+///
+/// Children are named by position (`0`, `1`, …) or explicitly; the names form the paths of
+/// parameters (`features.3.depthwise.weight`) and of errors.
+public final class Sequential: Layer {
+    public let layers: [(name: String, layer: any Layer)]
+
+    /// Children named by position: `0`, `1`, …
+    public convenience init(_ layers: [any Layer]) {
+        self.init(named: layers.enumerated().map { ("\($0.offset)", $0.element) })
+    }
+
+    /// Children with the given names, which must be unique and must not contain dots.
+    public init(named layers: [(String, any Layer)]) {
+        let names = layers.map(\.0)
+        precondition(Set(names).count == names.count, "Sequential: duplicate child names in \(names)")
+        precondition(!names.contains { $0.isEmpty || $0.contains(".") }, "Sequential: child names must be non-empty and dot-free: \(names)")
+        self.layers = layers.map { (name: $0.0, layer: $0.1) }
+    }
+
+    public var children: [(name: String, layer: any Layer)] { layers }
+
+    public func outputShape(for inputShape: [Int]) throws -> [Int] {
+        var shape = inputShape
+        for (name, layer) in layers { shape = try within(name) { try layer.outputShape(for: shape) } }
+        return shape
+    }
+
+    public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
+        var x = input
+        for (name, layer) in layers { x = try within(name) { try layer.forward(x, training: training) } }
+        return x
+    }
+
+    public func trace(name: String, inputShape: [Int], into records: inout [LayerRecord]) throws -> [Int] {
+        var shape = inputShape
+        for (child, layer) in layers {
+            shape = try within(child) {
+                try layer.trace(name: name.isEmpty ? child : "\(name).\(child)", inputShape: shape, into: &records)
+            }
+        }
+        return shape
+    }
+}

@@ -1,0 +1,87 @@
+/// Options a built-in model may take. Unset values take the model's defaults.
+public struct ModelOptions: Sendable, Equatable {
+    /// Scales every layer's channel count (MobileNet's α). 1 is the published network.
+    public var widthMultiplier: Double?
+    /// Input height and width in pixels.
+    public var resolution: Int?
+    public var classes: Int?
+
+    public init(widthMultiplier: Double? = nil, resolution: Int? = nil, classes: Int? = nil) {
+        self.widthMultiplier = widthMultiplier
+        self.resolution = resolution
+        self.classes = classes
+    }
+}
+
+/// The built-in models by name. Every `NAME` also exists as `NAME-standard`, its
+/// standard-convolution twin (see `ConvolutionStyle`).
+public enum ModelZoo {
+    struct Entry: Sendable {
+        let name: String
+        let about: String
+        let resolution: Int
+        let classes: Int
+        let channels: Int
+        let hasWidthMultiplier: Bool
+        /// Smallest resolution the network's downsampling admits.
+        let minimumResolution: Int
+        /// Resolution must be a multiple of this (2 for the examples' MaxPool, which floors).
+        let resolutionStep: Int
+        let build: @Sendable (ConvolutionStyle, _ width: Double, _ resolution: Int, _ classes: Int) throws -> Sequential
+    }
+
+    static let entries: [Entry] = [
+        Entry(name: "sepcnn-example", about: "the source documents' SepCNN (PyTorch form), 32×32×3, 10 classes",
+              resolution: 32, classes: 10, channels: 3, hasWidthMultiplier: false, minimumResolution: 2, resolutionStep: 2,
+              build: { style, _, resolution, classes in try exampleSepCNN(style: style, resolution: resolution, classes: classes) }),
+        Entry(name: "sepcnn-example-keras", about: "the same SepCNN as Keras writes it, with softmax output",
+              resolution: 32, classes: 10, channels: 3, hasWidthMultiplier: false, minimumResolution: 2, resolutionStep: 2,
+              build: { style, _, resolution, classes in try exampleSepCNNKeras(style: style, resolution: resolution, classes: classes) }),
+        Entry(name: "mobilenet-v1", about: "MobileNetV1 (Keras form), 224×224×3, 1000 classes",
+              resolution: 224, classes: 1000, channels: 3, hasWidthMultiplier: true, minimumResolution: 32, resolutionStep: 1,
+              build: { style, width, _, classes in try mobileNetV1(style: style, widthMultiplier: width, classes: classes) }),
+        Entry(name: "mobilenet-v2", about: "MobileNetV2 (torchvision form), 224×224×3, 1000 classes",
+              resolution: 224, classes: 1000, channels: 3, hasWidthMultiplier: true, minimumResolution: 32, resolutionStep: 1,
+              build: { style, width, _, classes in try mobileNetV2(style: style, widthMultiplier: width, classes: classes) }),
+    ]
+
+    static let standardSuffix = "-standard"
+
+    /// Every built-in model name, twins included.
+    public static var names: [String] { entries.flatMap { [$0.name, $0.name + standardSuffix] } }
+
+    /// One line per built-in model, for help texts.
+    public static var catalogue: String {
+        entries.map { "\($0.name) (and \($0.name)\(standardSuffix)): \($0.about)" }.joined(separator: "\n")
+    }
+
+    /// Builds the named model with fresh weights drawn from the library-wide generator (`Random.seed`).
+    public static func make(_ name: String, options: ModelOptions = ModelOptions()) throws -> Model {
+        let style: ConvolutionStyle = name.hasSuffix(standardSuffix) ? .standard : .separable
+        let baseName = style == .standard ? String(name.dropLast(standardSuffix.count)) : name
+        guard let entry = entries.first(where: { $0.name == baseName }) else {
+            throw SepCNNError.invalidArgument("unknown model '\(name)'; built-in models are: \(names.joined(separator: ", "))")
+        }
+        let width = options.widthMultiplier ?? 1
+        let resolution = options.resolution ?? entry.resolution
+        let classes = options.classes ?? entry.classes
+        if options.widthMultiplier != nil && !entry.hasWidthMultiplier {
+            throw SepCNNError.invalidArgument("model '\(name)' has no width multiplier")
+        }
+        guard width > 0, width <= 8, width.isFinite else {
+            throw SepCNNError.invalidArgument("width multiplier must lie in (0, 8], got \(width)")
+        }
+        guard resolution >= entry.minimumResolution, resolution <= 4096, resolution % entry.resolutionStep == 0 else {
+            let step = entry.resolutionStep > 1 ? ", a multiple of \(entry.resolutionStep)," : ""
+            throw SepCNNError.invalidArgument(
+                "model '\(name)' needs a resolution\(step) between \(entry.minimumResolution) and 4096, got \(resolution)")
+        }
+        guard classes > 0, classes <= 1_000_000 else {
+            throw SepCNNError.invalidArgument("the class count must lie between 1 and 1000000, got \(classes)")
+        }
+        let network = try entry.build(style, width, resolution, classes)
+        let model = Model(name: name, inputShape: [resolution, resolution, entry.channels], network: network)
+        _ = try model.trace()  // every shape fits, or this names the layer that does not
+        return model
+    }
+}

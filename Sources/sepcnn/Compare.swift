@@ -1,0 +1,67 @@
+import ArgumentParser
+import SepCNN
+
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Standard against depthwise-separable convolution: parameters, MACs and measured time.",
+        discussion: """
+            With a model name, compares the built-in model with its standard-convolution twin.
+            Without one, compares a single K×K convolution C→M on an H×W input with its
+            depthwise + pointwise replacement (default: 3×3, 56×56×128 → 128, stride 1).
+            Times are the median of --repetitions forward passes at batch 1, after a warm-up.
+            """)
+
+    @Argument(help: "A built-in model; omit it to compare a single layer.")
+    var model: String?
+
+    @Option(name: .customLong("width"), help: "Width multiplier α (MobileNets only).")
+    var widthMultiplier: Double?
+
+    @Option(help: "Input resolution of the model.")
+    var resolution: Int?
+
+    @Option(name: .customLong("in"), help: "Layer input channels C.")
+    var inputChannels = 128
+
+    @Option(name: .customLong("out"), help: "Layer output channels M.")
+    var outputChannels = 128
+
+    @Option(help: "Layer kernel size K.")
+    var kernel = 3
+
+    @Option(help: "Layer input height and width.")
+    var size = 56
+
+    @Option(help: "Layer stride.")
+    var stride = 1
+
+    @Option(help: "Timed forward passes (0 skips timing).")
+    var repetitions = 10
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func validate() throws {
+        guard repetitions >= 0 else { throw ValidationError("--repetitions must not be negative") }
+        if model != nil {
+            let layerFlagsGiven = inputChannels != 128 || outputChannels != 128 || kernel != 3 || size != 56 || stride != 1
+            if layerFlagsGiven { throw ValidationError("--in, --out, --kernel, --size and --stride describe a single layer; drop them when comparing a model") }
+        } else if widthMultiplier != nil || resolution != nil {
+            throw ValidationError("--width and --resolution apply to a model; name one")
+        }
+    }
+
+    func run() throws {
+        let timing = repetitions > 0 ? TimingOptions(warmup: 2, repetitions: repetitions) : nil
+        if let model {
+            let comparison = try ModelComparison(
+                model: model, options: ModelOptions(widthMultiplier: widthMultiplier, resolution: resolution), timing: timing)
+            print(json ? try encodeJSON(comparison) : comparison.table(), terminator: json ? "\n" : "")
+        } else {
+            let comparison = try LayerComparison(
+                inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernel,
+                height: size, width: size, stride: stride, timing: timing)
+            print(json ? try encodeJSON(comparison) : comparison.table(), terminator: json ? "\n" : "")
+        }
+    }
+}

@@ -1,0 +1,8 @@
+import Foundation
+
+/// Pretty-printed JSON with sorted keys, the form every `--json` output takes.
+func encodeJSON<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import SepCNN
+
+@main
+struct SepCNNCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sepcnn",
+        abstract: "Build, inspect and compare depthwise-separable CNNs.",
+        discussion: "Built-in models:\n" + ModelZoo.catalogue,
+        subcommands: [Summary.self, Compare.self])
+}
+
+/// The options every command that builds a built-in model shares.
+struct ModelArguments: ParsableArguments {
+    @Argument(help: "A built-in model (see 'sepcnn --help'), e.g. mobilenet-v2 or mobilenet-v2-standard.")
+    var model: String
+
+    @Option(name: .customLong("width"), help: "Width multiplier α (MobileNets only).")
+    var widthMultiplier: Double?
+
+    @Option(help: "Input height and width in pixels.")
+    var resolution: Int?
+
+    @Option(help: "Number of classes.")
+    var classes: Int?
+
+    var options: ModelOptions {
+        ModelOptions(widthMultiplier: widthMultiplier, resolution: resolution, classes: classes)
+    }
+}
