@@ -62,17 +62,32 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
     private func rotateLeft(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 }
 
-/// The library-wide generator behind default initialisation and dropout, like `torch.manual_seed`.
+/// The generator behind default initialisation and dropout, like PyTorch's global generator.
+///
+/// `Random.seed(_:)` reseeds it for everything that follows (`torch.manual_seed`).
+/// `Random.withSeed(_:_:)` gives the code inside it a generator of its own, so what it builds is
+/// reproducible even while other threads or tasks draw random numbers at the same time.
 public enum Random {
-    private static let shared = Mutex(RandomGenerator(seed: 0))
-
-    /// Reseeds the shared generator: everything built afterwards is reproducible.
-    public static func seed(_ seed: UInt64) {
-        shared.withLock { $0 = RandomGenerator(seed: seed) }
+    final class Source: Sendable {
+        let generator: Mutex<RandomGenerator>
+        init(seed: UInt64) { generator = Mutex(RandomGenerator(seed: seed)) }
     }
 
-    /// Runs `body` with exclusive use of the shared generator.
+    private static let global = Source(seed: 0)
+    @TaskLocal private static var current = global
+
+    /// Reseeds the generator in use: the global one, or the innermost `withSeed`'s.
+    public static func seed(_ seed: UInt64) {
+        current.generator.withLock { $0 = RandomGenerator(seed: seed) }
+    }
+
+    /// Runs `body` with a private generator seeded with `seed`.
+    public static func withSeed<R>(_ seed: UInt64, _ body: () throws -> R) rethrows -> R {
+        try $current.withValue(Source(seed: seed)) { try body() }
+    }
+
+    /// Runs `body` with exclusive use of the generator in use.
     public static func withGenerator<R>(_ body: (inout RandomGenerator) throws -> R) rethrows -> R {
-        try shared.withLock { try body(&$0) }
+        try current.generator.withLock { try body(&$0) }
     }
 }
