@@ -14,7 +14,7 @@ struct Compare: ParsableCommand {
     @Argument(help: "A built-in model; omit it to compare a single layer.")
     var model: String?
 
-    @Option(name: .customLong("width"), help: "Width multiplier α (MobileNets only).")
+    @Option(help: "Width multiplier α (MobileNets only), e.g. 0.5.")
     var widthMultiplier: Double?
 
     @Option(help: "Input resolution of the model.")
@@ -29,8 +29,11 @@ struct Compare: ParsableCommand {
     @Option(help: "Layer kernel size K.")
     var kernel = 3
 
-    @Option(help: "Layer input height and width.")
-    var size = 56
+    @Option(help: "Layer input height.")
+    var height = 56
+
+    @Option(help: "Layer input width.")
+    var width = 56
 
     @Option(help: "Layer stride.")
     var stride = 1
@@ -44,10 +47,10 @@ struct Compare: ParsableCommand {
     func validate() throws {
         guard repetitions >= 0 else { throw ValidationError("--repetitions must not be negative") }
         if model != nil {
-            let layerFlagsGiven = inputChannels != 128 || outputChannels != 128 || kernel != 3 || size != 56 || stride != 1
-            if layerFlagsGiven { throw ValidationError("--in, --out, --kernel, --size and --stride describe a single layer; drop them when comparing a model") }
+            let layerFlagsGiven = inputChannels != 128 || outputChannels != 128 || kernel != 3 || height != 56 || width != 56 || stride != 1
+            if layerFlagsGiven { throw ValidationError("--in, --out, --kernel, --height, --width and --stride describe a single layer; drop them when comparing a model") }
         } else if widthMultiplier != nil || resolution != nil {
-            throw ValidationError("--width and --resolution apply to a model; name one")
+            throw ValidationError("--width-multiplier and --resolution apply to a model; name one")
         }
     }
 
@@ -60,7 +63,7 @@ struct Compare: ParsableCommand {
         } else {
             let comparison = try LayerComparison(
                 inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernel,
-                height: size, width: size, stride: stride, timing: timing)
+                height: height, width: width, stride: stride, timing: timing)
             print(json ? try encodeJSON(comparison) : comparison.table(), terminator: json ? "\n" : "")
         }
     }

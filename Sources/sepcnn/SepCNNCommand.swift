@@ -15,7 +15,7 @@ struct ModelArguments: ParsableArguments {
     @Argument(help: "A built-in model (see 'sepcnn --help'), e.g. mobilenet-v2 or mobilenet-v2-standard.")
     var model: String
 
-    @Option(name: .customLong("width"), help: "Width multiplier α (MobileNets only).")
+    @Option(help: "Width multiplier α (MobileNets only), e.g. 0.5.")
     var widthMultiplier: Double?
 
     @Option(help: "Input height and width in pixels.")

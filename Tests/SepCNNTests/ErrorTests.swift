@@ -99,3 +99,10 @@ import Testing
         #expect(message { try layer.weight.assign(Tensor.zeros([3, 3, 1, 3])) }?.contains("[3, 3, 3, 1]") == true)
     }
 }
+
+@Suite struct HugeShapeTests {
+    @Test func layersTooLargeForAnyMachineAreRefused() {
+        #expect(throws: SepCNNError.self) { try Conv2D(inputChannels: 100_000, outputChannels: 100_000, kernelSize: 3) }
+        #expect(throws: SepCNNError.self) { try Tensor.zeros([70_000, 70_000]) }
+    }
+}

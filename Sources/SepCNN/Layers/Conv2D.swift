@@ -72,7 +72,11 @@ public final class Conv2D: Layer {
     public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
         let g = try geometry(for: input.shape)
         var output = Tensor(uncheckedShape: [g.batch, g.outputHeight, g.outputWidth, g.outputChannels])
-        var scratch = [Float](repeating: 0, count: max(im2colScratchCount(g), 1))
+        let scratchCount = im2colScratchCount(g)
+        guard scratchCount <= Tensor.maximumElementCount else {
+            throw SepCNNError.shapeMismatch("Conv2D: unfolding input \(describe(input.shape)) for a \(kernelSize) kernel would need \(scratchCount) floats of scratch; too large")
+        }
+        var scratch = [Float](repeating: 0, count: max(scratchCount, 1))
         input.withPointer { x in
             weight.value.withPointer { w in
                 withOptionalPointer(bias?.value) { b in

@@ -93,16 +93,20 @@ public struct Tensor: Equatable, Sendable {
         return offset
     }
 
+    /// 2³² elements: 16 GiB of float32.
+    static let maximumElementCount = 1 << 32
+
     static func validate(_ shape: [Int]) throws {
         if let bad = shape.first(where: { $0 < 0 }) {
             throw SepCNNError.shapeMismatch("shape \(describe(shape)) has a negative dimension \(bad)")
         }
-        // Reject shapes whose element count overflows Int instead of trapping on the product.
+        // Refuse what no machine could hold (or what overflows Int) with an error, not a trap.
         var total = 1
         for extent in shape {
             let (product, overflow) = total.multipliedReportingOverflow(by: extent)
-            guard !overflow else {
-                throw SepCNNError.shapeMismatch("shape \(describe(shape)) has too many elements")
+            guard !overflow, product <= maximumElementCount else {
+                throw SepCNNError.shapeMismatch(
+                    "shape \(describe(shape)) has too many elements (at most \(maximumElementCount), 16 GiB of float32, are allowed)")
             }
             total = product
         }
