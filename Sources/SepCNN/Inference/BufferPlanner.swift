@@ -1,0 +1,46 @@
+/// Places the plan's intermediate values in one arena so that values whose lifetimes do not
+/// overlap share memory: after the first call, running the plan allocates nothing.
+///
+/// Values are created in step order and die after their last reader. Each new value takes the
+/// first free block that fits, else the arena grows. Greedy first fit: for a chain of layers it
+/// settles on two or three alternating blocks, as a hand-written ping-pong would.
+struct BufferPlanner {
+    private(set) var offsets: [Int] = []
+    private(set) var arenaCount = 0
+    private var free: [(offset: Int, count: Int)] = []
+    private var sizes: [Int] = []
+
+    /// 64-byte alignment for every block: whole cache lines, aligned vector loads.
+    private static func rounded(_ count: Int) -> Int { (count + 15) / 16 * 16 }
+
+    /// Reserves space for a value of `count` floats and returns its id.
+    mutating func allocate(_ count: Int) -> Int {
+        let size = Self.rounded(max(count, 1))
+        if let index = free.indices.filter({ free[$0].count >= size }).min(by: { free[$0].count < free[$1].count }) {
+            let block = free.remove(at: index)
+            if block.count > size { free.append((block.offset + size, block.count - size)) }
+            offsets.append(block.offset)
+        } else {
+            offsets.append(arenaCount)
+            arenaCount += size
+        }
+        sizes.append(size)
+        return offsets.count - 1
+    }
+
+    /// Returns a value's space once nothing reads it any more.
+    mutating func release(_ value: Int) {
+        free.append((offsets[value], sizes[value]))
+        // Merge neighbours so large later values can reuse several small freed ones.
+        free.sort { $0.offset < $1.offset }
+        var merged: [(offset: Int, count: Int)] = []
+        for block in free {
+            if let last = merged.last, last.offset + last.count == block.offset {
+                merged[merged.count - 1].count += block.count
+            } else {
+                merged.append(block)
+            }
+        }
+        free = merged
+    }
+}

@@ -1,0 +1,84 @@
+/// A model compiled for fast inference on one input shape.
+///
+/// Building the plan folds each BatchNorm into the convolution before it and fuses activations
+/// into the convolution's output pass. It also copies and prepares the weights once and lays
+/// out every intermediate value in one arena. Running it allocates only the returned tensor
+/// (`run(input:output:)` allocates nothing). The plan snapshots the weights: rebuild it after
+/// training or loading new weights. Running is serialised; build one plan per thread to run
+/// several inferences at once.
+public final class InferencePlan {
+    public let inputShape: [Int]
+    public let outputShape: [Int]
+    let steps: [any PlanStep]
+    /// Arena offset of every value (value 0, the input, lives outside the arena).
+    private let offsets: [Int]
+    private let outputValue: Int
+    private let arenaCount: Int
+    private let arena: UnsafeMutablePointer<Float>
+    private let scratch: UnsafeMutablePointer<Float>
+    private let pool: ThreadPool
+
+    /// Compiles `model` for batches of `batch` images.
+    public convenience init(_ model: Model, batch: Int = 1, pool: ThreadPool = .shared) throws {
+        guard batch > 0 else { throw SepCNNError.invalidArgument("batch must be positive, got \(batch)") }
+        try self.init(model.network, inputShape: [batch] + model.inputShape, pool: pool)
+    }
+
+    /// Compiles any layer for inputs of `inputShape`.
+    public init(_ network: any Layer, inputShape: [Int], pool: ThreadPool = .shared) throws {
+        try Tensor.validate(inputShape)
+        var builder = PlanBuilder(inputShape: inputShape)
+        outputValue = try builder.lower(network, name: "", input: 0)
+        steps = builder.steps
+        self.inputShape = inputShape
+        outputShape = builder.shapes[outputValue]
+        self.pool = pool
+
+        // Lifetimes: a value dies after the last step that reads it; the output never dies.
+        var lastUse = [Int](repeating: -1, count: builder.shapes.count)
+        for (index, step) in steps.enumerated() { for value in step.inputs { lastUse[value] = index } }
+        var planner = BufferPlanner()
+        var block = [Int](repeating: -1, count: builder.shapes.count)
+        for (index, step) in steps.enumerated() {
+            block[step.output] = planner.allocate(builder.shapes[step.output].reduce(1, *))
+            for value in Set(step.inputs) where value != 0 && value != outputValue && lastUse[value] == index {
+                planner.release(block[value])
+            }
+        }
+        offsets = block.map { $0 < 0 ? 0 : planner.offsets[$0] }
+        arenaCount = planner.arenaCount
+        arena = .allocate(capacity: max(arenaCount, 1))
+        arena.initialize(repeating: 0, count: max(arenaCount, 1))
+        let scratchCount = max(steps.map(\.scratchCount).max() ?? 0, 1)
+        scratch = .allocate(capacity: scratchCount)
+        scratch.initialize(repeating: 0, count: scratchCount)
+    }
+
+    deinit {
+        arena.deallocate()
+        scratch.deallocate()
+    }
+
+    /// Bytes of intermediate memory the plan holds: every value shares this one arena.
+    public var arenaBytes: Int { arenaCount * MemoryLayout<Float>.size }
+
+    /// Runs the plan on `input` (shape `inputShape`) and returns the output.
+    public func callAsFunction(_ input: Tensor) throws -> Tensor {
+        guard input.shape == inputShape else {
+            throw SepCNNError.shapeMismatch("this plan was built for input \(describe(inputShape)), got \(describe(input.shape))")
+        }
+        var output = Tensor(uncheckedShape: outputShape)
+        try input.withPointer { x in try output.withMutablePointer { y in try run(input: x, output: y) } }
+        return output
+    }
+
+    /// Runs the plan from and into caller-owned buffers of `inputShape` and `outputShape` elements. Allocates nothing.
+    public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) throws {
+        let context = ExecutionContext(input: input, arena: arena, offsets: offsets, scratch: scratch, pool: pool)
+        for step in steps { try step.run(context) }
+        output.update(from: context.read(outputValue), count: outputShape.reduce(1, *))
+    }
+
+    /// One line per step: what was fused, for `sepcnn bench --profile` and for reading.
+    public var stepDescriptions: [String] { steps.map(\.label) }
+}

@@ -1,0 +1,36 @@
+/// Where a step finds its values while a plan runs. Value 0 is the plan's input; every other
+/// value lives at its planned offset in the arena.
+struct ExecutionContext {
+    let input: UnsafePointer<Float>
+    let arena: UnsafeMutablePointer<Float>
+    let offsets: [Int]
+    /// Shared by all steps (they run one after another), sized to the largest need.
+    let scratch: UnsafeMutablePointer<Float>
+    let pool: ThreadPool
+
+    func read(_ value: Int) -> UnsafePointer<Float> {
+        value == 0 ? input : UnsafePointer(arena + offsets[value])
+    }
+
+    func write(_ value: Int) -> UnsafeMutablePointer<Float> {
+        precondition(value != 0, "internal: a step may not write the plan's input")
+        return arena + offsets[value]
+    }
+}
+
+/// One operation of a compiled plan: reads some values, writes one, allocates nothing.
+protocol PlanStep {
+    /// The values it reads, by id.
+    var inputs: [Int] { get }
+    /// The value it writes.
+    var output: Int { get }
+    /// Floats of shared scratch it needs.
+    var scratchCount: Int { get }
+    /// A short label for profiles: the layer it came from and what was fused into it.
+    var label: String { get }
+    func run(_ context: ExecutionContext) throws
+}
+
+extension PlanStep {
+    var scratchCount: Int { 0 }
+}

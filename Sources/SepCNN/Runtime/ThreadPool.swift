@@ -1,0 +1,151 @@
+import Foundation
+import Synchronization
+
+/// A persistent pool of worker threads that runs the parts of one job in parallel with the caller.
+///
+/// Why not Dispatch or task groups: on Linux, waking a pooled worker through them costs tens of
+/// microseconds, more than a whole 7×7 layer takes (see `../shared/docs/fast-swift-kernels.md` §5).
+/// Here `threads − 1` workers wait for a job by watching an atomic generation counter. They spin
+/// only briefly: on a shared two-core machine a worker that spins indefinitely steals the core the
+/// caller needs. After that they park on a condition variable. The caller works on the job too.
+public final class ThreadPool: @unchecked Sendable {
+    /// Total threads working on a job, the caller included.
+    public let threads: Int
+    /// What workers and callers share. Workers hold it strongly, so it outlives the pool until they exit.
+    private let state: SharedState
+    /// Serialises callers: one job at a time.
+    private let callerLock = Mutex(())
+
+    public init(threads: Int) {
+        self.threads = max(1, threads)
+        state = SharedState()
+        for _ in 1..<self.threads {
+            let state = self.state
+            let thread = Thread { state.workerLoop() }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
+    deinit {
+        state.shutDown()
+    }
+
+    /// Calls `body(part)` once for every part in `0 ..< parts`, spread over the pool's threads,
+    /// and returns when all have finished. Parts must be independent. With one part, or a
+    /// one-thread pool, everything runs on the caller.
+    public func parallelFor(_ parts: Int, _ body: (Int) -> Void) {
+        guard parts > 1, threads > 1 else {
+            for part in 0..<max(parts, 0) { body(part) }
+            return
+        }
+        callerLock.withLock { _ in
+            withoutActuallyEscaping(body) { body in
+                state.run(body, parts: parts, workers: threads - 1)
+            }
+        }
+    }
+
+    private final class SharedState: @unchecked Sendable {
+        private let generation = Atomic<Int>(0)
+        private let nextPart = Atomic<Int>(0)
+        private let finishedWorkers = Atomic<Int>(0)
+        private let parkedWorkers = Atomic<Int>(0)
+        private let shuttingDown = Atomic<Bool>(false)
+        private let wakeUp = NSCondition()
+        /// Set by the caller before publishing a generation; read by workers only after seeing it.
+        nonisolated(unsafe) private var job: ((Int) -> Void)?
+        nonisolated(unsafe) private var partCount = 0
+
+        /// Loads of the generation counter a waiting worker makes before parking (≈ 50–100 µs).
+        private static let spinLimit = 20_000
+
+        func run(_ body: @escaping (Int) -> Void, parts: Int, workers: Int) {
+            job = body
+            partCount = parts
+            nextPart.store(0, ordering: .sequentiallyConsistent)
+            finishedWorkers.store(0, ordering: .sequentiallyConsistent)
+            publish()
+            runParts()
+            var spins = 0
+            while finishedWorkers.load(ordering: .sequentiallyConsistent) < workers {
+                spins += 1
+                if spins > 1000 { sched_yield() }  // a worker may be descheduled: give it the core
+            }
+            job = nil
+        }
+
+        func shutDown() {
+            shuttingDown.store(true, ordering: .sequentiallyConsistent)
+            publish()
+        }
+
+        private func publish() {
+            generation.add(1, ordering: .sequentiallyConsistent)
+            // A worker increments parkedWorkers before re-checking the generation, and we read it after
+            // publishing: one of the two sees the other, so no wake-up is lost.
+            if parkedWorkers.load(ordering: .sequentiallyConsistent) > 0 {
+                wakeUp.lock()
+                wakeUp.broadcast()
+                wakeUp.unlock()
+            }
+        }
+
+        private func runParts() {
+            guard let job else { return }
+            while true {
+                let part = nextPart.add(1, ordering: .sequentiallyConsistent).oldValue
+                if part >= partCount { return }
+                job(part)
+            }
+        }
+
+        func workerLoop() {
+            // Not a load of `generation`: this thread may start after the first job was published,
+            // and must not take that job for one it has already seen. Generations start at 0.
+            var seen = 0
+            while true {
+                var spins = 0
+                while generation.load(ordering: .sequentiallyConsistent) == seen {
+                    spins += 1
+                    if spins < Self.spinLimit { continue }
+                    wakeUp.lock()
+                    parkedWorkers.add(1, ordering: .sequentiallyConsistent)
+                    while generation.load(ordering: .sequentiallyConsistent) == seen {
+                        wakeUp.wait()
+                    }
+                    parkedWorkers.subtract(1, ordering: .sequentiallyConsistent)
+                    wakeUp.unlock()
+                }
+                seen = generation.load(ordering: .sequentiallyConsistent)
+                if shuttingDown.load(ordering: .sequentiallyConsistent) { return }
+                runParts()
+                finishedWorkers.add(1, ordering: .sequentiallyConsistent)
+            }
+        }
+    }
+}
+
+extension ThreadPool {
+    /// The pool layers and inference plans use unless given another. Its size comes from the
+    /// `SEPCNN_THREADS` environment variable, or else the number of cores; `setSharedThreads` changes it.
+    public static var shared: ThreadPool { sharedPool.withLock { $0 } }
+
+    /// Replaces the shared pool with one of `threads` threads (1 turns threading off).
+    public static func setSharedThreads(_ threads: Int) throws {
+        guard threads >= 1, threads <= 256 else {
+            throw SepCNNError.invalidArgument("the thread count must lie between 1 and 256, got \(threads)")
+        }
+        sharedPool.withLock { $0 = ThreadPool(threads: threads) }
+    }
+
+    /// Threads from `SEPCNN_THREADS` if set and valid, else the number of active cores.
+    public static var defaultThreads: Int {
+        if let text = ProcessInfo.processInfo.environment["SEPCNN_THREADS"], let value = Int(text), (1...256).contains(value) {
+            return value
+        }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    private static let sharedPool = Mutex(ThreadPool(threads: defaultThreads))
+}

@@ -1,0 +1,47 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import SepCNN
+
+@Suite struct ThreadPoolTests {
+    @Test(arguments: [1, 2, 3, 4])
+    func everyPartRunsExactlyOnce(_ threads: Int) {
+        let pool = ThreadPool(threads: threads)
+        for parts in [0, 1, 2, 3, 7, 64, 1000] {
+            let counts = Mutex([Int](repeating: 0, count: parts))
+            pool.parallelFor(parts) { part in counts.withLock { $0[part] += 1 } }
+            #expect(counts.withLock { $0.allSatisfy { $0 == 1 } }, "\(parts) parts on \(threads) threads")
+        }
+    }
+
+    @Test func manyQuickJobsInARow() {
+        let pool = ThreadPool(threads: 2)
+        let total = Atomic<Int>(0)
+        for _ in 0..<5000 {
+            pool.parallelFor(2) { part in total.add(part + 1, ordering: .relaxed) }
+        }
+        #expect(total.load(ordering: .relaxed) == 5000 * 3)
+    }
+
+    /// Workers park after spinning; a job published long after must still wake them.
+    @Test func parkedWorkersWakeUp() throws {
+        let pool = ThreadPool(threads: 3)
+        pool.parallelFor(3) { _ in }
+        usleep(50_000)
+        let total = Atomic<Int>(0)
+        pool.parallelFor(30) { _ in total.add(1, ordering: .relaxed) }
+        #expect(total.load(ordering: .relaxed) == 30)
+    }
+
+    @Test func poolsCanBeReleased() {
+        for _ in 0..<20 {
+            let pool = ThreadPool(threads: 2)
+            pool.parallelFor(4) { _ in }
+        }
+    }
+
+    @Test func sharedThreadCountIsValidated() {
+        #expect(throws: SepCNNError.self) { try ThreadPool.setSharedThreads(0) }
+        #expect(ThreadPool.defaultThreads >= 1)
+    }
+}
