@@ -1,0 +1,145 @@
+import Foundation
+
+/// One timed workload of `sepcnn bench`: a single layer or a whole network, run through an
+/// `InferencePlan` exactly as inference runs it.
+public struct BenchmarkCase: Sendable {
+    /// `dw3x3-56x56x144-s1`, `pw-14x14x64-384`, `conv3x3-56x56x128-128`, `mobilenet-v2-224`.
+    public let name: String
+    /// Floating-point operations per run (2 × multiply-accumulates).
+    public let flops: Double
+    let build: @Sendable (ThreadPool) throws -> (InferencePlan, Tensor)
+
+    /// Depthwise 3×3, padding 1, bias, at H×W×C and the stride.
+    public static func depthwise3x3(height: Int, width: Int, channels: Int, stride: Int) -> BenchmarkCase {
+        layer("dw3x3-\(height)x\(width)x\(channels)-s\(stride)", inputShape: [1, height, width, channels]) {
+            try DepthwiseConv2D(channels: channels, kernelSize: 3, stride: Size2D(stride), padding: .explicit(1))
+        }
+    }
+
+    /// Pointwise 1×1 with bias, H×W×Cin → Cout.
+    public static func pointwise(height: Int, width: Int, inputChannels: Int, outputChannels: Int) -> BenchmarkCase {
+        layer("pw-\(height)x\(width)x\(inputChannels)-\(outputChannels)", inputShape: [1, height, width, inputChannels]) {
+            try PointwiseConv2D(inputChannels: inputChannels, outputChannels: outputChannels)
+        }
+    }
+
+    /// Standard 3×3 convolution, padding 1, bias, H×W×Cin → Cout.
+    public static func standard3x3(height: Int, width: Int, inputChannels: Int, outputChannels: Int) -> BenchmarkCase {
+        layer("conv3x3-\(height)x\(width)x\(inputChannels)-\(outputChannels)", inputShape: [1, height, width, inputChannels]) {
+            try Conv2D(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: 3, padding: .explicit(1))
+        }
+    }
+
+    /// A built-in model at batch 1, named `NAME-RESOLUTION`.
+    public static func model(_ name: String, options: ModelOptions = ModelOptions()) throws -> BenchmarkCase {
+        let make: @Sendable () throws -> Model = { try Random.withSeed(0) { try ModelZoo.make(name, options: options) } }
+        let model = try make()
+        let macs = try ModelSummary(model).macs
+        let inputShape = [1] + model.inputShape
+        return BenchmarkCase(name: "\(name)-\(model.inputShape[0])", flops: 2 * Double(macs)) { pool in
+            (try InferencePlan(make(), pool: pool), try randomInput(inputShape))
+        }
+    }
+
+    private static func randomInput(_ shape: [Int]) throws -> Tensor {
+        var generator = RandomGenerator(seed: 1)
+        return try Tensor.normal(shape, using: &generator)
+    }
+
+    private static func layer(_ name: String, inputShape: [Int], _ make: @escaping @Sendable () throws -> any Layer) -> BenchmarkCase {
+        // MACs of the layer at batch 1, from its own accounting (checked by the summary tests).
+        let macs = (try? Random.withSeed(0) { try make().macs(for: inputShape) }) ?? 0
+        return BenchmarkCase(name: name, flops: 2 * Double(macs)) { pool in
+            let layer = try Random.withSeed(0) { try make() }
+            return (try InferencePlan(layer, inputShape: inputShape, pool: pool), try randomInput(inputShape))
+        }
+    }
+
+    /// The shapes of `sepcnn bench`: MobileNetV2-224's depthwise and pointwise layers (the shapes of
+    /// `../shared/bench`), 56×56×128 standard against separable, and the two whole networks.
+    public static func standardSuite() throws -> [BenchmarkCase] {
+        let depthwiseShapes = [(112, 112, 32, 1), (112, 112, 96, 2), (56, 56, 144, 1), (56, 56, 144, 2), (28, 28, 192, 1),
+                         (14, 14, 384, 1), (14, 14, 576, 1), (7, 7, 960, 1), (56, 56, 128, 1)]
+        let pointwiseShapes = [(112, 112, 32, 16), (56, 56, 24, 144), (56, 56, 144, 24), (28, 28, 32, 192), (14, 14, 64, 384),
+                         (14, 14, 384, 64), (7, 7, 160, 960), (7, 7, 960, 320), (56, 56, 128, 128)]
+        return depthwiseShapes.map { depthwise3x3(height: $0.0, width: $0.1, channels: $0.2, stride: $0.3) }
+            + pointwiseShapes.map { pointwise(height: $0.0, width: $0.1, inputChannels: $0.2, outputChannels: $0.3) }
+            + [standard3x3(height: 56, width: 56, inputChannels: 128, outputChannels: 128),
+               try model("mobilenet-v1"), try model("mobilenet-v2")]
+    }
+}
+
+/// What one benchmark measured.
+public struct BenchmarkResult: Codable, Equatable, Sendable {
+    public var name: String
+    public var threads: Int
+    public var medianMicroseconds: Double
+    public var minimumMicroseconds: Double
+    public var repetitions: Int
+    public var gflops: Double
+    /// Of the measured FMA peak of `threads` cores.
+    public var percentOfPeak: Double
+}
+
+/// How long `sepcnn bench` measures each case.
+public struct BenchmarkOptions: Sendable {
+    public var threads: Int
+    /// Untimed runs first, for caches, page faults and the pool's threads.
+    public var warmup: Int
+    public var minimumRepetitions: Int
+    /// Keep repeating until this much time has passed (and at least `minimumRepetitions`).
+    public var minimumSeconds: Double
+
+    public init(threads: Int, warmup: Int = 10, minimumRepetitions: Int = 30, minimumSeconds: Double = 0.5) {
+        self.threads = threads
+        self.warmup = warmup
+        self.minimumRepetitions = minimumRepetitions
+        self.minimumSeconds = minimumSeconds
+    }
+}
+
+public enum Benchmark {
+    /// Times one case: warm-up, then the median of repeated runs of its plan.
+    public static func run(_ benchmark: BenchmarkCase, options: BenchmarkOptions, pool: ThreadPool, peakGFLOPS: Double) throws -> BenchmarkResult {
+        let (plan, input) = try benchmark.build(pool)
+        var output = [Float](repeating: 0, count: plan.outputShape.reduce(1, *))
+        try input.withPointer { x in
+            try output.withUnsafeMutableBufferPointer { y in
+                for _ in 0..<options.warmup { try plan.run(input: x, output: y.baseAddress!) }
+            }
+        }
+        var samples: [Double] = []
+        let clock = ContinuousClock()
+        let start = clock.now
+        while samples.count < options.minimumRepetitions || (clock.now - start) < .seconds(options.minimumSeconds) {
+            let elapsed = try input.withPointer { x in
+                try output.withUnsafeMutableBufferPointer { y in
+                    try clock.measure { try plan.run(input: x, output: y.baseAddress!) }
+                }
+            }
+            samples.append(microsecondsOf(elapsed))
+            if samples.count >= 100_000 { break }
+        }
+        samples.sort()
+        let median = samples[samples.count / 2]
+        let gflops = benchmark.flops / median / 1e3
+        return BenchmarkResult(name: benchmark.name, threads: pool.threads, medianMicroseconds: median,
+                               minimumMicroseconds: samples[0], repetitions: samples.count, gflops: gflops,
+                               percentOfPeak: 100 * gflops / peakGFLOPS)
+    }
+
+    /// A table row per result, in the order given.
+    public static func table(_ results: [BenchmarkResult], peakGFLOPS: Double) -> String {
+        let rows = results.map { r in
+            [r.name, "\(r.threads)", String(format: "%.1f", r.medianMicroseconds), String(format: "%.1f", r.gflops),
+             String(format: "%.1f %%", r.percentOfPeak)]
+        }
+        return formatTable(header: ["benchmark", "threads", "median µs", "GFLOP/s", "% of peak"], rows: rows, rightAligned: [1, 2, 3, 4])
+            + String(format: "peak: %.0f GFLOP/s (measured FMA throughput of %d thread%@)\n", peakGFLOPS,
+                     results.first?.threads ?? 1, (results.first?.threads ?? 1) == 1 ? "" : "s")
+    }
+}
+
+func microsecondsOf(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) * 1e6 + Double(duration.components.attoseconds) * 1e-12
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import SepCNN
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time single layers and whole networks: median latency, GFLOP/s and % of peak.",
+        discussion: """
+            Runs MobileNetV2-224's depthwise 3×3 and pointwise shapes (the shapes of ../shared/bench),
+            a standard 3×3 convolution at 56×56×128→128, and MobileNetV1/V2 at 224×224, batch 1,
+            each through an inference plan after a warm-up. Names: dw3x3-HxWxC-sS, pw-HxWxCin-Cout,
+            conv3x3-HxWxCin-Cout, mobilenet-v1-224, mobilenet-v2-224. Build with
+            'swift build -c release -Xcc -march=native' for meaningful numbers.
+            """)
+
+    @Argument(help: "Built-in models to time instead of the standard suite.")
+    var models: [String] = []
+
+    @Option(help: "Threads (default: SEPCNN_THREADS, else the number of cores).")
+    var threads: Int?
+
+    @Option(help: "Only cases whose name contains this text.")
+    var filter: String?
+
+    @Option(help: "Minimum seconds of timed runs per case.")
+    var seconds = 0.5
+
+    @Option(name: .customLong("json"), help: "Also write the results as JSON to this file.")
+    var jsonPath: String?
+
+    func validate() throws {
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must lie between 1 and 256") }
+        guard seconds > 0, seconds <= 600 else { throw ValidationError("--seconds must lie in (0, 600]") }
+    }
+
+    func run() throws {
+        let pool = ThreadPool(threads: threads ?? ThreadPool.defaultThreads)
+        var cases = models.isEmpty ? try BenchmarkCase.standardSuite() : try models.map { try BenchmarkCase.model($0) }
+        if let filter { cases = cases.filter { $0.name.contains(filter) } }
+        guard !cases.isEmpty else { throw ValidationError("no benchmark matches --filter \(filter ?? "")") }
+        let peak = measurePeakGFLOPS(pool: pool)
+        let options = BenchmarkOptions(threads: pool.threads, minimumSeconds: seconds)
+        var results: [BenchmarkResult] = []
+        let progress = ProgressLine(total: cases.count)
+        for benchmark in cases {
+            progress.advance(benchmark.name)
+            results.append(try Benchmark.run(benchmark, options: options, pool: pool, peakGFLOPS: peak))
+        }
+        progress.finish()
+        print(Benchmark.table(results, peakGFLOPS: peak), terminator: "")
+        if let jsonPath {
+            try Data(encodeJSON(results).utf8).write(to: URL(fileURLWithPath: jsonPath), options: .atomic)
+        }
+    }
+}
