@@ -1,30 +1,28 @@
 /// Unfolds the receptive fields of one channel group into rows, so a convolution becomes a GEMM.
 ///
-/// Writes `batch·outputHeight·outputWidth` rows of `kernelHeight·kernelWidth·Cin/groups` values,
-/// ordered (ky, kx, ci) to match the `[kh, kw, Cin/groups, Cout]` weight layout; padding is zero.
-/// Multiplying these rows by the group's weight columns gives that group's output channels.
-func im2col(_ g: ConvGeometry, group: Int, input: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>) {
+/// For each output pixel in `pixels` (indices into the flattened batch · outputHeight · outputWidth
+/// range), writes one row of `kernelHeight·kernelWidth·Cin/groups` values, ordered (ky, kx, ci) to
+/// match the `[kh, kw, Cin/groups, Cout]` weight layout; padding is zero. Row i of `columns` holds
+/// pixel `pixels.lowerBound + i`. Multiplying these rows by the group's weight columns gives that
+/// group's output channels.
+func im2col(_ g: ConvGeometry, group: Int, pixels: Range<Int>, input: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>) {
     let inPerGroup = g.inputChannelsPerGroup
-    let rowLength = g.kernelHeight &* g.kernelWidth &* inPerGroup
-    var row = columns
-    for n in 0..<g.batch {
+    let imagePixels = g.outputHeight &* g.outputWidth
+    var slot = columns
+    for pixel in pixels {
+        let n = pixel / imagePixels, within = pixel &- n &* imagePixels
+        let oy = within / g.outputWidth, ox = within &- oy &* g.outputWidth
         let image = input + (n &* (g.inputHeight &* g.inputWidth &* g.inputChannels) &+ group &* inPerGroup)
-        for oy in 0..<g.outputHeight {
-            for ox in 0..<g.outputWidth {
-                var slot = row
-                for ky in 0..<g.kernelHeight {
-                    let iy = oy &* g.strideHeight &- g.padTop &+ ky &* g.dilationHeight
-                    for kx in 0..<g.kernelWidth {
-                        let ix = ox &* g.strideWidth &- g.padLeft &+ kx &* g.dilationWidth
-                        if iy < 0 || iy >= g.inputHeight || ix < 0 || ix >= g.inputWidth {
-                            slot.initialize(repeating: 0, count: inPerGroup)
-                        } else {
-                            slot.update(from: image + (iy &* g.inputWidth &+ ix) &* g.inputChannels, count: inPerGroup)
-                        }
-                        slot += inPerGroup
-                    }
+        for ky in 0..<g.kernelHeight {
+            let iy = oy &* g.strideHeight &- g.padTop &+ ky &* g.dilationHeight
+            for kx in 0..<g.kernelWidth {
+                let ix = ox &* g.strideWidth &- g.padLeft &+ kx &* g.dilationWidth
+                if iy < 0 || iy >= g.inputHeight || ix < 0 || ix >= g.inputWidth {
+                    slot.initialize(repeating: 0, count: inPerGroup)
+                } else {
+                    slot.update(from: image + (iy &* g.inputWidth &+ ix) &* g.inputChannels, count: inPerGroup)
                 }
-                row += rowLength
+                slot += inPerGroup
             }
         }
     }
@@ -48,7 +46,7 @@ func conv2DIm2Col(_ g: ConvGeometry,
     let depth = g.kernelHeight &* g.kernelWidth &* g.inputChannelsPerGroup
     let outPerGroup = g.outputChannelsPerGroup
     for group in 0..<g.groups {
-        im2col(g, group: group, input: input, columns: scratch)
+        im2col(g, group: group, pixels: 0..<rows, input: input, columns: scratch)
         // The group's weight columns start at column group·outPerGroup of the [depth, Cout] matrix,
         // and its outputs at the same column of the [rows, Cout] output.
         gemm(m: rows, n: outPerGroup, k: depth,
