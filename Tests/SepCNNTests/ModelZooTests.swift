@@ -17,8 +17,13 @@ import Testing
         Expected(name: "sepcnn-example", trainable: 164_264, nonTrainable: 128),
         // Keras: 164,392 total = 164,264 trainable + 128 non-trainable.
         Expected(name: "sepcnn-example-keras", trainable: 164_264, nonTrainable: 128),
-        // Keras applications.MobileNet(alpha=1.0): 4,231,976 trainable, 21,888 non-trainable.
+        // Keras 3.15 applications.MobileNet(alpha=…, weights=None): trainable_weights and non_trainable_weights.
         Expected(name: "mobilenet-v1", trainable: 4_231_976, nonTrainable: 21_888),
+        Expected(name: "mobilenet-v1", options: ModelOptions(widthMultiplier: 0.25), trainable: 470_072, nonTrainable: 5_472),
+        Expected(name: "mobilenet-v1", options: ModelOptions(widthMultiplier: 0.5), trainable: 1_331_592, nonTrainable: 10_944),
+        Expected(name: "mobilenet-v1", options: ModelOptions(widthMultiplier: 0.75), trainable: 2_585_560, nonTrainable: 16_416),
+        Expected(name: "mobilenet-v1", options: ModelOptions(widthMultiplier: 0.5, resolution: 128, classes: 10),
+                 trainable: 823_722, nonTrainable: 10_944),
         // torchvision mobilenet_v2(width_mult=…): parameters() and BatchNorm buffers.
         Expected(name: "mobilenet-v2", trainable: 3_504_872, nonTrainable: 34_112),
         Expected(name: "mobilenet-v2", options: ModelOptions(widthMultiplier: 0.35), trainable: 1_677_128, nonTrainable: 14_080),

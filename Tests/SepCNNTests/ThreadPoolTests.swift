@@ -45,3 +45,23 @@ import Testing
         #expect(ThreadPool.defaultThreads >= 1)
     }
 }
+
+@Suite struct WorkSplittingTests {
+    @Test(arguments: [(0, 1, 1), (10, 3, 1), (100, 2, 6), (49, 2, 8), (7, 4, 4), (1, 2, 1), (12544, 2, 6)])
+    func partitionCoversEverythingOnce(_ count: Int, _ parts: Int, _ granule: Int) {
+        var covered: [Int] = []
+        for part in 0..<parts {
+            let range = partition(count, parts: parts, part: part, granule: granule)
+            if part < parts - 1 && !range.isEmpty { #expect(range.upperBound % granule == 0 || range.upperBound == count) }
+            covered += Array(range)
+        }
+        #expect(covered == Array(0..<count))
+    }
+
+    @Test func smallWorkStaysOnTheCaller() {
+        #expect(parallelParts(flops: 10_000, threads: 2, units: 100) == 1)
+        #expect(parallelParts(flops: 10_000_000, threads: 2, units: 100) == 2)
+        #expect(parallelParts(flops: 10_000_000, threads: 4, units: 3) == 3)
+        #expect(parallelParts(flops: 10_000_000, threads: 1, units: 100) == 1)
+    }
+}
