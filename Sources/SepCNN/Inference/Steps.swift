@@ -10,48 +10,69 @@ struct DepthwiseStep: PlanStep {
         convolution.weights.withUnsafeBufferPointer { w in
             convolution.bias.withUnsafeBufferPointer { b in
                 depthwiseConv2D(geometry, input: context.read(inputs[0]), weights: w.baseAddress!, bias: b.baseAddress!,
-                                activation: convolution.activation, output: context.write(output))
+                                activation: convolution.activation, output: context.write(output), pool: context.pool)
             }
         }
     }
 }
 
-/// `[rows, k] × [k, n]`: pointwise convolution (rows = pixels) and dense layers (rows = batch).
+/// `[rows, k] × [k, n]`: pointwise convolution (rows = pixels) and dense layers (rows = batch),
+/// with the folded weights packed once when the plan is built.
 struct GEMMStep: PlanStep {
     let rows: Int
-    let k: Int
-    let convolution: FoldedConvolution
+    let packed: PackedGEMMWeights
+    let bias: [Float]
+    let activation: Activation
     let inputs: [Int]
     let output: Int
     let label: String
 
+    init(rows: Int, k: Int, convolution: FoldedConvolution, inputs: [Int], output: Int, label: String) {
+        self.rows = rows
+        packed = convolution.weights.withUnsafeBufferPointer {
+            PackedGEMMWeights(k: k, n: convolution.outputChannels, b: $0.baseAddress!, ldb: convolution.outputChannels)
+        }
+        bias = convolution.bias
+        activation = convolution.activation
+        self.inputs = inputs
+        self.output = output
+        self.label = label
+    }
+
     func run(_ context: ExecutionContext) {
-        let n = convolution.outputChannels
-        convolution.weights.withUnsafeBufferPointer { w in
-            convolution.bias.withUnsafeBufferPointer { b in
-                gemm(m: rows, n: n, k: k, a: context.read(inputs[0]), lda: k, b: w.baseAddress!, ldb: n,
-                     bias: b.baseAddress!, activation: convolution.activation, c: context.write(output), ldc: n)
-            }
+        bias.withUnsafeBufferPointer { b in
+            gemm(m: rows, a: context.read(inputs[0]), lda: packed.k, packed: packed, bias: b.baseAddress!,
+                 activation: activation, c: context.write(output), ldc: packed.n, pool: context.pool)
         }
     }
 }
 
-/// Standard or grouped convolution as im2col + GEMM.
+/// Standard or grouped convolution as im2col + GEMM, each group's folded weights packed once.
 struct ConvolutionStep: PlanStep {
     let geometry: ConvGeometry
-    let convolution: FoldedConvolution
+    let packedGroups: [PackedGEMMWeights]
+    let bias: [Float]
+    let activation: Activation
     let inputs: [Int]
     let output: Int
     let label: String
+
+    init(geometry: ConvGeometry, convolution: FoldedConvolution, inputs: [Int], output: Int, label: String) {
+        self.geometry = geometry
+        packedGroups = convolution.weights.withUnsafeBufferPointer { packConvolutionGroups(geometry, weights: $0.baseAddress!) }
+        bias = convolution.bias
+        activation = convolution.activation
+        self.inputs = inputs
+        self.output = output
+        self.label = label
+    }
 
     var scratchCount: Int { im2colScratchCount(geometry) }
 
     func run(_ context: ExecutionContext) {
-        convolution.weights.withUnsafeBufferPointer { w in
-            convolution.bias.withUnsafeBufferPointer { b in
-                conv2DIm2Col(geometry, input: context.read(inputs[0]), weights: w.baseAddress!, bias: b.baseAddress!,
-                             activation: convolution.activation, output: context.write(output), scratch: context.scratch)
-            }
+        bias.withUnsafeBufferPointer { b in
+            conv2D(geometry, input: context.read(inputs[0]), packedGroups: packedGroups, bias: b.baseAddress!,
+                   activation: activation, output: context.write(output), scratch: context.scratch, pool: context.pool)
         }
     }
 }

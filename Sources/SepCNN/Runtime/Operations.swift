@@ -1,0 +1,97 @@
+/// The operations layers and inference steps call: each picks the fastest kernel for its shape
+/// and splits the work over a thread pool. Kernels below stay single-threaded and allocation-free;
+/// this is the one place that decides how they are combined.
+
+/// C = act(A · B + bias) with B already packed, rows (or, for few rows, columns) split over the pool.
+func gemm(m: Int, a: UnsafePointer<Float>, lda: Int, packed: PackedGEMMWeights,
+          bias: UnsafePointer<Float>?, activation: Activation,
+          c: UnsafeMutablePointer<Float>, ldc: Int, pool: ThreadPool) {
+    let n = packed.n
+    let parts = parallelParts(flops: 2 &* m &* packed.k &* n, threads: pool.threads, units: max(m, n / packed.panelWidth))
+    if parts == 1 {
+        gemmPacked(rows: 0..<m, columns: 0..<n, a: a, lda: lda, packed: packed, bias: bias, activation: activation, c: c, ldc: ldc)
+        return
+    }
+    // Split rows while each part keeps a few full row tiles; split columns (panel-aligned) for
+    // short matrices such as 7×7 layers and Dense, so each thread streams only its share of B.
+    let splitRows = m >= 32 &* parts
+    pool.parallelFor(parts) { part in
+        let rows = splitRows ? partition(m, parts: parts, part: part) : 0..<m
+        let columns = splitRows ? 0..<n : partition(n, parts: parts, part: part, granule: packed.panelWidth)
+        guard !rows.isEmpty, !columns.isEmpty else { return }
+        gemmPacked(rows: rows, columns: columns, a: a, lda: lda, packed: packed, bias: bias, activation: activation, c: c, ldc: ldc)
+    }
+}
+
+/// C = act(A · B + bias) for an unpacked B: packs it for this call. Layers use this; inference
+/// plans pack once and call the packed form.
+func gemm(m: Int, n: Int, k: Int,
+          a: UnsafePointer<Float>, lda: Int,
+          b: UnsafePointer<Float>, ldb: Int,
+          bias: UnsafePointer<Float>?,
+          activation: Activation,
+          c: UnsafeMutablePointer<Float>, ldc: Int,
+          pool: ThreadPool = .shared) {
+    guard m > 0, n > 0 else { return }
+    // Packing costs as much as a few rows of work: not worth it for one or two rows.
+    if m < 4 {
+        gemmReference(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, bias: bias, activation: activation, c: c, ldc: ldc)
+        return
+    }
+    let packed = PackedGEMMWeights(k: k, n: n, b: b, ldb: ldb)
+    gemm(m: m, a: a, lda: lda, packed: packed, bias: bias, activation: activation, c: c, ldc: ldc, pool: pool)
+}
+
+/// Standard or grouped convolution as im2col + GEMM with each group's weights packed
+/// (`packedGroups[g]` holds group g's `[kh·kw·Cin/groups, Cout/groups]` columns). Output pixels are
+/// split over the pool; each part unfolds its own pixels into its share of `scratch`, which holds
+/// `im2colScratchCount(g)` floats.
+func conv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packedGroups: [PackedGEMMWeights],
+            bias: UnsafePointer<Float>?, activation: Activation,
+            output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+    let pixels = g.batch &* g.outputHeight &* g.outputWidth
+    let depth = g.kernelHeight &* g.kernelWidth &* g.inputChannelsPerGroup
+    let outPerGroup = g.outputChannelsPerGroup
+    let parts = parallelParts(flops: 2 &* g.outputCount &* depth, threads: pool.threads, units: pixels)
+    pool.parallelFor(parts) { part in
+        let range = partition(pixels, parts: parts, part: part)
+        guard !range.isEmpty else { return }
+        let columns = scratch + range.lowerBound &* depth
+        for group in 0..<g.groups {
+            im2col(g, group: group, pixels: range, input: input, columns: columns)
+            gemmPacked(rows: 0..<range.count, columns: 0..<outPerGroup, a: columns, lda: depth, packed: packedGroups[group],
+                       bias: bias.map { $0 + group &* outPerGroup }, activation: activation,
+                       c: output + (range.lowerBound &* g.outputChannels &+ group &* outPerGroup), ldc: g.outputChannels)
+        }
+    }
+}
+
+/// Packs each group's weight columns of a `[kh, kw, Cin/groups, Cout]` convolution for `conv2D`.
+func packConvolutionGroups(_ g: ConvGeometry, weights: UnsafePointer<Float>) -> [PackedGEMMWeights] {
+    let depth = g.kernelHeight &* g.kernelWidth &* g.inputChannelsPerGroup
+    let outPerGroup = g.outputChannelsPerGroup
+    return (0..<g.groups).map { group in
+        PackedGEMMWeights(k: depth, n: outPerGroup, b: weights + group &* outPerGroup, ldb: g.outputChannels)
+    }
+}
+
+/// Standard or grouped convolution for layers: depthwise-shaped groups take the depthwise kernel,
+/// the rest im2col + GEMM with weights packed for this call. `scratch` holds `im2colScratchCount(g)` floats.
+func conv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+            bias: UnsafePointer<Float>?, activation: Activation,
+            output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool = .shared) {
+    if g.groups == g.inputChannels && g.groups > 1 {
+        // [kh, kw, 1, C·M] is exactly the depthwise [kh, kw, C, M] layout.
+        depthwiseConv2D(g, input: input, weights: weights, bias: bias, activation: activation, output: output, pool: pool)
+    } else {
+        conv2D(g, input: input, packedGroups: packConvolutionGroups(g, weights: weights), bias: bias, activation: activation,
+               output: output, scratch: scratch, pool: pool)
+    }
+}
+
+/// Depthwise convolution (contract: `depthwiseConv2DReference`).
+func depthwiseConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+                     bias: UnsafePointer<Float>?, activation: Activation,
+                     output: UnsafeMutablePointer<Float>, pool: ThreadPool = .shared) {
+    depthwiseConv2DReference(g, input: input, weights: weights, bias: bias, activation: activation, output: output)
+}
