@@ -28,6 +28,9 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("json"), help: "Also write the results as JSON to this file.")
     var jsonPath: String?
 
+    @Flag(help: "For each model, also print the median time of every step of its plan.")
+    var profile = false
+
     func validate() throws {
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must lie between 1 and 256") }
         guard seconds > 0, seconds <= 600 else { throw ValidationError("--seconds must lie in (0, 600]") }
@@ -48,6 +51,17 @@ struct Bench: ParsableCommand {
         }
         progress.finish()
         print(Benchmark.table(results, peakGFLOPS: peak), terminator: "")
+        if profile {
+            for name in models {
+                let (plan, input) = try BenchmarkCase.model(name).makePlan(pool: pool)
+                let steps = try plan.profile(input)
+                let total = steps.reduce(0) { $0 + $1.medianMicroseconds }
+                print("\nProfile of \(name) (\(pool.threads) thread\(pool.threads == 1 ? "" : "s"); sum of step medians \(String(format: "%.1f", total)) µs)")
+                for (step, time) in steps {
+                    print(String(format: "%9.1f µs  %5.1f %%  ", time, 100 * time / total) + step)
+                }
+            }
+        }
         if let jsonPath {
             try Data(encodeJSON(results).utf8).write(to: URL(fileURLWithPath: jsonPath), options: .atomic)
         }

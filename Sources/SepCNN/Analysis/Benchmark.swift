@@ -9,6 +9,9 @@ public struct BenchmarkCase: Sendable {
     public let flops: Double
     let build: @Sendable (ThreadPool) throws -> (InferencePlan, Tensor)
 
+    /// The case's compiled plan on `pool`, and the input it is timed on.
+    public func makePlan(pool: ThreadPool) throws -> (InferencePlan, Tensor) { try build(pool) }
+
     /// Depthwise 3×3, padding 1, bias, at H×W×C and the stride.
     public static func depthwise3x3(height: Int, width: Int, channels: Int, stride: Int) -> BenchmarkCase {
         layer("dw3x3-\(height)x\(width)x\(channels)-s\(stride)", inputShape: [1, height, width, channels]) {
@@ -101,7 +104,7 @@ public struct BenchmarkOptions: Sendable {
 public enum Benchmark {
     /// Times one case: warm-up, then the median of repeated runs of its plan.
     public static func run(_ benchmark: BenchmarkCase, options: BenchmarkOptions, pool: ThreadPool, peakGFLOPS: Double) throws -> BenchmarkResult {
-        let (plan, input) = try benchmark.build(pool)
+        let (plan, input) = try benchmark.makePlan(pool: pool)
         var output = [Float](repeating: 0, count: plan.outputShape.reduce(1, *))
         try input.withPointer { x in
             try output.withUnsafeMutableBufferPointer { y in

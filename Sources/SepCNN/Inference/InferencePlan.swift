@@ -81,4 +81,23 @@ public final class InferencePlan {
 
     /// One line per step: what was fused, for `sepcnn bench --profile` and for reading.
     public var stepDescriptions: [String] { steps.map(\.label) }
+
+    /// The median time of every step over `repetitions` runs on `input`, in step order.
+    public func profile(_ input: Tensor, repetitions: Int = 50) throws -> [(step: String, medianMicroseconds: Double)] {
+        guard input.shape == inputShape else {
+            throw SepCNNError.shapeMismatch("this plan was built for input \(describe(inputShape)), got \(describe(input.shape))")
+        }
+        var samples = [[Double]](repeating: [], count: steps.count)
+        let clock = ContinuousClock()
+        try input.withPointer { x in
+            let context = ExecutionContext(input: x, arena: arena, offsets: offsets, scratch: scratch, pool: pool)
+            for _ in 0..<max(repetitions, 1) {
+                for (index, step) in steps.enumerated() {
+                    let elapsed = try clock.measure { try step.run(context) }
+                    samples[index].append(microsecondsOf(elapsed))
+                }
+            }
+        }
+        return zip(steps, samples).map { step, times in (step.label, times.sorted()[times.count / 2]) }
+    }
 }
