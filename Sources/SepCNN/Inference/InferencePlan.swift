@@ -49,7 +49,7 @@ public final class InferencePlan {
         arenaCount = planner.arenaCount
         arena = .allocate(capacity: max(arenaCount, 1))
         arena.initialize(repeating: 0, count: max(arenaCount, 1))
-        let scratchCount = max(steps.map(\.scratchCount).max() ?? 0, 1)
+        let scratchCount = max(steps.map { $0.scratchCount(threads: pool.threads) }.max() ?? 0, 1)
         scratch = .allocate(capacity: scratchCount)
         scratch.initialize(repeating: 0, count: scratchCount)
     }

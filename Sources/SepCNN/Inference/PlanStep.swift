@@ -24,13 +24,13 @@ protocol PlanStep {
     var inputs: [Int] { get }
     /// The value it writes.
     var output: Int { get }
-    /// Floats of shared scratch it needs.
-    var scratchCount: Int { get }
+    /// Floats of shared scratch it needs when run on `threads` threads.
+    func scratchCount(threads: Int) -> Int
     /// A short label for profiles: the layer it came from and what was fused into it.
     var label: String { get }
     func run(_ context: ExecutionContext) throws
 }
 
 extension PlanStep {
-    var scratchCount: Int { 0 }
+    func scratchCount(threads: Int) -> Int { 0 }
 }

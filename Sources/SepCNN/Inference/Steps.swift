@@ -6,11 +6,14 @@ struct DepthwiseStep: PlanStep {
     let output: Int
     let label: String
 
+    func scratchCount(threads: Int) -> Int { depthwiseScratchCount(geometry) * threads }
+
     func run(_ context: ExecutionContext) {
         convolution.weights.withUnsafeBufferPointer { w in
             convolution.bias.withUnsafeBufferPointer { b in
                 depthwiseConv2D(geometry, input: context.read(inputs[0]), weights: w.baseAddress!, bias: b.baseAddress!,
-                                activation: convolution.activation, output: context.write(output), pool: context.pool)
+                                activation: convolution.activation, output: context.write(output),
+                                scratch: context.scratch, pool: context.pool)
             }
         }
     }
@@ -67,7 +70,7 @@ struct ConvolutionStep: PlanStep {
         self.label = label
     }
 
-    var scratchCount: Int { im2colScratchCount(geometry) }
+    func scratchCount(threads: Int) -> Int { im2colScratchCount(geometry) }
 
     func run(_ context: ExecutionContext) {
         bias.withUnsafeBufferPointer { b in

@@ -89,9 +89,29 @@ func conv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: UnsafePoint
     }
 }
 
-/// Depthwise convolution (contract: `depthwiseConv2DReference`).
+/// Depthwise convolution (contract: `depthwiseConv2DReference`) with the fast kernels, output
+/// rows split over the pool. `scratch` holds `pool.threads × depthwiseScratchCount(g)` floats: each part has its own.
+func depthwiseConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+                     bias: UnsafePointer<Float>?, activation: Activation,
+                     output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+    let rows = g.batch &* g.outputHeight
+    let perPart = depthwiseScratchCount(g)
+    let parts = parallelParts(flops: 2 &* g.outputCount &* g.kernelHeight &* g.kernelWidth, threads: pool.threads, units: rows)
+    pool.parallelFor(parts) { part in
+        let range = partition(rows, parts: parts, part: part)
+        guard !range.isEmpty else { return }
+        depthwiseConv2DFast(g, input: input, weights: weights, bias: bias, activation: activation, output: output,
+                            rows: range, scratch: scratch + part &* perPart)
+    }
+}
+
+/// The same for layers, which allocate the scratch per call.
 func depthwiseConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
                      bias: UnsafePointer<Float>?, activation: Activation,
                      output: UnsafeMutablePointer<Float>, pool: ThreadPool = .shared) {
-    depthwiseConv2DReference(g, input: input, weights: weights, bias: bias, activation: activation, output: output)
+    var scratch = [Float](repeating: 0, count: max(depthwiseScratchCount(g) &* pool.threads, 1))
+    scratch.withUnsafeMutableBufferPointer { s in
+        depthwiseConv2D(g, input: input, weights: weights, bias: bias, activation: activation, output: output,
+                        scratch: s.baseAddress!, pool: pool)
+    }
 }
