@@ -105,22 +105,22 @@ public enum Benchmark {
     /// Times one case: warm-up, then the median of repeated runs of its plan.
     public static func run(_ benchmark: BenchmarkCase, options: BenchmarkOptions, pool: ThreadPool, peakGFLOPS: Double) throws -> BenchmarkResult {
         let (plan, input) = try benchmark.makePlan(pool: pool)
-        var output = [Float](repeating: 0, count: plan.outputShape.reduce(1, *))
-        try input.withPointer { x in
-            try output.withUnsafeMutableBufferPointer { y in
-                for _ in 0..<options.warmup { try plan.run(input: x, output: y.baseAddress!) }
-            }
+        // Input and output on 64-byte boundaries, as the C benchmarks allocate theirs (aligned_alloc(64)).
+        let x = UnsafeMutableRawPointer.allocate(byteCount: max(input.count, 1) * 4, alignment: 64).bindMemory(to: Float.self, capacity: max(input.count, 1))
+        let outputCount = plan.outputShape.reduce(1, *)
+        let y = UnsafeMutableRawPointer.allocate(byteCount: max(outputCount, 1) * 4, alignment: 64).bindMemory(to: Float.self, capacity: max(outputCount, 1))
+        defer {
+            x.deallocate()
+            y.deallocate()
         }
+        input.withPointer { x.initialize(from: $0, count: input.count) }
+        y.initialize(repeating: 0, count: max(outputCount, 1))
+        for _ in 0..<options.warmup { try plan.run(input: x, output: y) }
         var samples: [Double] = []
         let clock = ContinuousClock()
         let start = clock.now
         while samples.count < options.minimumRepetitions || (clock.now - start) < .seconds(options.minimumSeconds) {
-            let elapsed = try input.withPointer { x in
-                try output.withUnsafeMutableBufferPointer { y in
-                    try clock.measure { try plan.run(input: x, output: y.baseAddress!) }
-                }
-            }
-            samples.append(microsecondsOf(elapsed))
+            samples.append(microsecondsOf(try clock.measure { try plan.run(input: x, output: y) }))
             if samples.count >= 100_000 { break }
         }
         samples.sort()
