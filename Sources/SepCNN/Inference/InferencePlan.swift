@@ -76,11 +76,13 @@ public final class InferencePlan {
         return output
     }
 
-    /// Runs the plan from and into caller-owned buffers of `inputShape` and `outputShape` elements. Allocates nothing.
+    /// Runs the plan from and into caller-owned buffers of `inputShape` and `outputShape` elements,
+    /// which must not overlap. The last step writes straight into `output`. Allocates nothing.
     public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) throws {
-        let context = ExecutionContext(input: input, arena: arena, offsets: offsets, scratch: scratch, pool: pool)
+        let context = ExecutionContext(input: input, output: output, outputValue: outputValue, arena: arena,
+                                       offsets: offsets, scratch: scratch, pool: pool)
         for step in steps { try step.run(context) }
-        output.update(from: context.read(outputValue), count: outputShape.reduce(1, *))
+        if outputValue == 0 { output.update(from: input, count: outputShape.reduce(1, *)) }  // an identity network
     }
 
     /// One line per step: what was fused, for `sepcnn bench --profile` and for reading.
@@ -94,7 +96,9 @@ public final class InferencePlan {
         var samples = [[Double]](repeating: [], count: steps.count)
         let clock = ContinuousClock()
         try input.withPointer { x in
-            let context = ExecutionContext(input: x, arena: arena, offsets: offsets, scratch: scratch, pool: pool)
+            // The output value goes to the arena block planned for it: nothing here receives it.
+            let context = ExecutionContext(input: x, output: arena + offsets[outputValue], outputValue: outputValue,
+                                           arena: arena, offsets: offsets, scratch: scratch, pool: pool)
             for _ in 0..<max(repetitions, 1) {
                 for (index, step) in steps.enumerated() {
                     let elapsed = try clock.measure { try step.run(context) }

@@ -1,7 +1,10 @@
-/// Where a step finds its values while a plan runs. Value 0 is the plan's input; every other
-/// value lives at its planned offset in the arena.
+/// Where a step finds its values while a plan runs. Value 0 is the plan's input and the final
+/// value is the caller's output buffer, so the last step writes its result in place; every
+/// other value lives at its planned offset in the arena.
 struct ExecutionContext {
     let input: UnsafePointer<Float>
+    let output: UnsafeMutablePointer<Float>
+    let outputValue: Int
     let arena: UnsafeMutablePointer<Float>
     let offsets: [Int]
     /// Shared by all steps (they run one after another), sized to the largest need.
@@ -9,12 +12,12 @@ struct ExecutionContext {
     let pool: ThreadPool
 
     func read(_ value: Int) -> UnsafePointer<Float> {
-        value == 0 ? input : UnsafePointer(arena + offsets[value])
+        value == 0 ? input : UnsafePointer(write(value))
     }
 
     func write(_ value: Int) -> UnsafeMutablePointer<Float> {
         precondition(value != 0, "internal: a step may not write the plan's input")
-        return arena + offsets[value]
+        return value == outputValue ? output : arena + offsets[value]
     }
 }
 

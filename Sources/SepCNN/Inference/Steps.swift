@@ -1,21 +1,28 @@
 /// Depthwise convolution with BatchNorm folded in and the activation fused.
 struct DepthwiseStep: PlanStep {
     let geometry: ConvGeometry
-    let convolution: FoldedConvolution
+    let weights: AlignedFloats
+    let bias: AlignedFloats
+    let activation: Activation
     let inputs: [Int]
     let output: Int
     let label: String
 
+    init(geometry: ConvGeometry, convolution: FoldedConvolution, inputs: [Int], output: Int, label: String) {
+        self.geometry = geometry
+        weights = AlignedFloats(convolution.weights)
+        bias = AlignedFloats(convolution.bias)
+        activation = convolution.activation
+        self.inputs = inputs
+        self.output = output
+        self.label = label
+    }
+
     func scratchCount(threads: Int) -> Int { depthwiseScratchCount(geometry) * threads }
 
     func run(_ context: ExecutionContext) {
-        convolution.weights.withUnsafeBufferPointer { w in
-            convolution.bias.withUnsafeBufferPointer { b in
-                depthwiseConv2D(geometry, input: context.read(inputs[0]), weights: w.baseAddress!, bias: b.baseAddress!,
-                                activation: convolution.activation, output: context.write(output),
-                                scratch: context.scratch, pool: context.pool)
-            }
-        }
+        depthwiseConv2D(geometry, input: context.read(inputs[0]), weights: weights.pointer, bias: bias.pointer,
+                        activation: activation, output: context.write(output), scratch: context.scratch, pool: context.pool)
     }
 }
 
@@ -24,7 +31,7 @@ struct DepthwiseStep: PlanStep {
 struct GEMMStep: PlanStep {
     let rows: Int
     let packed: PackedGEMMWeights
-    let bias: [Float]
+    let bias: AlignedFloats
     let activation: Activation
     let inputs: [Int]
     let output: Int
@@ -35,7 +42,7 @@ struct GEMMStep: PlanStep {
         packed = convolution.weights.withUnsafeBufferPointer {
             PackedGEMMWeights(k: k, n: convolution.outputChannels, b: $0.baseAddress!, ldb: convolution.outputChannels)
         }
-        bias = convolution.bias
+        bias = AlignedFloats(convolution.bias)
         activation = convolution.activation
         self.inputs = inputs
         self.output = output
@@ -43,10 +50,8 @@ struct GEMMStep: PlanStep {
     }
 
     func run(_ context: ExecutionContext) {
-        bias.withUnsafeBufferPointer { b in
-            gemm(m: rows, a: context.read(inputs[0]), lda: packed.k, packed: packed, bias: b.baseAddress!,
-                 activation: activation, c: context.write(output), ldc: packed.n, pool: context.pool)
-        }
+        gemm(m: rows, a: context.read(inputs[0]), lda: packed.k, packed: packed, bias: bias.pointer,
+             activation: activation, c: context.write(output), ldc: packed.n, pool: context.pool)
     }
 }
 
@@ -54,7 +59,7 @@ struct GEMMStep: PlanStep {
 struct ConvolutionStep: PlanStep {
     let geometry: ConvGeometry
     let packedGroups: [PackedGEMMWeights]
-    let bias: [Float]
+    let bias: AlignedFloats
     let activation: Activation
     let inputs: [Int]
     let output: Int
@@ -63,7 +68,7 @@ struct ConvolutionStep: PlanStep {
     init(geometry: ConvGeometry, convolution: FoldedConvolution, inputs: [Int], output: Int, label: String) {
         self.geometry = geometry
         packedGroups = convolution.weights.withUnsafeBufferPointer { packConvolutionGroups(geometry, weights: $0.baseAddress!) }
-        bias = convolution.bias
+        bias = AlignedFloats(convolution.bias)
         activation = convolution.activation
         self.inputs = inputs
         self.output = output
@@ -73,10 +78,8 @@ struct ConvolutionStep: PlanStep {
     func scratchCount(threads: Int) -> Int { im2colScratchCount(geometry) }
 
     func run(_ context: ExecutionContext) {
-        bias.withUnsafeBufferPointer { b in
-            conv2D(geometry, input: context.read(inputs[0]), packedGroups: packedGroups, bias: b.baseAddress!,
-                   activation: activation, output: context.write(output), scratch: context.scratch, pool: context.pool)
-        }
+        conv2D(geometry, input: context.read(inputs[0]), packedGroups: packedGroups, bias: bias.pointer,
+               activation: activation, output: context.write(output), scratch: context.scratch, pool: context.pool)
     }
 }
 
