@@ -13,8 +13,19 @@ func im2col(_ g: ConvGeometry, group: Int, pixels: Range<Int>, input: UnsafePoin
         let n = pixel / imagePixels, within = pixel &- n &* imagePixels
         let oy = within / g.outputWidth, ox = within &- oy &* g.outputWidth
         let image = input + (n &* (g.inputHeight &* g.inputWidth &* g.inputChannels) &+ group &* inPerGroup)
+        let ix0 = ox &* g.strideWidth &- g.padLeft
+        // With one group and no horizontal dilation, a kernel row inside the image is one contiguous
+        // run of kw·C floats: copy it in one go instead of kw runs of C (a stem has C = 3).
+        let rowIsContiguous = g.groups == 1 && g.dilationWidth == 1 && ix0 >= 0 && ix0 &+ g.kernelWidth <= g.inputWidth
         for ky in 0..<g.kernelHeight {
             let iy = oy &* g.strideHeight &- g.padTop &+ ky &* g.dilationHeight
+            if rowIsContiguous && iy >= 0 && iy < g.inputHeight {
+                let run = g.kernelWidth &* inPerGroup
+                let source = image + (iy &* g.inputWidth &+ ix0) &* g.inputChannels
+                for i in 0..<run { slot[i] = source[i] }
+                slot += run
+                continue
+            }
             for kx in 0..<g.kernelWidth {
                 let ix = ox &* g.strideWidth &- g.padLeft &+ kx &* g.dilationWidth
                 if iy < 0 || iy >= g.inputHeight || ix < 0 || ix >= g.inputWidth {
