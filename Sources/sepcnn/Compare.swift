@@ -8,7 +8,8 @@ struct Compare: ParsableCommand {
             With a model name, compares the built-in model with its standard-convolution twin.
             Without one, compares a single K×K convolution C→M on an H×W input with its
             depthwise + pointwise replacement (default: 3×3, 56×56×128 → 128, stride 1).
-            Times are the median of --repetitions forward passes at batch 1, after a warm-up.
+            Times are the median of --repetitions inference runs at batch 1 (through a compiled plan,
+            on SEPCNN_THREADS or all cores), after a warm-up.
             """)
 
     @Argument(help: "A built-in model; omit it to compare a single layer.")
