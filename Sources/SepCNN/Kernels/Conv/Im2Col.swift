@@ -44,7 +44,8 @@ func im2colScratchCount(_ g: ConvGeometry) -> Int {
     g.batch &* g.outputHeight &* g.outputWidth &* g.kernelHeight &* g.kernelWidth &* g.inputChannelsPerGroup
 }
 
-/// Standard convolution as im2col + GEMM, group by group, using caller-provided scratch of
+/// Standard convolution as plain im2col + reference GEMM, group by group (the composition
+/// `Operations.conv2D` runs with fast kernels and threads), using caller-provided scratch of
 /// `im2colScratchCount(g)` floats. Same contract as `conv2DReference`.
 func conv2DIm2Col(_ g: ConvGeometry,
                   input: UnsafePointer<Float>,
@@ -60,10 +61,10 @@ func conv2DIm2Col(_ g: ConvGeometry,
         im2col(g, group: group, pixels: 0..<rows, input: input, columns: scratch)
         // The group's weight columns start at column group·outPerGroup of the [depth, Cout] matrix,
         // and its outputs at the same column of the [rows, Cout] output.
-        gemm(m: rows, n: outPerGroup, k: depth,
-             a: scratch, lda: depth,
-             b: weights + group &* outPerGroup, ldb: g.outputChannels,
-             bias: bias.map { $0 + group &* outPerGroup }, activation: activation,
-             c: output + group &* outPerGroup, ldc: g.outputChannels)
+        gemmReference(m: rows, n: outPerGroup, k: depth,
+                      a: scratch, lda: depth,
+                      b: weights + group &* outPerGroup, ldb: g.outputChannels,
+                      bias: bias.map { $0 + group &* outPerGroup }, activation: activation,
+                      c: output + group &* outPerGroup, ldc: g.outputChannels)
     }
 }
