@@ -4,8 +4,8 @@
 /// into the convolution's output pass. It also copies and prepares the weights once and lays
 /// out every intermediate value in one arena. Running it allocates only the returned tensor
 /// (`run(input:output:)` allocates nothing). The plan snapshots the weights: rebuild it after
-/// training or loading new weights. Running is serialised; build one plan per thread to run
-/// several inferences at once.
+/// training or loading new weights. A plan is not thread-safe (its arena holds one run's values):
+/// run it from one thread at a time, and build one plan per thread to run several inferences at once.
 public final class InferencePlan {
     public let inputShape: [Int]
     public let outputShape: [Int]

@@ -1,0 +1,40 @@
+import Testing
+@testable import SepCNN
+
+/// The threaded drivers split work by rows, by panel-aligned columns, or by output rows; every
+/// split must give the single-threaded reference's answer. Shapes are chosen large enough to
+/// pass the threading threshold (400k flops). Tolerance |x − ref| ≤ 1e-4 · (1 + |ref|).
+@Suite struct OperationsTests {
+    static func agree(_ a: [Float], _ b: [Float]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-4 * (1 + abs($1)) }
+    }
+
+    @Test(arguments: [2, 3])
+    func gemmSplitsRowsAndColumns(_ threads: Int) {
+        let pool = ThreadPool(threads: threads)
+        var r = RandomGenerator(seed: 21)
+        // (m, k, n): few rows → column split (Dense, 7×7 layers); many rows → row split.
+        for (m, k, n) in [(1, 512, 1000), (3, 300, 700), (49, 160, 960), (49, 960, 24), (200, 64, 144), (12, 700, 100)] {
+            let a = (0..<(m * k)).map { _ in r.normal() }, b = (0..<(k * n)).map { _ in r.normal() }
+            let bias = (0..<n).map { _ in r.normal() }
+            var expected = [Float](repeating: 0, count: m * n), actual = [Float](repeating: .nan, count: m * n)
+            gemmReference(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, bias: bias, activation: .relu, c: &expected, ldc: n)
+            let packed = PackedGEMMWeights(k: k, n: n, b: b, ldb: n)
+            gemm(m: m, a: a, lda: k, packed: packed, bias: bias, activation: .relu, c: &actual, ldc: n, pool: pool)
+            #expect(Self.agree(actual, expected), "m \(m) k \(k) n \(n) on \(threads) threads")
+        }
+    }
+
+    @Test(arguments: [2, 3])
+    func convolutionAndDepthwiseSplitPixels(_ threads: Int) throws {
+        let pool = ThreadPool(threads: threads)
+        var r = RandomGenerator(seed: 22)
+        let input = try Tensor.normal([2, 17, 19, 32], using: &r)
+        let conv = try Conv2D(inputChannels: 32, outputChannels: 48, kernelSize: 3, stride: 2, padding: .same, groups: 2)
+        let depthwise = try DepthwiseConv2D(channels: 32, kernelSize: 3, padding: .explicit(1), depthMultiplier: 2)
+        for layer in [conv, depthwise] as [any Layer] {
+            let plan = try InferencePlan(layer, inputShape: input.shape, pool: pool)
+            #expect(InferencePlanTests.agree(try plan(input), try layer(input)))
+        }
+    }
+}
