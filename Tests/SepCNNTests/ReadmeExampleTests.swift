@@ -1,0 +1,26 @@
+import Testing
+import SepCNN
+
+/// The Swift API example of README.md, kept compiling and true (no @testable: public API only).
+@Suite struct ReadmeExampleTests {
+    @Test func readmeExampleRuns() throws {
+        let block = Sequential(named: [
+            ("depthwise", try DepthwiseConv2D(channels: 32, kernelSize: 3, stride: 2, padding: .same)),
+            ("pointwise", try PointwiseConv2D(inputChannels: 32, outputChannels: 64)),
+            ("bn", try BatchNorm(channels: 64)),
+            ("act", ReLU6()),
+        ])
+        var generator = RandomGenerator(seed: 0)
+        let x = try Tensor.normal([1, 56, 56, 32], using: &generator)
+        let y = try block(x)
+        #expect(y.shape == [1, 28, 28, 64])
+
+        let model = try Random.withSeed(42) { try ModelZoo.make("mobilenet-v2", options: ModelOptions(widthMultiplier: 0.5)) }
+        #expect(model.namedParameters().first?.name == "features.0.conv.weight")
+        #expect(try ModelSummary(model).table().contains("Total parameters"))
+
+        let plan = try InferencePlan(model, batch: 1)
+        let logits = try plan(try Tensor.normal([1, 224, 224, 3], using: &generator))
+        #expect(logits.shape == [1, 1000])
+    }
+}
