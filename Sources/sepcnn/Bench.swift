@@ -42,7 +42,7 @@ struct Bench: ParsableCommand {
         if let filter { cases = cases.filter { $0.name.contains(filter) } }
         guard !cases.isEmpty else { throw ValidationError("no benchmark matches --filter \(filter ?? "")") }
         let peak = measurePeakGFLOPS(pool: pool)
-        let options = BenchmarkOptions(threads: pool.threads, minimumSeconds: seconds)
+        let options = BenchmarkOptions(minimumSeconds: seconds)
         var results: [BenchmarkResult] = []
         let progress = ProgressLine(total: cases.count)
         for benchmark in cases {

@@ -86,15 +86,13 @@ public struct BenchmarkResult: Codable, Equatable, Sendable {
 
 /// How long `sepcnn bench` measures each case.
 public struct BenchmarkOptions: Sendable {
-    public var threads: Int
     /// Untimed runs first, for caches, page faults and the pool's threads.
     public var warmup: Int
     public var minimumRepetitions: Int
     /// Keep repeating until this much time has passed (and at least `minimumRepetitions`).
     public var minimumSeconds: Double
 
-    public init(threads: Int, warmup: Int = 10, minimumRepetitions: Int = 30, minimumSeconds: Double = 0.5) {
-        self.threads = threads
+    public init(warmup: Int = 10, minimumRepetitions: Int = 30, minimumSeconds: Double = 0.5) {
         self.warmup = warmup
         self.minimumRepetitions = minimumRepetitions
         self.minimumSeconds = minimumSeconds
@@ -141,8 +139,4 @@ public enum Benchmark {
             + String(format: "peak: %.0f GFLOP/s (measured FMA throughput of %d thread%@)\n", peakGFLOPS,
                      results.first?.threads ?? 1, (results.first?.threads ?? 1) == 1 ? "" : "s")
     }
-}
-
-func microsecondsOf(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) * 1e6 + Double(duration.components.attoseconds) * 1e-12
 }

@@ -15,10 +15,13 @@ func medianMicroseconds(_ options: TimingOptions, _ body: () throws -> Void) ret
     let clock = ContinuousClock()
     var samples: [Double] = []
     for _ in 0..<max(options.repetitions, 1) {
-        let elapsed = try clock.measure(body)
-        samples.append(Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) * 1e-12)
+        samples.append(microsecondsOf(try clock.measure(body)))
     }
     samples.sort()
     let middle = samples.count / 2
     return samples.count % 2 == 1 ? samples[middle] : (samples[middle - 1] + samples[middle]) / 2
+}
+
+func microsecondsOf(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) * 1e6 + Double(duration.components.attoseconds) * 1e-12
 }

@@ -95,7 +95,7 @@ struct PlanBuilder {
             steps.append(DepthwiseStep(geometry: try l.geometry(for: inputShape), convolution: folded, inputs: [input], output: output, label: label))
         case let l as Conv2D:
             let g = try l.geometry(for: inputShape)
-            if g.groups == g.inputChannels && g.groups > 1 {
+            if g.isDepthwise {
                 steps.append(DepthwiseStep(geometry: g, convolution: folded, inputs: [input], output: output, label: label))
             } else if g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideHeight == 1 && g.strideWidth == 1
                         && g.padTop == 0 && g.padLeft == 0 && g.groups == 1 {

@@ -35,4 +35,7 @@ public struct ConvGeometry: Equatable, Sendable {
     public var outputCount: Int { batch * outputHeight * outputWidth * outputChannels }
     public var inputChannelsPerGroup: Int { inputChannels / groups }
     public var outputChannelsPerGroup: Int { outputChannels / groups }
+    /// One input channel per group (PyTorch's depthwise form of a grouped convolution): the
+    /// `[kh, kw, 1, C·M]` weights are exactly the depthwise `[kh, kw, C, M]` layout.
+    public var isDepthwise: Bool { groups == inputChannels && groups > 1 }
 }

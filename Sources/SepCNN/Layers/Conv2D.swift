@@ -72,7 +72,7 @@ public final class Conv2D: Layer {
     public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
         let g = try geometry(for: input.shape)
         var output = Tensor(uncheckedShape: [g.batch, g.outputHeight, g.outputWidth, g.outputChannels])
-        let scratchCount = im2colScratchCount(g)
+        let scratchCount = g.isDepthwise ? 0 : im2colScratchCount(g)
         guard scratchCount <= Tensor.maximumElementCount else {
             throw SepCNNError.shapeMismatch("Conv2D: unfolding input \(describe(input.shape)) for a \(kernelSize) kernel would need \(scratchCount) floats of scratch; too large")
         }

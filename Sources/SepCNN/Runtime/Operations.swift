@@ -76,12 +76,12 @@ func packConvolutionGroups(_ g: ConvGeometry, weights: UnsafePointer<Float>) -> 
 }
 
 /// Standard or grouped convolution for layers: depthwise-shaped groups take the depthwise kernel,
-/// the rest im2col + GEMM with weights packed for this call. `scratch` holds `im2colScratchCount(g)` floats.
+/// the rest im2col + GEMM with weights packed for this call. `scratch` holds `im2colScratchCount(g)`
+/// floats unless `g.isDepthwise` (then it is not touched).
 func conv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
             bias: UnsafePointer<Float>?, activation: Activation,
             output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool = .shared) {
-    if g.groups == g.inputChannels && g.groups > 1 {
-        // [kh, kw, 1, C·M] is exactly the depthwise [kh, kw, C, M] layout.
+    if g.isDepthwise {
         depthwiseConv2D(g, input: input, weights: weights, bias: bias, activation: activation, output: output, pool: pool)
     } else {
         conv2D(g, input: input, packedGroups: packConvolutionGroups(g, weights: weights), bias: bias, activation: activation,
