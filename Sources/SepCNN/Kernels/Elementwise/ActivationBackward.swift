@@ -9,7 +9,7 @@ extension Activation {
         case .linear: return 1
         case .relu: return x > 0 ? 1 : 0
         case .relu6: return x > 0 && x < 6 ? 1 : 0
-        case .hardSwish: return x < -3 ? 0 : (x <= 3 ? x * (1 / 3 as Float) + 0.5 : 1)
+        case .hardSwish: return x <= -3 ? 0 : (x < 3 ? x * (1 / 3 as Float) + 0.5 : 1)
         case .hardSigmoid: return x > -3 && x < 3 ? 1 / 6 as Float : 0
         case .sigmoid:
             let s = 1 / (1 + expf(-x))
@@ -41,7 +41,7 @@ func activationBackward(_ activation: Activation, input: UnsafePointer<Float>, g
     case .hardSwish:
         for i in 0..<count {
             let x = input[i]
-            let slope: Float = x < -3 ? 0 : (x <= 3 ? x * (1 / 3 as Float) + 0.5 : 1)
+            let slope: Float = x <= -3 ? 0 : (x < 3 ? x * (1 / 3 as Float) + 0.5 : 1)
             gradInput[i] = gradOutput[i] * slope
         }
     case .hardSigmoid:
