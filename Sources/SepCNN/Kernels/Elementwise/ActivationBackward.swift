@@ -2,7 +2,8 @@ import Foundation
 
 extension Activation {
     /// d activation / dx at `x`, PyTorch's choice at the kinks: ReLU's derivative is 0 at 0, ReLU6's
-    /// and hard sigmoid's are 0 at their corners (0, 6 and ±3), hard swish's is x/3 + 1/2 on [−3, 3].
+    /// and hard sigmoid's are 0 at their corners (0, 6 and ±3), hard swish's is x/3 + 1/2 on (−3, 3),
+    /// 0 at −3 and 1 at 3 (torch 2.15's hardswish_backward).
     @inline(__always)
     public func derivative(_ x: Float) -> Float {
         switch self {
