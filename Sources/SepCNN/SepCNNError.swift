@@ -10,6 +10,8 @@ public struct SepCNNError: Error, Equatable, Sendable, CustomStringConvertible {
         case invalidArgument
         /// A tensor's shape does not fit the operation it is given to.
         case shapeMismatch
+        /// A file (dataset, model, compressed stream) is missing, truncated or malformed.
+        case invalidFile
     }
 
     public var kind: Kind
@@ -29,6 +31,10 @@ public struct SepCNNError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public static func shapeMismatch(_ message: String) -> SepCNNError {
         SepCNNError(.shapeMismatch, message)
+    }
+
+    public static func invalidFile(_ message: String) -> SepCNNError {
+        SepCNNError(.invalidFile, message)
     }
 
     /// The same error seen from one level up: `name` becomes the first component of the path.

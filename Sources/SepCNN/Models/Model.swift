@@ -3,11 +3,15 @@ public final class Model {
     public let name: String
     public let inputShape: [Int]
     public let network: Sequential
+    /// The options a zoo model was built with, every value resolved (`ModelZoo.make` fills them
+    /// in); `ModelFile` saves them so loading rebuilds the same architecture.
+    public let options: ModelOptions
 
-    public init(name: String, inputShape: [Int], network: Sequential) {
+    public init(name: String, inputShape: [Int], network: Sequential, options: ModelOptions = ModelOptions()) {
         self.name = name
         self.inputShape = inputShape
         self.network = network
+        self.options = options
     }
 
     /// Runs the network on an NHWC batch `[N] + inputShape`; inference mode unless `training`.

@@ -1,5 +1,5 @@
 /// Options a built-in model may take. Unset values take the model's defaults.
-public struct ModelOptions: Sendable, Equatable {
+public struct ModelOptions: Sendable, Equatable, Codable {
     /// Scales every layer's channel count (MobileNet's α). 1 is the published network.
     public var widthMultiplier: Double?
     /// Input height and width in pixels.
@@ -83,7 +83,8 @@ public enum ModelZoo {
             throw SepCNNError.invalidArgument("the class count must lie between 1 and 1000000, got \(classes)")
         }
         let network = try entry.build(style, width, resolution, classes)
-        let model = Model(name: name, inputShape: [resolution, resolution, entry.channels], network: network)
+        let resolved = ModelOptions(widthMultiplier: entry.hasWidthMultiplier ? width : nil, resolution: resolution, classes: classes)
+        let model = Model(name: name, inputShape: [resolution, resolution, entry.channels], network: network, options: resolved)
         _ = try model.trace()  // every shape fits, or this names the layer that does not
         return model
     }

@@ -1,0 +1,81 @@
+import Foundation
+
+/// A model saved as one `.safetensors` file that PyTorch can load directly.
+///
+/// The `__metadata__` entry `architecture` holds a JSON description —
+/// `{"format": "sepcnn-model", "version": 1, "model": "mobilenet-v2", "options": {...}}` — from
+/// which `load` rebuilds the model through `ModelZoo.make`. The tensors are the model's parameters
+/// and buffers under PyTorch state-dict names and in PyTorch layouts (see `Docs/model-files.md`),
+/// so `module.load_state_dict(safetensors.torch.load_file(path))` works on the equivalent torch
+/// module, strict loading included (BatchNorm's `num_batches_tracked` is written as I64 0).
+public enum ModelFile {
+    /// The architecture description stored in `__metadata__["architecture"]`.
+    struct Architecture: Codable, Equatable {
+        var format = "sepcnn-model"
+        var version = 1
+        var model: String
+        var options: ModelOptions
+    }
+
+    static let metadataKey = "architecture"
+
+    /// Writes `model` to `url` atomically. Throws for models `ModelZoo` cannot rebuild.
+    public static func save(_ model: Model, to url: URL) throws {
+        guard ModelZoo.names.contains(model.name) else {
+            throw SepCNNError.invalidArgument(
+                "model '\(model.name)' is not a built-in model, so a model file could not rebuild it; built-in models are: \(ModelZoo.names.joined(separator: ", "))")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let architecture = String(decoding: try encoder.encode(Architecture(model: model.name, options: model.options)), as: UTF8.self)
+        let entries = try stateDictionary(of: model).map { binding in
+            SafetensorsFile.Entry(name: binding.name, tensor: try binding.toPyTorch(),
+                                  dtype: binding.parameter == nil ? .int64 : .float32)
+        }
+        try SafetensorsFile(entries: entries, metadata: [metadataKey: architecture]).write(to: url)
+    }
+
+    /// Reads a model written by `save` (or by PyTorch with the same names and metadata).
+    /// Throws, naming the file, for a missing or unexpected tensor, a shape that does not fit,
+    /// an unknown model or a malformed file.
+    public static func load(from url: URL) throws -> Model {
+        let file = try SafetensorsFile(contentsOf: url)
+        do { return try model(from: file) } catch let error as SepCNNError {
+            throw SepCNNError(error.kind, "\(url.path): \(error.message)")
+        }
+    }
+
+    static func model(from file: SafetensorsFile) throws -> Model {
+        guard let text = file.metadata[metadataKey] else {
+            throw SepCNNError.invalidFile("not a SepCNN model file: __metadata__ has no '\(metadataKey)' entry")
+        }
+        let architecture: Architecture
+        do { architecture = try JSONDecoder().decode(Architecture.self, from: Data(text.utf8)) } catch {
+            throw SepCNNError.invalidFile("the architecture description is not valid: \(text)")
+        }
+        guard architecture.format == "sepcnn-model", architecture.version == 1 else {
+            throw SepCNNError.invalidFile("unsupported model file format '\(architecture.format)' version \(architecture.version)")
+        }
+        // The fresh weights are overwritten; a private generator leaves the global stream alone.
+        let model = try Random.withSeed(0) { try ModelZoo.make(architecture.model, options: architecture.options) }
+        let bindings = try stateDictionary(of: model)
+        let tensors = Dictionary(file.entries.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
+        let expected = Set(bindings.map(\.name))
+        if let unexpected = file.entries.map(\.name).filter({ !expected.contains($0) }).sorted().first {
+            throw SepCNNError.invalidFile("unexpected tensor '\(unexpected)' for model \(architecture.model)")
+        }
+        for binding in bindings {
+            guard let tensor = tensors[binding.name] else {
+                // num_batches_tracked only counts updates; PyTorch files without it are fine.
+                if binding.parameter == nil { continue }
+                throw SepCNNError.invalidFile("missing tensor '\(binding.name)' for model \(architecture.model)")
+            }
+            guard tensor.shape == binding.pytorchShape else {
+                throw SepCNNError.shapeMismatch(
+                    "tensor '\(binding.name)' has shape \(describe(tensor.shape)); model \(architecture.model) needs \(describe(binding.pytorchShape))")
+            }
+            try binding.parameter?.assign(try binding.fromPyTorch(tensor))
+        }
+        return model
+    }
+}

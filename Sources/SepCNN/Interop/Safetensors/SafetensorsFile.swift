@@ -1,0 +1,151 @@
+import Foundation
+
+/// A safetensors file (https://github.com/huggingface/safetensors): an 8-byte little-endian header
+/// length, a JSON header mapping each tensor name to `{"dtype", "shape", "data_offsets"}` plus an
+/// optional `"__metadata__"` string map, then the raw little-endian tensor bytes.
+///
+/// Reading checks everything before touching the data: the header length against the file size,
+/// the JSON, every dtype, shape and offset pair, that each tensor's byte range holds exactly its
+/// elements and that no two ranges overlap. A malformed file throws `SepCNNError.invalidFile`
+/// naming the file and the problem; nothing in it can crash or exhaust memory.
+public struct SafetensorsFile: Sendable {
+    public struct Entry: Sendable {
+        public var name: String
+        /// The values, converted to Float.
+        public var tensor: Tensor
+        /// The element type in the file (read) or to use when writing.
+        public var dtype: SafetensorsDType
+
+        public init(name: String, tensor: Tensor, dtype: SafetensorsDType = .float32) {
+            self.name = name
+            self.tensor = tensor
+            self.dtype = dtype
+        }
+    }
+
+    /// Tensors in the order of their data in the file (the order written).
+    public var entries: [Entry]
+    public var metadata: [String: String]
+
+    public init(entries: [Entry] = [], metadata: [String: String] = [:]) {
+        self.entries = entries
+        self.metadata = metadata
+    }
+
+    /// The tensor called `name`, if present.
+    public subscript(name: String) -> Tensor? { entries.first { $0.name == name }?.tensor }
+
+    /// The largest header accepted, as in the Python implementation.
+    static let maximumHeaderLength = 100_000_000
+
+    /// Reads and validates the file at `url`.
+    public init(contentsOf url: URL) throws {
+        let data: Data
+        do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
+            throw SepCNNError.invalidFile("cannot read \(url.path): \(error.localizedDescription)")
+        }
+        do { try self.init(decoding: data) } catch let error as SepCNNError {
+            throw SepCNNError.invalidFile("\(url.path): \(error.message)")
+        }
+    }
+
+    /// Parses and validates the bytes of a safetensors file.
+    public init(decoding data: Data) throws {
+        let parsed = try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> SafetensorsFile in
+            guard bytes.count >= 8 else {
+                throw SepCNNError.invalidFile("not a safetensors file: \(bytes.count) bytes, shorter than the 8-byte header length")
+            }
+            let declared = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
+            guard declared <= UInt64(Self.maximumHeaderLength), Int(declared) <= bytes.count - 8 else {
+                throw SepCNNError.invalidFile(
+                    "header length \(declared) exceeds the \(bytes.count - 8) bytes after it (or the \(Self.maximumHeaderLength)-byte limit)")
+            }
+            let headerLength = Int(declared)
+            let header = Data(bytes[8..<(8 + headerLength)])
+            let body = UnsafeRawBufferPointer(rebasing: bytes[(8 + headerLength)...])
+            let (layouts, metadata) = try parseSafetensorsHeader(header, bodyLength: body.count)
+            var entries: [Entry] = []
+            entries.reserveCapacity(layouts.count)
+            for layout in layouts {
+                var tensor = Tensor(uncheckedShape: layout.shape)
+                let source = body.baseAddress.map { $0 + layout.begin }, count = tensor.count
+                tensor.withMutablePointer { out in
+                    guard let source else { return }
+                    if layout.dtype == .float32 {
+                        // The file is little-endian, as is every platform Swift runs SepCNN on.
+                        memcpy(out, source, layout.end - layout.begin)
+                    } else {
+                        for i in 0..<count { out[i] = layout.dtype.load(source, i) }
+                    }
+                }
+                entries.append(Entry(name: layout.name, tensor: tensor, dtype: layout.dtype))
+            }
+            return SafetensorsFile(entries: entries, metadata: metadata)
+        }
+        self = parsed
+    }
+
+    /// The file's bytes: header (padded with spaces to a multiple of 8 bytes, as the Python
+    /// writer does, so the data is aligned) followed by each entry's data in order.
+    public func encoded() throws -> Data {
+        var seen = Set<String>()
+        for entry in entries {
+            guard entry.name != "__metadata__" else { throw SepCNNError.invalidArgument("'__metadata__' cannot name a tensor") }
+            guard seen.insert(entry.name).inserted else {
+                throw SepCNNError.invalidArgument("tensor name '\(entry.name)' appears twice")
+            }
+        }
+        var header = "{"
+        if !metadata.isEmpty {
+            header += jsonString("__metadata__") + ":{"
+            header += metadata.sorted { $0.key < $1.key }.map { jsonString($0.key) + ":" + jsonString($0.value) }.joined(separator: ",")
+            header += "}"
+        }
+        var offset = 0
+        for entry in entries {
+            let size = entry.tensor.count * entry.dtype.byteCount
+            if header.count > 1 { header += "," }
+            header += jsonString(entry.name) + ":{\"dtype\":\"\(entry.dtype.rawValue)\",\"shape\":["
+                + entry.tensor.shape.map(String.init).joined(separator: ",")
+                + "],\"data_offsets\":[\(offset),\(offset + size)]}"
+            offset += size
+        }
+        header += "}"
+        var headerBytes = Array(header.utf8)
+        while headerBytes.count % 8 != 0 { headerBytes.append(0x20) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(8 + headerBytes.count + offset)
+        withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { bytes.append(contentsOf: $0) }
+        bytes += headerBytes
+        for entry in entries {
+            if entry.dtype == .float32 {
+                entry.tensor.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeRawBufferPointer($0)) }
+            } else {
+                for value in entry.tensor.scalars { entry.dtype.append(value, to: &bytes) }
+            }
+        }
+        return Data(bytes)
+    }
+
+    /// Writes the file atomically (see `AtomicFile.write`).
+    public func write(to url: URL) throws {
+        try AtomicFile.write(try encoded(), to: url)
+    }
+}
+
+/// `s` as a JSON string literal.
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for scalar in s.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out + "\""
+}
