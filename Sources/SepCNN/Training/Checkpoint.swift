@@ -1,0 +1,118 @@
+import Foundation
+
+/// Where a training run is: enough, with the model's weights and the optimizer's state, to continue
+/// it exactly (shuffling, augmentation and dropout are pure functions of the seed, epoch and step).
+public struct TrainingProgress: Codable, Equatable, Sendable {
+    /// Epochs completed.
+    public var epoch = 0
+    /// Batches completed in the epoch under way.
+    public var batch = 0
+    /// Optimizer updates so far.
+    public var step = 0
+    /// The epoch under way so far: summed loss, correct predictions and images seen.
+    public var epochLossSum = 0.0
+    public var epochCorrect = 0
+    public var epochImages = 0
+    /// Seconds of training so far, in total and in the epoch under way.
+    public var seconds = 0.0
+    public var epochSeconds = 0.0
+    public var history: [EpochRecord] = []
+
+    public init() {}
+}
+
+/// One finished epoch's figures.
+public struct EpochRecord: Codable, Equatable, Sendable {
+    public var epoch: Int
+    public var loss: Double
+    public var accuracy: Double
+    public var validationLoss: Double?
+    public var validationAccuracy: Double?
+    public var seconds: Double
+    public var imagesPerSecond: Double
+}
+
+/// A training checkpoint: one `.safetensors` file holding the model's parameters and buffers
+/// (`model.<name>`, SepCNN layouts), the optimizer's buffers (`optimizer.<parameter>.<buffer>`),
+/// and in `__metadata__` the architecture (as a model file has it), the configuration and the
+/// progress. Written atomically: a crash while saving leaves the previous checkpoint intact.
+public struct Checkpoint {
+    public var model: Model
+    public var configuration: TrainingConfiguration
+    public var optimizerState: OptimizerState
+    public var progress: TrainingProgress
+
+    struct Training: Codable {
+        var format = "sepcnn-checkpoint"
+        var version = 1
+        var configuration: TrainingConfiguration
+        var progress: TrainingProgress
+        var optimizerSteps: [String: Int]
+    }
+
+    public init(model: Model, configuration: TrainingConfiguration, optimizerState: OptimizerState, progress: TrainingProgress) {
+        self.model = model
+        self.configuration = configuration
+        self.optimizerState = optimizerState
+        self.progress = progress
+    }
+
+    public func write(to url: URL) throws {
+        guard ModelZoo.names.contains(model.name) else {
+            throw SepCNNError.invalidArgument("model '\(model.name)' is not a built-in model, so a checkpoint could not rebuild it")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let architecture = try encoder.encode(ModelFile.Architecture(model: model.name, options: model.options))
+        let training = try encoder.encode(Training(configuration: configuration, progress: progress, optimizerSteps: optimizerState.steps))
+        var entries = model.namedParameters().map { SafetensorsFile.Entry(name: "model." + $0.name, tensor: $0.parameter.value) }
+        entries += optimizerState.tensors.sorted { $0.key < $1.key }.map { SafetensorsFile.Entry(name: "optimizer." + $0.key, tensor: $0.value) }
+        let metadata = [ModelFile.metadataKey: String(decoding: architecture, as: UTF8.self),
+                        "training": String(decoding: training, as: UTF8.self)]
+        try SafetensorsFile(entries: entries, metadata: metadata).write(to: url)
+    }
+
+    /// Reads a checkpoint, rebuilding the model and checking every tensor against it.
+    public init(contentsOf url: URL) throws {
+        let file = try SafetensorsFile(contentsOf: url)
+        do {
+            try self.init(file)
+        } catch let error as SepCNNError {
+            throw SepCNNError(error.kind, "checkpoint \(url.path): \(error.message)")
+        }
+    }
+
+    init(_ file: SafetensorsFile) throws {
+        guard let architectureText = file.metadata[ModelFile.metadataKey], let trainingText = file.metadata["training"] else {
+            throw SepCNNError.invalidFile("not a SepCNN checkpoint (its metadata has no architecture and training entries)")
+        }
+        let decoder = JSONDecoder()
+        let architecture: ModelFile.Architecture, training: Training
+        do {
+            architecture = try decoder.decode(ModelFile.Architecture.self, from: Data(architectureText.utf8))
+            training = try decoder.decode(Training.self, from: Data(trainingText.utf8))
+        } catch {
+            throw SepCNNError.invalidFile("the checkpoint's description is not valid JSON of the expected form")
+        }
+        guard training.format == "sepcnn-checkpoint", training.version == 1 else {
+            throw SepCNNError.invalidFile("unsupported checkpoint format '\(training.format)' version \(training.version)")
+        }
+        let model = try Random.withSeed(0) { try ModelZoo.make(architecture.model, options: architecture.options) }
+        var tensors = Dictionary(file.entries.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
+        for (name, parameter) in model.namedParameters() {
+            guard let tensor = tensors.removeValue(forKey: "model." + name) else {
+                throw SepCNNError.invalidFile("missing tensor 'model.\(name)'")
+            }
+            try within(name) { try parameter.assign(tensor) }
+        }
+        var optimizerTensors: [String: Tensor] = [:]
+        for (name, tensor) in tensors {
+            guard name.hasPrefix("optimizer.") else { throw SepCNNError.invalidFile("unexpected tensor '\(name)'") }
+            optimizerTensors[String(name.dropFirst("optimizer.".count))] = tensor
+        }
+        let state = OptimizerState(tensors: optimizerTensors, steps: training.optimizerSteps)
+        // The optimizer checks its buffers against the parameters when the trainer restores them.
+        try training.configuration.validate()
+        self.init(model: model, configuration: training.configuration, optimizerState: state, progress: training.progress)
+    }
+}
