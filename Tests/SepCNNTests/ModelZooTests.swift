@@ -17,6 +17,9 @@ import Testing
         Expected(name: "sepcnn-example", trainable: 164_264, nonTrainable: 128),
         // Keras: 164,392 total = 164,264 trainable + 128 non-trainable.
         Expected(name: "sepcnn-example-keras", trainable: 164_264, nonTrainable: 128),
+        // The task's specification: 13,204 and 94,410 trainable; running statistics 2 · (32 + 64 + 128).
+        Expected(name: "fashion-sepcnn", trainable: 13_204, nonTrainable: 448),
+        Expected(name: "fashion-sepcnn-standard", trainable: 94_410, nonTrainable: 448),
         // Keras 3.15 applications.MobileNet(alpha=…, weights=None): trainable_weights and non_trainable_weights.
         Expected(name: "mobilenet-v1", trainable: 4_231_976, nonTrainable: 21_888),
         Expected(name: "mobilenet-v1", options: ModelOptions(widthMultiplier: 0.25), trainable: 470_072, nonTrainable: 5_472),
@@ -65,7 +68,7 @@ import Testing
         #expect(Set(names).count == names.count, "parameter names must be unique")
     }
 
-    @Test(arguments: ["sepcnn-example", "sepcnn-example-keras", "mobilenet-v1", "mobilenet-v2"])
+    @Test(arguments: ["sepcnn-example", "sepcnn-example-keras", "fashion-sepcnn", "mobilenet-v1", "mobilenet-v2"])
     func standardTwinKeepsShapesAndCostsMore(_ name: String) throws {
         let separable = try ModelZoo.make(name), standard = try ModelZoo.make(name + "-standard")
         #expect(try separable.network.outputShape(for: [1] + separable.inputShape)
@@ -86,6 +89,17 @@ import Testing
         let example = try ModelZoo.make("sepcnn-example").namedParameters().map(\.name)
         #expect(example == ["depthwise.weight", "depthwise.bias", "pointwise.weight", "pointwise.bias",
                             "bn.weight", "bn.bias", "bn.runningMean", "bn.runningVar", "fc.weight", "fc.bias"])
+    }
+
+    @Test func fashionSepCNNNamesAndShapes() throws {
+        let model = try ModelZoo.make("fashion-sepcnn")
+        #expect(model.inputShape == [28, 28, 1])
+        let names = model.namedParameters().map(\.name)
+        #expect(names.prefix(4) == ["block1.depthwise.weight", "block1.depthwise.bias", "block1.pointwise.weight", "block1.pointwise.bias"])
+        #expect(names.suffix(2) == ["classifier.weight", "classifier.bias"])
+        #expect(try model.network.outputShape(for: [2, 28, 28, 1]) == [2, 10])
+        let standard = try ModelZoo.make("fashion-sepcnn-standard").namedParameters().map(\.name)
+        #expect(standard.prefix(2) == ["block1.conv.weight", "block1.conv.bias"])
     }
 
     @Test func mobileNetV2HasResidualsWhereShapesAllow() throws {

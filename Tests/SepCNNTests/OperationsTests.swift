@@ -37,4 +37,27 @@ import Testing
             #expect(InferencePlanTests.agree(try plan(input), try layer(input)))
         }
     }
+
+    /// Large enough that each thread unfolds its pixels in several chunks (a stem-like 3-channel
+    /// input, and a deep one whose chunk is a single GEMM row block), plus a grouped case.
+    @Test(arguments: [1, 2, 3])
+    func convolutionUnfoldsInChunks(_ threads: Int) throws {
+        let pool = ThreadPool(threads: threads)
+        var r = RandomGenerator(seed: 23)
+        let cases: [(input: [Int], out: Int, kernel: Int, stride: Int, groups: Int)] = [
+            ([1, 231, 229, 3], 32, 3, 2, 1), ([2, 30, 31, 96], 40, 3, 1, 1), ([1, 45, 47, 64], 64, 3, 1, 4)]
+        for c in cases {
+            let input = try Tensor.normal(c.input, using: &r)
+            let layer = try Conv2D(inputChannels: c.input[3], outputChannels: c.out, kernelSize: Size2D(c.kernel),
+                                   stride: Size2D(c.stride), padding: .same, groups: c.groups, activation: .relu6)
+            let g = try layer.geometry(for: input.shape)
+            #expect(conv2DScratchCount(g, threads: threads) < im2colScratchCount(g), "\(c) is not chunked")
+            let plan = try InferencePlan(layer, inputShape: input.shape, pool: pool)
+            var expected = Tensor(uncheckedShape: try layer.outputShape(for: input.shape))
+            input.withPointer { x in layer.weight.value.withPointer { w in layer.bias!.value.withPointer { b in
+                expected.withMutablePointer { y in conv2DReference(g, input: x, weights: w, bias: b, activation: .relu6, output: y) }
+            } } }
+            #expect(InferencePlanTests.agree(try plan(input), expected), "\(c) on \(threads) threads")
+        }
+    }
 }

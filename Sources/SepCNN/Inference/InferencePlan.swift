@@ -1,7 +1,9 @@
 /// A model compiled for fast inference on one input shape.
 ///
 /// Building the plan folds each BatchNorm into the convolution before it and fuses activations
-/// into the convolution's output pass. It also copies and prepares the weights once and lays
+/// into the convolution's output pass, and runs large separable blocks (expand → depthwise →
+/// project → residual) band by band so their wide intermediate tensors stay in cache
+/// (`FusedBlockStep`). It also copies and prepares the weights once and lays
 /// out every intermediate value in one arena. Running it allocates only the returned tensor
 /// (`run(input:output:)` allocates nothing). The plan snapshots the weights: rebuild it after
 /// training or loading new weights. A plan is not thread-safe (its arena holds one run's values):
@@ -25,11 +27,16 @@ public final class InferencePlan {
     }
 
     /// Compiles any layer for inputs of `inputShape`.
-    public init(_ network: any Layer, inputShape: [Int], pool: ThreadPool = .shared) throws {
+    public convenience init(_ network: any Layer, inputShape: [Int], pool: ThreadPool = .shared) throws {
+        try self.init(network, inputShape: inputShape, pool: pool, fusingBlocks: true)
+    }
+
+    /// `fusingBlocks: false` keeps every separable block as separate steps (for tests and per-layer profiles).
+    init(_ network: any Layer, inputShape: [Int], pool: ThreadPool, fusingBlocks: Bool) throws {
         try Tensor.validate(inputShape)
         var builder = PlanBuilder(inputShape: inputShape)
         outputValue = try builder.lower(network, name: "", input: 0)
-        steps = builder.steps
+        steps = fusingBlocks ? BlockFusion.apply(builder.steps, outputValue: outputValue) : builder.steps
         self.inputShape = inputShape
         outputShape = builder.shapes[outputValue]
         self.pool = pool

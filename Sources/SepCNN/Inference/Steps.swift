@@ -75,7 +75,7 @@ struct ConvolutionStep: PlanStep {
         self.label = label
     }
 
-    func scratchCount(threads: Int) -> Int { im2colScratchCount(geometry) }
+    func scratchCount(threads: Int) -> Int { conv2DScratchCount(geometry, threads: threads) }
 
     func run(_ context: ExecutionContext) {
         conv2D(geometry, input: context.read(inputs[0]), packedGroups: packedGroups, bias: bias.pointer,

@@ -13,6 +13,14 @@ extension ActivationLayer {
         }
         return output
     }
+
+    public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
+        let output = applying(activation, to: input)
+        return (output, { [self] gradOutput in
+            try requireGradientShape(gradOutput, input.shape, typeName)
+            return activationGradient(activation, preActivation: input, gradOutput: gradOutput)
+        })
+    }
 }
 
 /// max(x, 0)
@@ -70,5 +78,22 @@ public final class Softmax: Layer {
             output.withMutablePointer { y in softmaxRows(x, output: y, rows: input.count / columns, columns: columns) }
         }
         return output
+    }
+
+    public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
+        let output = try forward(input, training: training)
+        return (output, { [self] gradOutput in
+            try requireGradientShape(gradOutput, output.shape, typeName)
+            let columns = output.shape[output.rank - 1]
+            var gradInput = Tensor(uncheckedShape: output.shape)
+            output.withPointer { y in
+                gradOutput.withPointer { dy in
+                    gradInput.withMutablePointer { dx in
+                        softmaxRowsBackward(output: y, gradOutput: dy, gradInput: dx, rows: output.count / columns, columns: columns)
+                    }
+                }
+            }
+            return gradInput
+        })
     }
 }

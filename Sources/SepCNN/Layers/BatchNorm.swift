@@ -53,6 +53,12 @@ public final class BatchNorm: Layer {
     }
 
     public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
+        try normalize(input, training: training).output
+    }
+
+    /// The output and the statistics it was normalised with (the batch's in training mode, which
+    /// also updates the running ones).
+    private func normalize(_ input: Tensor, training: Bool) throws -> (output: Tensor, mean: [Float], variance: [Float]) {
         let shape = try outputShape(for: input.shape)
         let rows = input.count / channels
         var mean = runningMean.value.scalars, variance = runningVar.value.scalars
@@ -60,8 +66,9 @@ public final class BatchNorm: Layer {
             guard rows > 1 else {
                 throw SepCNNError.shapeMismatch("BatchNorm in training mode needs more than one value per channel, got input \(describe(input.shape))")
             }
+            var scratch = [Double](repeating: 0, count: channels)
             input.withPointer { x in
-                batchStatisticsReference(x, rows: rows, channels: channels, mean: &mean, variance: &variance)
+                batchStatistics(x, rows: rows, channels: channels, mean: &mean, variance: &variance, scratch: &scratch)
             }
             updateRunningStatistics(mean: mean, variance: variance, count: rows)
         }
@@ -72,7 +79,51 @@ public final class BatchNorm: Layer {
                 scaleShiftReference(x, rows: rows, channels: channels, scale: scale, shift: shift, activation: .linear, output: y)
             }
         }
-        return output
+        return (output, mean, variance)
+    }
+
+    /// In training mode the pullback differentiates through the batch statistics as well
+    /// (PyTorch's `BatchNorm2d.train()`); in inference mode the running statistics are constants,
+    /// which is what fine-tuning with frozen BatchNorm needs. γ and β get gradients in both.
+    public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
+        let (output, mean, variance) = try normalize(input, training: training)
+        let gamma = weight.value.scalars
+        return (output, { [self] gradOutput in
+            try requireGradientShape(gradOutput, output.shape, typeName)
+            let rows = input.count / channels
+            let invStd = variance.map { 1 / ($0 + epsilon).squareRoot() }
+            var sumGrad = [Float](repeating: 0, count: channels), sumCentered = sumGrad
+            var scratch = [Double](repeating: 0, count: 2 * channels)
+            input.withPointer { x in
+                gradOutput.withPointer { dy in
+                    batchNormBackwardSums(input: x, gradOutput: dy, rows: rows, channels: channels, mean: mean,
+                                          sumGrad: &sumGrad, sumGradCentered: &sumCentered, scratch: &scratch)
+                }
+            }
+            // dx = a·dy + b·x + shift with a = γ·σ⁻¹, and in training mode (statistics depend on x)
+            // b = −γ·σ⁻³·Σdy(x − μ)/N, shift = −a·Σdy/N − b·μ (PyTorch's batch_norm_backward, folded).
+            var a = [Float](repeating: 0, count: channels), b = a, shift = a
+            let n = Float(rows)
+            for c in 0..<channels {
+                a[c] = gamma[c] * invStd[c]
+                if training {
+                    b[c] = -a[c] * invStd[c] * invStd[c] * sumCentered[c] / n
+                    shift[c] = -a[c] * sumGrad[c] / n - b[c] * mean[c]
+                }
+            }
+            var gradInput = Tensor(uncheckedShape: input.shape)
+            input.withPointer { x in
+                gradOutput.withPointer { dy in
+                    gradInput.withMutablePointer { dx in
+                        batchNormInputGradient(input: x, gradOutput: dy, rows: rows, channels: channels,
+                                               a: a, b: b, shift: shift, gradInput: dx)
+                    }
+                }
+            }
+            weight.accumulateGradient(Tensor(uncheckedShape: [channels], scalars: (0..<channels).map { sumCentered[$0] * invStd[$0] }))
+            bias.accumulateGradient(Tensor(uncheckedShape: [channels], scalars: sumGrad))
+            return gradInput
+        })
     }
 
     private func updateRunningStatistics(mean: [Float], variance: [Float], count: Int) {

@@ -27,6 +27,33 @@ public final class ChannelMultiply: Layer {
         records.append(LayerRecord(name: "\(name).multiply", layer: multiplication, inputShape: inputShape, outputShape: output))
         return output
     }
+
+    /// Both branches get gradients: x directly (scaled by the gate) and through the gate's layers.
+    public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
+        let (factors, gateBack) = try gate.forwardWithPullback(input, training: training)
+        let output = try multiplication(input, factors)
+        return (output, { gradOutput in
+            try requireGradientShape(gradOutput, output.shape, "ChannelMultiply")
+            let s = output.shape
+            var gradInput = Tensor(uncheckedShape: s)
+            var gradFactors = Tensor(uncheckedShape: factors.shape)
+            input.withPointer { x in
+                factors.withPointer { f in
+                    gradOutput.withPointer { dy in
+                        gradInput.withMutablePointer { dx in
+                            multiplyChannels(dy, gate: f, output: dx, batch: s[0], pixels: s[1] * s[2], channels: s[3])
+                        }
+                        gradFactors.withMutablePointer { df in
+                            multiplyChannelsGateGradient(x, gradOutput: dy, gradGate: df, batch: s[0], pixels: s[1] * s[2], channels: s[3])
+                        }
+                    }
+                }
+            }
+            let throughGate = try gateBack(gradFactors)
+            gradInput.withMutablePointer { dx in throughGate.withPointer { dg in addInPlace(dx, dg, count: throughGate.count) } }
+            return gradInput
+        })
+    }
 }
 
 /// The broadcast product at the end of a channel gate; it appears in summaries as `Multiply`.

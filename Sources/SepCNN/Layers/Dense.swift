@@ -41,6 +41,11 @@ public final class Dense: Layer {
     }
 
     public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
+        try multiply(input, activation: activation)
+    }
+
+    /// The product with the weights plus bias, followed by `activation`.
+    private func multiply(_ input: Tensor, activation: Activation) throws -> Tensor {
         let shape = try outputShape(for: input.shape)
         var output = Tensor(uncheckedShape: shape)
         input.withPointer { x in
@@ -54,5 +59,35 @@ public final class Dense: Layer {
             }
         }
         return output
+    }
+
+    public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
+        let linear = try multiply(input, activation: .linear)
+        let output = applying(activation, to: linear)
+        let weights = weight.value
+        return (output, { [self] gradOutput in
+            try requireGradientShape(gradOutput, output.shape, typeName)
+            let gradLinear = activationGradient(activation, preActivation: linear, gradOutput: gradOutput)
+            var gradInput = Tensor(uncheckedShape: input.shape)
+            var gradWeight = Tensor(uncheckedShape: weights.shape)
+            var gradBias = bias.map { Tensor(uncheckedShape: $0.shape) }
+            input.withPointer { x in
+                weights.withPointer { w in
+                    gradLinear.withPointer { dy in
+                        gradInput.withMutablePointer { dx in
+                            gradWeight.withMutablePointer { dw in
+                                withOptionalMutablePointer(&gradBias) { db in
+                                    linearBackward(m: input.shape[0], k: inputFeatures, n: outputFeatures, input: x, weights: w, gradOutput: dy,
+                                                   gradInput: dx, gradWeights: dw, gradBias: db)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            weight.accumulateGradient(gradWeight)
+            if let bias, let gradBias { bias.accumulateGradient(gradBias) }
+            return gradInput
+        })
     }
 }

@@ -66,6 +66,11 @@ public final class DepthwiseConv2D: Layer {
     }
 
     public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
+        try convolve(input, activation: activation)
+    }
+
+    /// The convolution plus bias, followed by `activation`.
+    private func convolve(_ input: Tensor, activation: Activation) throws -> Tensor {
         let g = try geometry(for: input.shape)
         var output = Tensor(uncheckedShape: [g.batch, g.outputHeight, g.outputWidth, g.outputChannels])
         input.withPointer { x in
@@ -78,5 +83,36 @@ public final class DepthwiseConv2D: Layer {
             }
         }
         return output
+    }
+
+    public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
+        let g = try geometry(for: input.shape)
+        let linear = try convolve(input, activation: .linear)
+        let output = applying(activation, to: linear)
+        let weights = weight.value
+        return (output, { [self] gradOutput in
+            try requireGradientShape(gradOutput, output.shape, typeName)
+            let gradLinear = activationGradient(activation, preActivation: linear, gradOutput: gradOutput)
+            var gradInput = Tensor(uncheckedShape: input.shape)
+            var gradWeight = Tensor(uncheckedShape: weights.shape)
+            var gradBias = bias.map { Tensor(uncheckedShape: $0.shape) }
+            input.withPointer { x in
+                weights.withPointer { w in
+                    gradLinear.withPointer { dy in
+                        gradInput.withMutablePointer { dx in
+                            gradWeight.withMutablePointer { dw in
+                                withOptionalMutablePointer(&gradBias) { db in
+                                    depthwiseConv2DBackward(g, input: x, weights: w, gradOutput: dy, gradInput: dx,
+                                                            gradWeights: dw, gradBias: db)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            weight.accumulateGradient(gradWeight)
+            if let bias, let gradBias { bias.accumulateGradient(gradBias) }
+            return gradInput
+        })
     }
 }

@@ -24,4 +24,28 @@ public final class Dropout: Layer {
         }
         return output
     }
+
+    /// In training mode the mask drawn for the output is captured: the pullback multiplies by it,
+    /// so gradients reach exactly the kept elements, scaled by 1 / (1 − rate).
+    public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
+        guard training, rate > 0 else {
+            return (input, { [self] gradOutput in
+                try requireGradientShape(gradOutput, input.shape, typeName)
+                return gradOutput
+            })
+        }
+        var mask = Tensor(uncheckedShape: input.shape)
+        let keep = 1 / (1 - rate)
+        mask.withMutablePointer { m in
+            for i in 0..<input.count { m[i] = generator.nextUnitFloat() < rate ? 0 : keep }
+        }
+        var output = input
+        output.withMutablePointer { y in mask.withPointer { m in for i in 0..<input.count { y[i] *= m[i] } } }
+        return (output, { [self] gradOutput in
+            try requireGradientShape(gradOutput, input.shape, typeName)
+            var gradInput = gradOutput
+            gradInput.withMutablePointer { dx in mask.withPointer { m in for i in 0..<input.count { dx[i] *= m[i] } } }
+            return gradInput
+        })
+    }
 }

@@ -15,4 +15,12 @@ public final class Flatten: Layer {
     public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
         try input.reshaped(to: outputShape(for: input.shape))
     }
+
+    public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
+        let output = try forward(input, training: training)
+        return (output, { [self] gradOutput in
+            try requireGradientShape(gradOutput, output.shape, typeName)
+            return try gradOutput.reshaped(to: input.shape)
+        })
+    }
 }

@@ -21,6 +21,14 @@ public protocol Layer: AnyObject {
     /// Appends one record per elementary operation in execution order, with its input and output
     /// shape, and returns the output shape. Containers describe their children; leaves themselves.
     func trace(name: String, inputShape: [Int], into records: inout [LayerRecord]) throws -> [Int]
+
+    /// The gradient of a layer's input given the gradient of its output; adds parameter gradients into each
+    /// trainable `Parameter.gradient` (creating it as zeros if nil), as PyTorch accumulates `.grad`.
+    typealias Pullback = (Tensor) throws -> Tensor
+
+    /// Runs the layer like `forward(_:training:)` and returns, with the output, its pullback. The pullback captures
+    /// what it needs (input, masks, batch statistics); calling it more than once accumulates again.
+    func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback)
 }
 
 /// One elementary operation of a traced network: where it is, what it is, and its shapes.
@@ -37,6 +45,10 @@ extension Layer {
     public var ownParameters: [(name: String, parameter: Parameter)] { [] }
     public var children: [(name: String, layer: any Layer)] { [] }
     public func macs(for inputShape: [Int]) -> Int { 0 }
+
+    public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
+        throw SepCNNError.invalidArgument("\(typeName) does not support training (no backward pass)")
+    }
 
     public func trace(name: String, inputShape: [Int], into records: inout [LayerRecord]) throws -> [Int] {
         let output = try outputShape(for: inputShape)

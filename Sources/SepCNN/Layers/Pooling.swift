@@ -21,6 +21,25 @@ public final class MaxPool2D: Layer {
     public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
         try runPool(window, typeName, input) { g, x, y in maxPool2DReference(g, input: x, output: y) }
     }
+
+    public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
+        let output = try forward(input, training: training)
+        let g = try window.geometry(typeName, input: input.shape, outputChannels: input.shape[3], groups: input.shape[3])
+        return (output, { [self] gradOutput in
+            try requireGradientShape(gradOutput, output.shape, typeName)
+            var gradInput = Tensor(uncheckedShape: input.shape)
+            input.withPointer { x in
+                output.withPointer { y in
+                    gradOutput.withPointer { dy in
+                        gradInput.withMutablePointer { dx in
+                            maxPool2DBackward(g, input: x, output: y, gradOutput: dy, gradInput: dx, images: 0..<g.batch)
+                        }
+                    }
+                }
+            }
+            return gradInput
+        })
+    }
 }
 
 /// Mean over sliding windows of each channel (PyTorch `AvgPool2d`, Keras `AveragePooling2D`).
@@ -54,6 +73,21 @@ public final class AvgPool2D: Layer {
             avgPool2DReference(g, countIncludesPadding: includePadding, input: x, output: y)
         }
     }
+
+    public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
+        let output = try forward(input, training: training)
+        let g = try window.geometry(typeName, input: input.shape, outputChannels: input.shape[3], groups: input.shape[3])
+        return (output, { [self] gradOutput in
+            try requireGradientShape(gradOutput, output.shape, typeName)
+            var gradInput = Tensor(uncheckedShape: input.shape)
+            gradOutput.withPointer { dy in
+                gradInput.withMutablePointer { dx in
+                    avgPool2DBackward(g, countIncludesPadding: countIncludesPadding, gradOutput: dy, gradInput: dx)
+                }
+            }
+            return gradInput
+        })
+    }
 }
 
 /// Mean over all pixels of each channel: `[N, H, W, C]` → `[N, C]` (Keras `GlobalAveragePooling2D`),
@@ -80,6 +114,21 @@ public final class GlobalAvgPool: Layer {
             }
         }
         return output
+    }
+
+    public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
+        let output = try forward(input, training: training)
+        return (output, { [self] gradOutput in
+            try requireGradientShape(gradOutput, output.shape, typeName)
+            let s = input.shape
+            var gradInput = Tensor(uncheckedShape: s)
+            gradOutput.withPointer { dy in
+                gradInput.withMutablePointer { dx in
+                    globalAvgPoolBackward(batch: s[0], pixels: s[1] * s[2], channels: s[3], gradOutput: dy, gradInput: dx)
+                }
+            }
+            return gradInput
+        })
     }
 }
 

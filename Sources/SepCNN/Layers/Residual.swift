@@ -40,6 +40,23 @@ public final class Residual: Layer {
         records.append(LayerRecord(name: "\(name).add", layer: addition, inputShape: main, outputShape: output))
         return output
     }
+
+    public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
+        let (main, bodyBack) = try body.forwardWithPullback(input, training: training)
+        var skip = input
+        var shortcutBack: Pullback?
+        if let shortcut {
+            (skip, shortcutBack) = try within("shortcut") { try shortcut.forwardWithPullback(input, training: training) }
+        }
+        let output = try addition(main, skip)
+        return (output, { gradOutput in
+            try requireGradientShape(gradOutput, output.shape, "Residual")
+            var gradInput = try bodyBack(gradOutput)
+            let gradSkip = try shortcutBack.map { back in try within("shortcut") { try back(gradOutput) } } ?? gradOutput
+            gradInput.withMutablePointer { dx in gradSkip.withPointer { ds in addInPlace(dx, ds, count: gradSkip.count) } }
+            return gradInput
+        })
+    }
 }
 
 /// The elementwise sum at the end of a residual block; it appears in summaries as `Add`.

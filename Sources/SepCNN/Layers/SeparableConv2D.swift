@@ -34,4 +34,13 @@ public final class SeparableConv2D: Layer {
     public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
         try pointwise.forward(depthwise.forward(input, training: training), training: training)
     }
+
+    public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
+        let (middle, depthwiseBack) = try within("depthwise") { try depthwise.forwardWithPullback(input, training: training) }
+        let (output, pointwiseBack) = try within("pointwise") { try pointwise.forwardWithPullback(middle, training: training) }
+        return (output, { gradOutput in
+            let gradMiddle = try within("pointwise") { try pointwiseBack(gradOutput) }
+            return try within("depthwise") { try depthwiseBack(gradMiddle) }
+        })
+    }
 }

@@ -41,4 +41,22 @@ public final class Sequential: Layer {
         }
         return shape
     }
+
+    public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
+        var x = input
+        var pullbacks: [(name: String, pullback: Pullback)] = []
+        pullbacks.reserveCapacity(layers.count)
+        for (name, layer) in layers {
+            let (y, pullback) = try within(name) { try layer.forwardWithPullback(x, training: training) }
+            pullbacks.append((name, pullback))
+            x = y
+        }
+        return (x, { gradOutput in
+            var gradient = gradOutput
+            for (name, pullback) in pullbacks.reversed() {
+                gradient = try within(name) { try pullback(gradient) }
+            }
+            return gradient
+        })
+    }
 }

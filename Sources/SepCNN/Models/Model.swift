@@ -16,11 +16,29 @@ public final class Model {
 
     /// Runs the network on an NHWC batch `[N] + inputShape`; inference mode unless `training`.
     public func callAsFunction(_ input: Tensor, training: Bool = false) throws -> Tensor {
+        try requireInputShape(input)
+        return try network.forward(input, training: training)
+    }
+
+    /// Runs the network like `callAsFunction` and returns, with the output, its pullback: given the
+    /// gradient of a loss with respect to the output, it adds every trainable parameter's gradient
+    /// into `Parameter.gradient` and returns the gradient with respect to the input.
+    public func valueWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Layer.Pullback) {
+        try requireInputShape(input)
+        return try network.forwardWithPullback(input, training: training)
+    }
+
+    /// Clears every parameter's gradient (sets it to nil), like PyTorch's `optimizer.zero_grad()`,
+    /// so the next pullback starts from zero instead of accumulating.
+    public func zeroGradients() {
+        for (_, parameter) in namedParameters() { parameter.gradient = nil }
+    }
+
+    private func requireInputShape(_ input: Tensor) throws {
         guard input.rank == 4, Array(input.shape.dropFirst()) == inputShape else {
             throw SepCNNError.shapeMismatch(
                 "model \(name) expects input [batch, \(inputShape.map(String.init).joined(separator: ", "))], got \(describe(input.shape))")
         }
-        return try network.forward(input, training: training)
     }
 
     /// Every parameter and buffer with its dotted name (`features.3.depthwise.conv.weight`).

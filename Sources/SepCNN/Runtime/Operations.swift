@@ -44,8 +44,9 @@ func gemm(m: Int, n: Int, k: Int,
 
 /// Standard or grouped convolution as im2col + GEMM with each group's weights packed
 /// (`packedGroups[g]` holds group g's `[kh·kw·Cin/groups, Cout/groups]` columns). Output pixels are
-/// split over the pool; each part unfolds its own pixels into its share of `scratch`, which holds
-/// `im2colScratchCount(g)` floats.
+/// split over the pool; each part unfolds its pixels a chunk at a time into its share of `scratch`
+/// (`conv2DScratchCount(g, threads: pool.threads)` floats, or more) and multiplies the chunk while
+/// it is still in L2: unfolding a whole 56×56×128 layer first wrote and re-read 14 MB.
 func conv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packedGroups: [PackedGEMMWeights],
             bias: UnsafePointer<Float>?, activation: Activation,
             output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
@@ -53,17 +54,38 @@ func conv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packedGroups: [Packe
     let depth = g.kernelHeight &* g.kernelWidth &* g.inputChannelsPerGroup
     let outPerGroup = g.outputChannelsPerGroup
     let parts = parallelParts(flops: 2 &* g.outputCount &* depth, threads: pool.threads, units: pixels)
+    // Chunked when the chunks of every thread take less than unfolding everything (see conv2DScratchCount).
+    let chunked = conv2DScratchCount(g, threads: pool.threads) < im2colScratchCount(g)
+    let chunk = im2colChunkPixels(g)
     pool.parallelFor(parts) { part in
         let range = partition(pixels, parts: parts, part: part)
         guard !range.isEmpty else { return }
-        let columns = scratch + range.lowerBound &* depth
-        for group in 0..<g.groups {
-            im2col(g, group: group, pixels: range, input: input, columns: columns)
-            gemmPacked(rows: 0..<range.count, columns: 0..<outPerGroup, a: columns, lda: depth, packed: packedGroups[group],
-                       bias: bias.map { $0 + group &* outPerGroup }, activation: activation,
-                       c: output + (range.lowerBound &* g.outputChannels &+ group &* outPerGroup), ldc: g.outputChannels)
+        let columns = chunked ? scratch + part &* chunk &* depth : scratch + range.lowerBound &* depth
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let piece = start ..< (chunked ? min(range.upperBound, start &+ chunk) : range.upperBound)
+            for group in 0..<g.groups {
+                im2col(g, group: group, pixels: piece, input: input, columns: columns)
+                gemmPacked(rows: 0..<piece.count, columns: 0..<outPerGroup, a: columns, lda: depth, packed: packedGroups[group],
+                           bias: bias.map { $0 + group &* outPerGroup }, activation: activation,
+                           c: output + (piece.lowerBound &* g.outputChannels &+ group &* outPerGroup), ldc: g.outputChannels)
+            }
+            start = piece.upperBound
         }
     }
+}
+
+/// Output pixels `conv2D` unfolds at a time: about 256 KB of columns, and at least one GEMM row block.
+func im2colChunkPixels(_ g: ConvGeometry) -> Int {
+    let depth = g.kernelHeight &* g.kernelWidth &* g.inputChannelsPerGroup
+    return max(GEMMBlocking.rowBlock, 65_536 / max(depth, 1))
+}
+
+/// Floats of scratch `conv2D` needs on `threads` threads: a chunk per thread, or the whole unfolded
+/// input (`im2colScratchCount`) when that is smaller. Never more than `im2colScratchCount(g)`.
+func conv2DScratchCount(_ g: ConvGeometry, threads: Int) -> Int {
+    let depth = g.kernelHeight &* g.kernelWidth &* g.inputChannelsPerGroup
+    return min(im2colScratchCount(g), max(threads, 1) &* im2colChunkPixels(g) &* depth)
 }
 
 /// Packs each group's weight columns of a `[kh, kw, Cin/groups, Cout]` convolution for `conv2D`.

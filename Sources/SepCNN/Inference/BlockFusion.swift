@@ -1,0 +1,66 @@
+/// Replaces each run of steps `[expand GEMM →] depthwise → project GEMM [→ residual add]` whose
+/// intermediate values nothing else reads by one `FusedBlockStep`, when its maps are large enough
+/// for the expanded tensor to leave the caches. This is a pass over the lowered steps, so it sees
+/// the same blocks whatever layers (zoo model, imported graph) produced them.
+enum BlockFusion {
+    /// Blocks whose depthwise output has fewer rows stay unfused: their tensors fit in the caches
+    /// anyway, and splitting few rows over threads would repeat too many expanded rows at the seams.
+    static let minimumOutputHeight = 28
+
+    static func apply(_ steps: [any PlanStep], outputValue: Int) -> [any PlanStep] {
+        var readers: [Int: Int] = [:]
+        for step in steps { for value in step.inputs { readers[value, default: 0] += 1 } }
+        // An intermediate may disappear only if exactly one step reads it and it is not the plan's result.
+        func isPrivate(_ value: Int) -> Bool { readers[value] == 1 && value != outputValue }
+
+        var result: [any PlanStep] = []
+        var index = 0
+        while index < steps.count {
+            if let (fused, consumed) = match(steps, at: index, isPrivate: isPrivate) {
+                result.append(fused)
+                index += consumed
+            } else {
+                result.append(steps[index])
+                index += 1
+            }
+        }
+        return result
+    }
+
+    private static func match(_ steps: [any PlanStep], at start: Int, isPrivate: (Int) -> Bool) -> (FusedBlockStep, Int)? {
+        var index = start
+        var expand: GEMMStep? = nil
+        if let step = steps[index] as? GEMMStep, index + 1 < steps.count,
+           let next = steps[index + 1] as? DepthwiseStep, next.inputs[0] == step.output, isPrivate(step.output),
+           step.rows == next.geometry.batch * next.geometry.inputHeight * next.geometry.inputWidth {
+            expand = step
+            index += 1
+        }
+        guard index + 1 < steps.count, let depthwise = steps[index] as? DepthwiseStep,
+              let project = steps[index + 1] as? GEMMStep, project.inputs[0] == depthwise.output, isPrivate(depthwise.output)
+        else { return nil }
+        let g = depthwise.geometry
+        guard g.outputHeight >= minimumOutputHeight, project.packed.k == g.outputChannels,
+              project.rows == g.batch * g.outputHeight * g.outputWidth else { return nil }
+        if let expand, expand.packed.n != g.inputChannels { return nil }
+        index += 2
+
+        let blockInput = expand?.inputs[0] ?? depthwise.inputs[0]
+        var output = project.output
+        var residual = false
+        var labels = [expand?.label, depthwise.label, project.label].compactMap { $0 }
+        if index < steps.count, let add = steps[index] as? AddStep, isPrivate(project.output),
+           Set(add.inputs) == [project.output, blockInput], g.strideHeight == 1, g.strideWidth == 1,
+           g.inputHeight == g.outputHeight, g.inputWidth == g.outputWidth, expand?.packed.k ?? g.inputChannels == project.packed.n {
+            output = add.output
+            residual = true
+            labels.append(add.label)
+            index += 1
+        }
+        let fused = FusedBlockStep(
+            geometry: g, expand: expand.map { PackedPointwise(packed: $0.packed, bias: $0.bias, activation: $0.activation) },
+            depthwise: depthwise, project: PackedPointwise(packed: project.packed, bias: project.bias, activation: project.activation),
+            residual: residual, inputs: [blockInput], output: output, label: labels.joined(separator: " → "))
+        return (fused, index - start)
+    }
+}

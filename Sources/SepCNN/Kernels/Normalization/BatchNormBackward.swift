@@ -1,0 +1,139 @@
+// Batch normalisation for training: batch statistics and the backward pass, row-major passes over
+// `[rows, channels]` with 16 channels per vector. Sums run in float32 over blocks of `blockRows`
+// rows and are carried across blocks in Double, so 800k-row batches keep the reference's accuracy.
+
+private let blockRows = 256
+
+/// Σ_r f(row r)[c] for every channel, where `term(rowPointer, c)` gives 16 lanes; tails are scalar.
+/// Accumulates into `sums` (Double, `channels` values).
+@inline(__always)
+private func channelSums(rows: Int, channels: Int, sums: UnsafeMutablePointer<Double>,
+                         vector: (Int, Int) -> SIMD16<Float>, scalar: (Int, Int) -> Float) {
+    var c = 0
+    while c &+ 16 <= channels {
+        var total = SIMD16<Double>()
+        var r0 = 0
+        while r0 < rows {
+            let r1 = min(rows, r0 &+ blockRows)
+            var a0 = SIMD16<Float>(), a1 = SIMD16<Float>()
+            var r = r0
+            while r &+ 2 <= r1 { a0 += vector(r, c); a1 += vector(r &+ 1, c); r &+= 2 }
+            if r < r1 { a0 += vector(r, c) }
+            let block = a0 + a1
+            for lane in 0..<16 { total[lane] += Double(block[lane]) }
+            r0 = r1
+        }
+        for lane in 0..<16 { sums[c &+ lane] += total[lane] }
+        c &+= 16
+    }
+    while c < channels {
+        var total = 0.0
+        for r in 0..<rows { total += Double(scalar(r, c)) }
+        sums[c] += total
+        c &+= 1
+    }
+}
+
+/// Same contract as `batchStatisticsReference` (per-channel mean and biased variance, two passes),
+/// row-major and vectorized. `scratch` holds `channels` Doubles.
+func batchStatistics(_ input: UnsafePointer<Float>, rows: Int, channels: Int,
+                     mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>,
+                     scratch: UnsafeMutablePointer<Double>) {
+    let n = Double(max(rows, 1))
+    scratch.initialize(repeating: 0, count: channels)
+    channelSums(rows: rows, channels: channels, sums: scratch,
+                vector: { r, c in load16(input + (r &* channels &+ c)) },
+                scalar: { r, c in input[r &* channels &+ c] })
+    for c in 0..<channels { mean[c] = Float(scratch[c] / n) }
+    scratch.initialize(repeating: 0, count: channels)
+    channelSums(rows: rows, channels: channels, sums: scratch,
+                vector: { r, c in let d = load16(input + (r &* channels &+ c)) - load16(mean + c); return d * d },
+                scalar: { r, c in let d = input[r &* channels &+ c] - mean[c]; return d * d })
+    for c in 0..<channels { variance[c] = Float(scratch[c] / n) }
+}
+
+/// The per-channel sums batch normalisation's backward pass needs, in one pass:
+/// `sumGrad[c] = Σ_r dy[r, c]` and `sumGradCentered[c] = Σ_r dy[r, c] · (x[r, c] − mean[c])`.
+/// (γ's gradient is `sumGradCentered · invStd`, β's is `sumGrad`.) `scratch` holds 2 · `channels` Doubles.
+func batchNormBackwardSums(input: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>, rows: Int, channels: Int,
+                           mean: UnsafePointer<Float>, sumGrad: UnsafeMutablePointer<Float>,
+                           sumGradCentered: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Double>) {
+    scratch.initialize(repeating: 0, count: 2 &* channels)
+    var c = 0
+    while c &+ 16 <= channels {
+        var totalGrad = SIMD16<Double>(), totalCentered = SIMD16<Double>()
+        let mu = load16(mean + c)
+        var r0 = 0
+        while r0 < rows {
+            let r1 = min(rows, r0 &+ blockRows)
+            var g = SIMD16<Float>(), gc = SIMD16<Float>()
+            for r in r0..<r1 {
+                let at = r &* channels &+ c
+                let dy = load16(gradOutput + at)
+                g += dy
+                fmadd(&gc, dy, load16(input + at) - mu)
+            }
+            for lane in 0..<16 { totalGrad[lane] += Double(g[lane]); totalCentered[lane] += Double(gc[lane]) }
+            r0 = r1
+        }
+        for lane in 0..<16 { scratch[c &+ lane] = totalGrad[lane]; scratch[channels &+ c &+ lane] = totalCentered[lane] }
+        c &+= 16
+    }
+    while c < channels {
+        var g = 0.0, gc = 0.0
+        for r in 0..<rows {
+            let dy = Double(gradOutput[r &* channels &+ c])
+            g += dy
+            gc += dy * Double(input[r &* channels &+ c] - mean[c])
+        }
+        scratch[c] = g; scratch[channels &+ c] = gc
+        c &+= 1
+    }
+    for c in 0..<channels { sumGrad[c] = Float(scratch[c]); sumGradCentered[c] = Float(scratch[channels &+ c]) }
+}
+
+/// `gradInput[r, c] = a[c] · gradOutput[r, c] + b[c] · input[r, c] + shift[c]`: batch normalisation's
+/// input gradient once its per-channel terms are folded (see `BatchNorm`'s pullback). In eval mode
+/// b and shift are zero. `gradInput` may be `gradOutput`.
+func batchNormInputGradient(input: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>, rows: Int, channels: Int,
+                            a: UnsafePointer<Float>, b: UnsafePointer<Float>, shift: UnsafePointer<Float>,
+                            gradInput: UnsafeMutablePointer<Float>) {
+    for r in 0..<rows {
+        let x = input + r &* channels, dy = gradOutput + r &* channels, dx = gradInput + r &* channels
+        var c = 0
+        while c &+ 16 <= channels {
+            var v = load16(shift + c)
+            fmadd(&v, load16(a + c), load16(dy + c))
+            fmadd(&v, load16(b + c), load16(x + c))
+            store16(dx + c, v)
+            c &+= 16
+        }
+        while c < channels { dx[c] = a[c] * dy[c] + b[c] * x[c] + shift[c]; c &+= 1 }
+    }
+}
+
+/// The plain reference for batch normalisation's training-mode backward pass, in Double:
+/// with x̂ = (x − mean) · invStd and N = rows,
+/// dβ = Σ dy, dγ = Σ dy · x̂, dx = γ · invStd / N · (N · dy − Σ dy − x̂ · Σ dy · x̂).
+/// Overwrites `gradInput`, `gradWeight` and `gradBias`.
+func batchNormTrainingBackwardReference(input: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>, rows: Int, channels: Int,
+                                        mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                        gradInput: UnsafeMutablePointer<Float>, gradWeight: UnsafeMutablePointer<Float>,
+                                        gradBias: UnsafeMutablePointer<Float>) {
+    let n = Double(rows)
+    for c in 0..<channels {
+        var sumDy = 0.0, sumDyXhat = 0.0
+        for r in 0..<rows {
+            let dy = Double(gradOutput[r &* channels &+ c])
+            sumDy += dy
+            sumDyXhat += dy * Double(input[r &* channels &+ c] - mean[c]) * Double(invStd[c])
+        }
+        gradBias[c] = Float(sumDy)
+        gradWeight[c] = Float(sumDyXhat)
+        let k = Double(weight[c]) * Double(invStd[c]) / n
+        for r in 0..<rows {
+            let xhat = Double(input[r &* channels &+ c] - mean[c]) * Double(invStd[c])
+            gradInput[r &* channels &+ c] = Float(k * (n * Double(gradOutput[r &* channels &+ c]) - sumDy - xhat * sumDyXhat))
+        }
+    }
+}

@@ -1,0 +1,50 @@
+// Pieces every layer's pullback shares: shape checks, gradient accumulation, fused activations.
+
+extension Parameter {
+    /// Adds `delta` into `gradient` (which starts as `delta` when nil), as PyTorch accumulates
+    /// `.grad`. Frozen parameters (`isTrainable == false`, such as BatchNorm's running statistics)
+    /// are left alone.
+    func accumulateGradient(_ delta: Tensor) {
+        guard isTrainable else { return }
+        guard gradient?.shape == delta.shape else {
+            gradient = delta
+            return
+        }
+        // In place through the optional: no copy of the stored gradient.
+        gradient!.withMutablePointer { t in delta.withPointer { d in addInPlace(t, d, count: delta.count) } }
+    }
+}
+
+/// Throws unless the gradient handed to a pullback has the shape of the output it belongs to.
+func requireGradientShape(_ gradient: Tensor, _ outputShape: [Int], _ layer: String) throws {
+    guard gradient.shape == outputShape else {
+        throw SepCNNError.shapeMismatch(
+            "\(layer): the output gradient has shape \(describe(gradient.shape)), but the output was \(describe(outputShape))")
+    }
+}
+
+/// A layer's fused activation applied in its own pass, keeping `preActivation` for the pullback.
+func applying(_ activation: Activation, to preActivation: Tensor) -> Tensor {
+    guard activation != .linear else { return preActivation }
+    var output = Tensor(uncheckedShape: preActivation.shape)
+    preActivation.withPointer { x in output.withMutablePointer { y in applyActivation(activation, x, y, count: preActivation.count) } }
+    return output
+}
+
+/// The gradient of the pre-activation given the output's: gradOutput · activation′(preActivation).
+func activationGradient(_ activation: Activation, preActivation: Tensor, gradOutput: Tensor) -> Tensor {
+    guard activation != .linear else { return gradOutput }
+    var result = Tensor(uncheckedShape: gradOutput.shape)
+    preActivation.withPointer { x in
+        gradOutput.withPointer { dy in
+            result.withMutablePointer { dx in activationBackward(activation, input: x, gradOutput: dy, gradInput: dx, count: gradOutput.count) }
+        }
+    }
+    return result
+}
+
+/// The optional gradient buffer of an optional bias, as a pointer or nil.
+func withOptionalMutablePointer<R>(_ tensor: inout Tensor?, _ body: (UnsafeMutablePointer<Float>?) throws -> R) rethrows -> R {
+    guard tensor != nil else { return try body(nil) }
+    return try tensor!.withMutablePointer { try body($0) }
+}

@@ -1,0 +1,121 @@
+/// The backward passes layers call: like `Operations.swift`, each picks its kernels and splits the
+/// work over a thread pool, and allocates the scratch it needs per call. Weight and bias gradients
+/// are written (overwritten), not accumulated; layers add them into `Parameter.gradient`.
+
+/// The gradients of `Y = X · W + bias` for row-major `X [m, k]`, `W [k, n]`: dX = dY · Wᵀ,
+/// dW = Xᵀ · dY, dBias = Σ_rows dY. Pointwise convolution and Dense are this with m = pixels or
+/// batch. `gradInput` nil skips dX (a first layer's input needs none); `gradBias` nil skips dBias.
+func linearBackward(m: Int, k: Int, n: Int, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+                    gradOutput: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>?,
+                    gradWeights: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>?,
+                    pool: ThreadPool = .shared) {
+    if let gradBias {
+        gradBias.initialize(repeating: 0, count: n)
+        addColumnSums(gradOutput, rows: m, columns: n, into: gradBias)
+    }
+    guard m > 0 else {
+        gradWeights.initialize(repeating: 0, count: k &* n)
+        return
+    }
+    // The GEMM driver multiplies untransposed row-major operands, so the transposed one is
+    // materialised: Wᵀ is small; Xᵀ costs one pass over X, far less than the product.
+    var transposed = [Float](repeating: 0, count: max(k &* n, k &* m))
+    transposed.withUnsafeMutableBufferPointer { t in
+        let t = t.baseAddress!
+        if let gradInput {
+            transpose(rows: k, columns: n, source: weights, lds: n, destination: t, ldd: k)
+            gemm(m: m, n: k, k: n, a: gradOutput, lda: n, b: t, ldb: k, bias: nil, activation: .linear,
+                 c: gradInput, ldc: k, pool: pool)
+        }
+        transpose(rows: m, columns: k, source: input, lds: k, destination: t, ldd: m)
+        gemm(m: k, n: n, k: m, a: t, lda: m, b: gradOutput, ldb: n, bias: nil, activation: .linear,
+             c: gradWeights, ldc: n, pool: pool)
+    }
+}
+
+/// Output pixels per im2col block in `conv2DBackward`: bounds the scratch (a few MB) and keeps
+/// each block's columns in cache between the GEMMs that read and write them.
+private let backwardPixelBlock = 1024
+
+/// The gradients of a standard or grouped convolution (contract: `conv2DBackwardReference`) by
+/// im2col + GEMM per block of output pixels: dW_g += colsᵀ · dY_g, cols = dY_g · W_gᵀ, then
+/// col2im adds the columns back onto the input gradient. Depthwise-shaped groups must use
+/// `depthwiseConv2DBackward` instead.
+func conv2DBackward(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+                    gradOutput: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>,
+                    gradWeights: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>?,
+                    pool: ThreadPool = .shared) {
+    let pixels = g.batch &* g.outputHeight &* g.outputWidth
+    let depth = g.kernelHeight &* g.kernelWidth &* g.inputChannelsPerGroup
+    let outPerGroup = g.outputChannelsPerGroup, outChannels = g.outputChannels
+    let block = min(backwardPixelBlock, max(pixels, 1))
+    gradInput.initialize(repeating: 0, count: g.inputCount)
+    gradWeights.initialize(repeating: 0, count: depth &* outChannels)
+    if let gradBias {
+        gradBias.initialize(repeating: 0, count: outChannels)
+        addColumnSums(gradOutput, rows: pixels, columns: outChannels, into: gradBias)
+    }
+    // columns, their transpose, one group's Wᵀ and one block's dW.
+    var scratch = [Float](repeating: 0, count: 2 &* block &* depth &+ 2 &* depth &* outPerGroup)
+    scratch.withUnsafeMutableBufferPointer { s in
+        let columns = s.baseAddress!, columnsT = columns + block &* depth
+        let weightsT = columnsT + block &* depth, blockGrad = weightsT + depth &* outPerGroup
+        for group in 0..<g.groups {
+            let groupColumn = group &* outPerGroup
+            transpose(rows: depth, columns: outPerGroup, source: weights + groupColumn, lds: outChannels,
+                      destination: weightsT, ldd: depth)
+            var start = 0
+            while start < pixels {
+                let range = start ..< min(pixels, start &+ block)
+                let dy = gradOutput + (range.lowerBound &* outChannels &+ groupColumn)
+                im2col(g, group: group, pixels: range, input: input, columns: columns)
+                transpose(rows: range.count, columns: depth, source: columns, lds: depth, destination: columnsT, ldd: range.count)
+                gemm(m: depth, n: outPerGroup, k: range.count, a: columnsT, lda: range.count, b: dy, ldb: outChannels,
+                     bias: nil, activation: .linear, c: blockGrad, ldc: outPerGroup, pool: pool)
+                for row in 0..<depth {
+                    addInPlace(gradWeights + (row &* outChannels &+ groupColumn), blockGrad + row &* outPerGroup, count: outPerGroup)
+                }
+                gemm(m: range.count, n: depth, k: outPerGroup, a: dy, lda: outChannels, b: weightsT, ldb: depth,
+                     bias: nil, activation: .linear, c: columns, ldc: depth, pool: pool)
+                col2im(g, group: group, pixels: range, columns: columns, gradInput: gradInput)
+                start = range.upperBound
+            }
+        }
+    }
+}
+
+/// The gradients of a depthwise convolution (contracts: `depthwiseConv2DBackwardInputReference`,
+/// `depthwiseConv2DBackwardWeightsReference`) with images split over the pool; each part sums its
+/// own weight gradients, which are then added.
+func depthwiseConv2DBackward(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+                             gradOutput: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>,
+                             gradWeights: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>?,
+                             pool: ThreadPool = .shared) {
+    let weightCount = g.kernelHeight &* g.kernelWidth &* g.outputChannels
+    let parts = parallelParts(flops: 4 &* g.outputCount &* g.kernelHeight &* g.kernelWidth, threads: pool.threads, units: g.batch)
+    if parts == 1 {
+        depthwiseConv2DBackwardInput(g, gradOutput: gradOutput, weights: weights, gradInput: gradInput, images: 0..<g.batch)
+        depthwiseConv2DBackwardWeights(g, input: input, gradOutput: gradOutput, gradWeights: gradWeights,
+                                       gradBias: gradBias, images: 0..<g.batch)
+        return
+    }
+    // Part 0 writes the caller's buffers; the others their own partial sums.
+    let partFloats = weightCount &+ g.outputChannels
+    var partials = [Float](repeating: 0, count: (parts &- 1) &* partFloats)
+    partials.withUnsafeMutableBufferPointer { p in
+        let p = p.baseAddress!
+        pool.parallelFor(parts) { part in
+            let images = partition(g.batch, parts: parts, part: part)
+            let ownWeights = part == 0 ? gradWeights : p + (part &- 1) &* partFloats
+            let ownBias = part == 0 ? gradBias : gradBias.map { _ in ownWeights + weightCount }
+            depthwiseConv2DBackwardInput(g, gradOutput: gradOutput, weights: weights, gradInput: gradInput, images: images)
+            depthwiseConv2DBackwardWeights(g, input: input, gradOutput: gradOutput, gradWeights: ownWeights,
+                                           gradBias: ownBias, images: images)
+        }
+        for part in 1..<parts {
+            let partial = p + (part &- 1) &* partFloats
+            addInPlace(gradWeights, partial, count: weightCount)
+            if let gradBias { addInPlace(gradBias, partial + weightCount, count: g.outputChannels) }
+        }
+    }
+}
