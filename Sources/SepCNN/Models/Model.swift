@@ -1,10 +1,12 @@
 /// A named network and the per-image input shape it expects (`[height, width, channels]`).
+///
+/// The network is a `Sequential` for the built-in models and a `GraphNetwork` for imported ONNX graphs.
 public final class Model {
     public let name: String
     public let inputShape: [Int]
-    public let network: Sequential
+    public let network: any Layer
 
-    public init(name: String, inputShape: [Int], network: Sequential) {
+    public init(name: String, inputShape: [Int], network: any Layer) {
         self.name = name
         self.inputShape = inputShape
         self.network = network
