@@ -121,6 +121,43 @@ def torch_cases(manifest):
             assert np.abs(actual - expected).max() < 1e-4, f"{name}: ONNX Runtime disagrees with PyTorch"
 
 
+class TinyGraph(torch.nn.Module):
+    """A few kilobytes exercising the operators the MobileNets do not: Pad, MaxPool, AveragePool,
+    Concat on channels, Sigmoid, Sub/Div with constants, and a flatten of a spatial map written as
+    x.view(x.size(0), -1), which the legacy exporter turns into Shape/Gather/Unsqueeze/Concat/Reshape.
+    It is also the seed of the malformed-input tests and the fuzzer."""
+
+    def __init__(self):
+        super().__init__()
+        nn = torch.nn
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=0, bias=False), nn.BatchNorm2d(8), nn.ReLU6())
+        self.depthwise = nn.Sequential(nn.Conv2d(8, 8, 3, padding=1, groups=8), nn.BatchNorm2d(8), nn.Hardswish())
+        self.gate = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(8, 4, 1), nn.ReLU(), nn.Conv2d(4, 8, 1), nn.Sigmoid())
+        self.branch = nn.Conv2d(8, 4, 1)
+        self.classifier = nn.Linear(12 * 4 * 4, 10)
+
+    def forward(self, x):
+        x = self.stem(torch.nn.functional.pad(x, (1, 1, 1, 1)))
+        y = self.depthwise(x)
+        y = y * self.gate(y) + x
+        z = torch.cat([torch.nn.functional.max_pool2d(y, 2), torch.nn.functional.avg_pool2d(self.branch(y), 2)], dim=1)
+        z = (z - 0.25) / 2.0
+        return self.classifier(z.view(z.size(0), -1))
+
+
+def tiny_cases(manifest):
+    torch.manual_seed(3)
+    model = TinyGraph()
+    calibrate_batchnorm(model, (8, 3, 16, 16))
+    x = np.random.default_rng(4).standard_normal((1, 3, 16, 16)).astype(np.float32)
+    scale_logits(model, torch.from_numpy(x), model.classifier)
+    for opset in (11, 13):
+        name = f"tiny_graph-opset{opset}"
+        path = OUT_DIR / f"{name}.onnx"
+        export_torch(model, x, path, opset, dynamo=False)
+        write_case(name, path, x, manifest, f"TinyGraph (this script), torch.onnx dynamo=False, opset {opset}")
+
+
 def keras_case(manifest):
     try:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -156,6 +193,7 @@ def main():
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     manifest = []
     torch_cases(manifest)
+    tiny_cases(manifest)
     keras_case(manifest)
     versions = {"torch": torch.__version__, "torchvision": torchvision.__version__, "onnx": onnx.__version__,
                 "onnxruntime": ort.__version__}
