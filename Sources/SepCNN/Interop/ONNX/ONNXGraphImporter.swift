@@ -61,8 +61,8 @@ struct ONNXGraphImporter {
             throw SepCNNError.invalidArgument("the graph has \(inputs.count) inputs (\(inputs.map(\.name).joined(separator: ", "))); SepCNN imports graphs with one image input")
         }
         let declared = try Self.staticShape(inputs[0])
-        guard declared.count == 4, declared.allSatisfy({ $0 > 0 }) else {
-            throw SepCNNError.invalidArgument("the graph input '\(inputs[0].name)' has shape \(describe(declared)); SepCNN imports image models with a rank-4 input")
+        guard declared.count == 4, declared.allSatisfy({ $0 > 0 }), try checkedElementCount(declared, "the graph input") <= 1 << 28 else {
+            throw SepCNNError.invalidArgument("the graph input '\(inputs[0].name)' has shape \(describe(declared)); SepCNN imports image models with a rank-4 input of at most 2²⁸ values")
         }
         // tf2onnx declares NHWC and transposes to NCHW at once: then the input stays as declared and
         // those transposes become free.
@@ -192,7 +192,7 @@ struct ONNXGraphImporter {
         let count = current.input.count
         guard range.contains(count) else {
             let expected = range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
-            throw SepCNNError.invalidArgument("takes \(expected) inputs, got \(count)")
+            throw SepCNNError.invalidArgument("takes \(expected) input\(range.upperBound == 1 ? "" : "s"), got \(count)")
         }
     }
 

@@ -19,6 +19,9 @@ public struct ONNXModel {
     /// The first output's shape for batch 1, in the graph's own layout (e.g. `[1, 1000]`).
     public let declaredOutputShape: [Int]
 
+    /// The largest value (in floats, batch 1) an imported graph may compute: 1 GiB.
+    public static let maximumValueCount = 1 << 28
+
     /// Reads a `.onnx` file. Tensors stored as external data are read from files beside it.
     public init(contentsOf url: URL) throws {
         let data: Data
@@ -53,8 +56,14 @@ public struct ONNXModel {
         declaredInputShape = graph.inputLayout == .nchw ? [1, input[2], input[0], input[1]] : [1] + input
         declaredOutputShape = graph.output.shape
         outputLayout = graph.output.rank == 4 ? .nchw : nil
-        // Every shape fits (checked again by the network), or this names the node that does not.
-        let stored = try network.outputShape(for: [1] + input)
+        // Every shape fits (checked again by the network), or this names the node that does not;
+        // and no value is absurdly large (a corrupt pad or shape would otherwise surface as an allocation failure).
+        let shapes = try network.valueShapes(for: [1] + input)
+        for (value, shape) in shapes.enumerated() where ((try? checkedElementCount(shape, "")) ?? .max) > Self.maximumValueCount {
+            let node = value == 0 ? "the input" : "node '\(network.nodes[value - 1].name)'"
+            throw SepCNNError.invalidArgument("\(node) computes \(describe(shape)), more than \(Self.maximumValueCount) values per image")
+        }
+        let stored = shapes[network.output]
         guard stored.reduce(1, *) == declaredOutputShape.reduce(1, *) else {
             throw SepCNNError.invalidArgument("internal: the imported network computes \(describe(stored)) for an output declared \(describe(declaredOutputShape))")
         }
