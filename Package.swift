@@ -13,10 +13,13 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
     ],
     targets: [
         .target(name: "CPUFeatures"),
-        .target(name: "SepCNN", dependencies: ["CPUFeatures"]),
+        .target(
+            name: "SepCNN",
+            dependencies: ["CPUFeatures", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .executableTarget(
             name: "SepCNNCLI",
             dependencies: ["SepCNN", .product(name: "ArgumentParser", package: "swift-argument-parser")],

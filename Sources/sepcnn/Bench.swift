@@ -13,7 +13,7 @@ struct Bench: ParsableCommand {
             'swift build -c release -Xcc -march=native' for meaningful numbers.
             """)
 
-    @Argument(help: "Built-in models to time instead of the standard suite.")
+    @Argument(help: "Built-in models or .onnx files to time instead of the standard suite.")
     var models: [String] = []
 
     @Option(help: "Threads (default: SEPCNN_THREADS, else the number of cores).")

@@ -7,12 +7,12 @@ struct SepCNNCommand: ParsableCommand {
         commandName: "sepcnn",
         abstract: "Build, inspect and compare depthwise-separable CNNs.",
         discussion: "Built-in models:\n" + ModelZoo.catalogue,
-        subcommands: [Summary.self, Compare.self, Bench.self])
+        subcommands: [Summary.self, Compare.self, Bench.self, Run.self])
 }
 
 /// The options every command that builds a built-in model shares.
 struct ModelArguments: ParsableArguments {
-    @Argument(help: "A built-in model (see 'sepcnn --help'), e.g. mobilenet-v2 or mobilenet-v2-standard.")
+    @Argument(help: "A built-in model (see 'sepcnn --help'), e.g. mobilenet-v2 or mobilenet-v2-standard, or an .onnx file.")
     var model: String
 
     @Option(help: "Width multiplier α (MobileNets only), e.g. 0.5.")

@@ -33,13 +33,13 @@ public struct BenchmarkCase: Sendable {
         }
     }
 
-    /// A built-in model at batch 1, named `NAME-RESOLUTION`.
+    /// A built-in model or a model file (see `Model.load`) at batch 1, named `NAME-RESOLUTION`.
     public static func model(_ name: String, options: ModelOptions = ModelOptions()) throws -> BenchmarkCase {
-        let make: @Sendable () throws -> Model = { try Random.withSeed(0) { try ModelZoo.make(name, options: options) } }
+        let make: @Sendable () throws -> Model = { try Random.withSeed(0) { try Model.load(name, options: options) } }
         let model = try make()
         let macs = try ModelSummary(model).macs
         let inputShape = [1] + model.inputShape
-        return BenchmarkCase(name: "\(name)-\(model.inputShape[0])", flops: 2 * Double(macs)) { pool in
+        return BenchmarkCase(name: "\(model.name)-\(model.inputShape[0])", flops: 2 * Double(macs)) { pool in
             (try InferencePlan(make(), pool: pool), try randomInput(inputShape))
         }
     }

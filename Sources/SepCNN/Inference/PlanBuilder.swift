@@ -1,7 +1,7 @@
 /// Lowers a layer tree into plan steps, folding BatchNorm into the convolution before it and
 /// fusing the activation after it, so `conv → BN → ReLU6` becomes one kernel call.
 struct PlanBuilder {
-    private(set) var steps: [any PlanStep] = []
+    var steps: [any PlanStep] = []
     /// Shape of every value; value 0 is the input.
     private(set) var shapes: [[Int]]
 
@@ -9,7 +9,7 @@ struct PlanBuilder {
         shapes = [inputShape]
     }
 
-    private mutating func newValue(_ shape: [Int]) -> Int {
+    mutating func newValue(_ shape: [Int]) -> Int {
         shapes.append(shape)
         return shapes.count - 1
     }
@@ -26,7 +26,7 @@ struct PlanBuilder {
         return [("", layer)]
     }
 
-    private static func join(_ a: String, _ b: String) -> String { a.isEmpty ? b : b.isEmpty ? a : "\(a).\(b)" }
+    static func join(_ a: String, _ b: String) -> String { a.isEmpty ? b : b.isEmpty ? a : "\(a).\(b)" }
 
     /// Emits the steps of `layer` reading value `input`; returns the value holding its output.
     mutating func lower(_ layer: any Layer, name: String, input: Int) throws -> Int {
@@ -136,6 +136,8 @@ struct PlanBuilder {
             let output = newValue(shape)
             steps.append(AddStep(count: shape.reduce(1, *), inputs: [main, skip], output: output, label: Self.join(name, "add")))
             return output
+        case let graph as GraphNetwork:
+            return try lowerGraph(graph, name: name, input: input)
         case let gate as ChannelMultiply:
             let factors = try lower(gate.gate, name: name, input: input)
             let output = newValue(shape)

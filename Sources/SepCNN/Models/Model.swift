@@ -1,13 +1,15 @@
 /// A named network and the per-image input shape it expects (`[height, width, channels]`).
+///
+/// The network is a `Sequential` for the built-in models and a `GraphNetwork` for imported ONNX graphs.
 public final class Model {
     public let name: String
     public let inputShape: [Int]
-    public let network: Sequential
+    public let network: any Layer
     /// The options a zoo model was built with, every value resolved (`ModelZoo.make` fills them
     /// in); `ModelFile` saves them so loading rebuilds the same architecture.
     public let options: ModelOptions
 
-    public init(name: String, inputShape: [Int], network: Sequential, options: ModelOptions = ModelOptions()) {
+    public init(name: String, inputShape: [Int], network: any Layer, options: ModelOptions = ModelOptions()) {
         self.name = name
         self.inputShape = inputShape
         self.network = network

@@ -1,0 +1,32 @@
+/// `min(max(scale · x + offset, minimum), maximum)`, elementwise. ONNX Clip (scale 1, offset 0)
+/// and HardSigmoid with its own α and β (bounds 0 and 1) outside the cases `ReLU`, `ReLU6` and
+/// `HardSigmoid` cover.
+public final class Clamp: Layer {
+    public let minimum: Float
+    public let maximum: Float
+    public let scale: Float
+    public let offset: Float
+
+    public init(minimum: Float = -.infinity, maximum: Float = .infinity, scale: Float = 1, offset: Float = 0) throws {
+        guard !minimum.isNaN, !maximum.isNaN, minimum <= maximum, scale.isFinite, offset.isFinite else {
+            throw SepCNNError.invalidArgument("Clamp: needs minimum ≤ maximum and finite scale and offset, got [\(minimum), \(maximum)], \(scale), \(offset)")
+        }
+        self.minimum = minimum
+        self.maximum = maximum
+        self.scale = scale
+        self.offset = offset
+    }
+
+    public func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
+
+    public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
+        var output = Tensor(uncheckedShape: input.shape)
+        let (lo, hi, a, b) = (minimum, maximum, scale, offset)
+        input.withPointer { x in
+            output.withMutablePointer { y in
+                for i in 0..<input.count { y[i] = min(max(a * x[i] + b, lo), hi) }
+            }
+        }
+        return output
+    }
+}

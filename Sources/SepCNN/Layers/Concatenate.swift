@@ -1,0 +1,48 @@
+/// Joins its inputs along one axis (ONNX Concat, Keras `Concatenate`, `torch.cat`). All other
+/// dimensions must agree. The axis counts in SepCNN's layout: 3 is the channel axis of NHWC images.
+public final class Concatenate: MultiInputLayer {
+    public let axis: Int
+
+    public init(axis: Int) throws {
+        guard axis >= 0 else { throw SepCNNError.invalidArgument("Concatenate: axis must not be negative, got \(axis)") }
+        self.axis = axis
+    }
+
+    public func outputShape(forInputs inputShapes: [[Int]]) throws -> [Int] {
+        guard let first = inputShapes.first, axis < first.count else {
+            throw SepCNNError.shapeMismatch("Concatenate: axis \(axis) is outside input \(describe(inputShapes.first ?? []))")
+        }
+        var output = first
+        for shape in inputShapes.dropFirst() {
+            var other = shape
+            guard other.count == first.count else {
+                throw SepCNNError.shapeMismatch("Concatenate: inputs \(describe(first)) and \(describe(shape)) differ in rank")
+            }
+            other[axis] = first[axis]
+            guard other == first else {
+                throw SepCNNError.shapeMismatch("Concatenate: inputs \(describe(first)) and \(describe(shape)) differ outside axis \(axis)")
+            }
+            output[axis] += shape[axis]
+        }
+        return output
+    }
+
+    public func forward(_ inputs: [Tensor], training: Bool) throws -> Tensor {
+        let shape = try outputShape(forInputs: inputs.map(\.shape))
+        var output = Tensor(uncheckedShape: shape)
+        // Each input contributes one contiguous run per index of the axes before `axis`.
+        let outer = shape[..<axis].reduce(1, *)
+        let outputRun = shape[axis...].reduce(1, *)
+        var start = 0
+        output.withMutablePointer { y in
+            for input in inputs {
+                let run = input.shape[axis...].reduce(1, *)
+                input.withPointer { x in
+                    for i in 0..<outer { (y + (i &* outputRun &+ start)).update(from: x + i &* run, count: run) }
+                }
+                start += run
+            }
+        }
+        return output
+    }
+}

@@ -1,0 +1,75 @@
+/// `a op b` for op in +, −, ×, ÷, with NumPy broadcasting (ONNX Add, Sub, Mul, Div; Keras `Add`,
+/// `Multiply`). Either both operands are inputs, or one is a fixed `constant`.
+///
+/// Shapes are those of SepCNN's tensors, so an image operand is NHWC: a per-channel constant has
+/// shape `[C]` (or `[1, 1, 1, C]`), and a squeeze-and-excitation gate `[N, 1, 1, C]` scales `[N, H, W, C]`.
+public final class Elementwise: MultiInputLayer {
+    public let operation: BinaryOperation
+    /// The fixed operand, or nil when the layer reads two inputs. A buffer, not trained.
+    public let constant: Parameter?
+    /// Whether the constant is the left operand (`constant − x`, `constant ÷ x`).
+    public let constantFirst: Bool
+
+    /// A layer of two inputs: `inputs[0] op inputs[1]`.
+    public init(_ operation: BinaryOperation) {
+        self.operation = operation
+        constant = nil
+        constantFirst = false
+    }
+
+    /// A layer of one input and a fixed operand: `x op constant`, or `constant op x` with `constantFirst`.
+    public init(_ operation: BinaryOperation, constant: Tensor, constantFirst: Bool = false) {
+        self.operation = operation
+        self.constant = Parameter(constant, trainable: false)
+        self.constantFirst = constantFirst
+    }
+
+    public var typeName: String {
+        switch operation {
+        case .add: return "Add"
+        case .subtract: return "Subtract"
+        case .multiply: return "Multiply"
+        case .divide: return "Divide"
+        }
+    }
+
+    public var ownParameters: [(name: String, parameter: Parameter)] { constant.map { [("constant", $0)] } ?? [] }
+
+    /// The operands' shapes, left then right.
+    private func operandShapes(_ inputShapes: [[Int]]) throws -> ([Int], [Int]) {
+        if let constant {
+            guard inputShapes.count == 1 else {
+                throw SepCNNError.invalidArgument("\(typeName) with a constant takes one input, got \(inputShapes.count)")
+            }
+            return constantFirst ? (constant.shape, inputShapes[0]) : (inputShapes[0], constant.shape)
+        }
+        guard inputShapes.count == 2 else {
+            throw SepCNNError.invalidArgument("\(typeName) takes two inputs, got \(inputShapes.count)")
+        }
+        return (inputShapes[0], inputShapes[1])
+    }
+
+    func geometry(forInputs inputShapes: [[Int]]) throws -> BroadcastGeometry {
+        let (a, b) = try operandShapes(inputShapes)
+        guard let geometry = BroadcastGeometry(a, b) else {
+            throw SepCNNError.shapeMismatch("\(typeName): shapes \(describe(a)) and \(describe(b)) do not broadcast")
+        }
+        return geometry
+    }
+
+    public func outputShape(forInputs inputShapes: [[Int]]) throws -> [Int] {
+        try geometry(forInputs: inputShapes).shape
+    }
+
+    public func forward(_ inputs: [Tensor], training: Bool) throws -> Tensor {
+        let g = try geometry(forInputs: inputs.map(\.shape))
+        let operands = constant.map { constantFirst ? ($0.value, inputs[0]) : (inputs[0], $0.value) } ?? (inputs[0], inputs[1])
+        var output = Tensor(uncheckedShape: g.shape)
+        operands.0.withPointer { a in
+            operands.1.withPointer { b in
+                output.withMutablePointer { y in broadcastBinary(operation, a, b, output: y, geometry: g) }
+            }
+        }
+        return output
+    }
+}

@@ -1,0 +1,105 @@
+/// A network whose layers form a directed acyclic graph rather than a chain: each node is a
+/// layer reading one or more earlier values (Keras's functional API; an imported ONNX graph).
+///
+/// Values are numbered: value 0 is the network's input and value `i + 1` is the output of node
+/// `i`. A node may read only the input and the outputs of nodes before it, so the node order is an
+/// execution order and the graph cannot contain a cycle. Nodes are this layer's children, named
+/// by their node names (`conv_12.weight`).
+public final class GraphNetwork: Layer {
+    public struct Node {
+        /// Unique, non-empty and dot-free: it is the node's path component in parameter names.
+        public let name: String
+        public let layer: any Layer
+        /// Values read, in order; a layer that is not a `MultiInputLayer` reads exactly one.
+        public let inputs: [Int]
+
+        public init(name: String, layer: any Layer, inputs: [Int]) {
+            self.name = name
+            self.layer = layer
+            self.inputs = inputs
+        }
+    }
+
+    public let nodes: [Node]
+    /// The value the network returns.
+    public let output: Int
+
+    /// Throws unless every node reads only earlier values with the right number of inputs, the
+    /// names are unique and dot-free, and `output` is a value of the graph.
+    public init(nodes: [Node], output: Int) throws {
+        var names = Set<String>()
+        for (index, node) in nodes.enumerated() {
+            guard !node.name.isEmpty, !node.name.contains("."), names.insert(node.name).inserted else {
+                throw SepCNNError.invalidArgument("GraphNetwork: node names must be unique, non-empty and dot-free; '\(node.name)' is not")
+            }
+            guard !node.inputs.isEmpty, node.inputs.allSatisfy({ (0...index).contains($0) }) else {
+                throw SepCNNError.invalidArgument(
+                    "GraphNetwork: node '\(node.name)' (number \(index)) may read only values 0...\(index), got \(node.inputs)")
+            }
+            guard node.inputs.count == 1 || node.layer is any MultiInputLayer else {
+                throw SepCNNError.invalidArgument(
+                    "GraphNetwork: node '\(node.name)' is a \(node.layer.typeName), which takes one input, but lists \(node.inputs.count)")
+            }
+        }
+        guard (0...nodes.count).contains(output) else {
+            throw SepCNNError.invalidArgument("GraphNetwork: output value \(output) is not in 0...\(nodes.count)")
+        }
+        self.nodes = nodes
+        self.output = output
+    }
+
+    public var children: [(name: String, layer: any Layer)] { nodes.map { ($0.name, $0.layer) } }
+
+    /// The shape of every value for an input of `inputShape`.
+    func valueShapes(for inputShape: [Int]) throws -> [[Int]] {
+        var shapes = [inputShape]
+        for node in nodes {
+            let inputs = node.inputs.map { shapes[$0] }
+            shapes.append(try within(node.name) { try Self.outputShape(node.layer, inputs) })
+        }
+        return shapes
+    }
+
+    private static func outputShape(_ layer: any Layer, _ inputs: [[Int]]) throws -> [Int] {
+        if let multi = layer as? any MultiInputLayer { return try multi.outputShape(forInputs: inputs) }
+        return try layer.outputShape(for: inputs[0])
+    }
+
+    public func outputShape(for inputShape: [Int]) throws -> [Int] {
+        try valueShapes(for: inputShape)[output]
+    }
+
+    public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
+        // Each value is dropped after its last reader so memory stays near the widest cut of the graph.
+        var lastUse = [Int](repeating: -1, count: nodes.count + 1)
+        for (index, node) in nodes.enumerated() { for value in node.inputs { lastUse[value] = index } }
+        var values = [Tensor?](repeating: nil, count: nodes.count + 1)
+        values[0] = input
+        for (index, node) in nodes.enumerated() {
+            let inputs = node.inputs.map { values[$0]! }
+            values[index + 1] = try within(node.name) {
+                if let multi = node.layer as? any MultiInputLayer { return try multi.forward(inputs, training: training) }
+                return try node.layer.forward(inputs[0], training: training)
+            }
+            for value in node.inputs where lastUse[value] == index && value != output { values[value] = nil }
+        }
+        return values[output]!
+    }
+
+    public func trace(name: String, inputShape: [Int], into records: inout [LayerRecord]) throws -> [Int] {
+        var shapes = [inputShape]
+        for node in nodes {
+            let path = name.isEmpty ? node.name : "\(name).\(node.name)"
+            let inputs = node.inputs.map { shapes[$0] }
+            shapes.append(try within(node.name) {
+                if node.layer is any MultiInputLayer {
+                    let output = try Self.outputShape(node.layer, inputs)
+                    records.append(LayerRecord(name: path, layer: node.layer, inputShape: inputs[0], outputShape: output))
+                    return output
+                }
+                return try node.layer.trace(name: path, inputShape: inputs[0], into: &records)
+            })
+        }
+        return shapes[output]
+    }
+}

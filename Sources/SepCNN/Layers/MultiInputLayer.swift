@@ -1,0 +1,21 @@
+/// A layer that combines several inputs into one output, such as an elementwise sum or a
+/// concatenation. Inside a `GraphNetwork` each of its nodes names where its inputs come from.
+///
+/// The single-input `Layer` requirements come for free: they treat the one input as the whole list,
+/// so a multi-input layer that also accepts one input (one with a constant operand) works anywhere.
+public protocol MultiInputLayer: Layer {
+    /// The output shape for inputs of `inputShapes`; throws if they do not fit together.
+    func outputShape(forInputs inputShapes: [[Int]]) throws -> [Int]
+    /// Computes the layer from its inputs, in the order its graph node lists them.
+    func forward(_ inputs: [Tensor], training: Bool) throws -> Tensor
+}
+
+extension MultiInputLayer {
+    public func outputShape(for inputShape: [Int]) throws -> [Int] {
+        try outputShape(forInputs: [inputShape])
+    }
+
+    public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
+        try forward([input], training: training)
+    }
+}

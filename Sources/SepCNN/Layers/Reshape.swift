@@ -1,0 +1,24 @@
+/// Gives each image's values a new shape, keeping their order and the batch dimension
+/// (Keras `Reshape`; ONNX Reshape, Squeeze and Unsqueeze that leave the batch axis alone).
+public final class Reshape: Layer {
+    /// The per-image shape, without the batch dimension.
+    public let targetShape: [Int]
+
+    public init(_ targetShape: [Int]) throws {
+        guard targetShape.allSatisfy({ $0 > 0 }) else {
+            throw SepCNNError.invalidArgument("Reshape: target dimensions must be positive, got \(describe(targetShape))")
+        }
+        self.targetShape = targetShape
+    }
+
+    public func outputShape(for inputShape: [Int]) throws -> [Int] {
+        guard let batch = inputShape.first, inputShape.dropFirst().reduce(1, *) == targetShape.reduce(1, *) else {
+            throw SepCNNError.shapeMismatch("Reshape: input \(describe(inputShape)) does not hold images of \(describe(targetShape)) values")
+        }
+        return [batch] + targetShape
+    }
+
+    public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
+        try input.reshaped(to: outputShape(for: input.shape))
+    }
+}
