@@ -90,3 +90,31 @@ import Testing
         #expect(throws: SepCNNError.self) { try Image.decode([0x47, 0x49, 0x46, 0x38]) }  // GIF
     }
 }
+
+@Suite struct ImageClassifierTests {
+    @Test func topClassesAreTheSoftmaxOfTheLogitsInOrder() throws {
+        let model = try Random.withSeed(71) { try ModelZoo.make("sepcnn-example", options: ModelOptions(resolution: 16, classes: 6)) }
+        let image = try Image.read(contentsOf: ImageTests.directory.appendingPathComponent("photo.png"))
+        let preprocessing = ImagePreprocessing.imageNet(size: 16)
+        let labels = ["a", "b", "c", "d", "e", "f"]
+        let classifier = try ImageClassifier(model: model, preprocessing: preprocessing, labels: labels)
+        let predictions = try classifier.classify([image], top: 6)[0]
+        let logits = try model(try preprocessing.tensor(from: [image], channels: 3)).scalars
+        let exps = logits.map { exp(Double($0 - logits.max()!)) }
+        let expected = exps.map { $0 / exps.reduce(0, +) }
+        #expect(predictions.count == 6)
+        #expect(predictions.map(\.probability) == predictions.map(\.probability).sorted(by: >))
+        for p in predictions {
+            #expect(abs(Double(p.probability) - expected[p.classIndex]) < 1e-4)
+            #expect(p.label == labels[p.classIndex])
+        }
+        #expect(try classifier.classify([image], top: 2)[0] == Array(predictions.prefix(2)))
+    }
+
+    @Test func labelsMustMatchTheClasses() throws {
+        let model = try ModelZoo.make("sepcnn-example", options: ModelOptions(resolution: 16, classes: 6))
+        #expect(throws: SepCNNError.self) {
+            try ImageClassifier(model: model, preprocessing: .imageNet(size: 16), labels: ["only", "three", "names"])
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import SepCNN
+
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Classify PNG or PPM images with a model and print the most probable classes.",
+        discussion: """
+            Each image is resized so its shorter side is the model's size × 256/224 (bilinear, antialiased),
+            centre-cropped to the model's size, scaled to 0…1 and normalised with ImageNet's mean and standard
+            deviation (for 3-channel models; 1-channel models get mean 0, std 1) — torchvision's evaluation
+            recipe. MODEL is a built-in model name, an .onnx file or a .safetensors model file.
+            """)
+
+    @Argument(help: "A built-in model, an .onnx file or a .safetensors model file.")
+    var model: String
+
+    @Argument(help: "PNG or PPM/PGM images.")
+    var images: [String]
+
+    @Option(help: "A text file of class names, one per line, in class order.")
+    var labels: String?
+
+    @Option(help: "How many classes to print per image.")
+    var top = 5
+
+    @Option(help: "Shorter side after resizing, before the centre crop (default: model size × 256/224).")
+    var resize: Int?
+
+    @Option(help: "Per-channel mean to subtract, comma-separated (after scaling to 0…1).")
+    var mean: String?
+
+    @Option(help: "Per-channel standard deviation to divide by, comma-separated.")
+    var std: String?
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard !images.isEmpty else { throw ValidationError("give at least one image") }
+        guard top > 0 else { throw ValidationError("--top must be positive") }
+        if let resize, resize <= 0 { throw ValidationError("--resize must be positive") }
+    }
+
+    func run() throws {
+        let network = try Model.load(model)
+        guard network.inputShape.count == 3 else { throw ValidationError("\(model) does not take images") }
+        var preprocessing = ImagePreprocessing.imageNet(size: Size2D(network.inputShape[0], network.inputShape[1]))
+        if network.inputShape[2] == 1 { (preprocessing.mean, preprocessing.standardDeviation) = ([0], [1]) }
+        if let resize { preprocessing.resizeShorterSide = resize }
+        if let mean { preprocessing.mean = try Self.numbers(mean, "--mean") }
+        if let std { preprocessing.standardDeviation = try Self.numbers(std, "--std") }
+        let names = try labels.map(Self.readLabels) ?? []
+        let classifier = try ImageClassifier(model: network, preprocessing: preprocessing, labels: names)
+        var results: [(String, [ImageClassifier.Prediction])] = []
+        for path in images {
+            let image = try Image.read(contentsOf: URL(fileURLWithPath: path))
+            results.append((path, try classifier.classify([image], top: top)[0]))
+        }
+        if json {
+            struct Record: Encodable { var image: String; var predictions: [ImageClassifier.Prediction] }
+            print(try encodeJSON(results.map { Record(image: $0.0, predictions: $0.1) }))
+            return
+        }
+        for (path, predictions) in results {
+            print(path)
+            for (rank, p) in predictions.enumerated() {
+                let name = p.label.map { "  \($0)" } ?? ""
+                print(String(format: "  %d. %6.2f %%  class %d", rank + 1, p.probability * 100, p.classIndex) + name)
+            }
+        }
+    }
+
+    static func numbers(_ text: String, _ option: String) throws -> [Float] {
+        let pieces = text.split(separator: ",")
+        let values = pieces.compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.count == pieces.count else {
+            throw ValidationError("\(option) takes comma-separated numbers, got '\(text)'")
+        }
+        return values
+    }
+
+    static func readLabels(_ path: String) throws -> [String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ValidationError("cannot read the labels file \(path)")
+        }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        return lines
+    }
+}
