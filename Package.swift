@@ -16,7 +16,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "CPUFeatures"),
-        .target(name: "SepCNN", dependencies: ["CPUFeatures"]),
+        // The Fashion-MNIST test set (MIT, see its LICENSE) ships inside the library for examples and tests.
+        .target(name: "SepCNN", dependencies: ["CPUFeatures"], resources: [.copy("Resources/fashion-mnist")]),
         .executableTarget(
             name: "SepCNNCLI",
             dependencies: ["SepCNN", .product(name: "ArgumentParser", package: "swift-argument-parser")],
