@@ -17,9 +17,11 @@ let package = Package(
     ],
     targets: [
         .target(name: "CPUFeatures"),
+        // The Fashion-MNIST test set (MIT, see its LICENSE) ships inside the library for examples and tests.
         .target(
             name: "SepCNN",
-            dependencies: ["CPUFeatures", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+            dependencies: ["CPUFeatures", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            resources: [.copy("Resources/fashion-mnist")]),
         .executableTarget(
             name: "SepCNNCLI",
             dependencies: ["SepCNN", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -166,35 +166,52 @@ struct BitReader {
 }
 
 /// Growable output with DEFLATE's overlapping back-reference copy and a size limit.
+///
+/// Storage grows by doubling and is written through a pointer: appending a slice of an array to
+/// itself would copy the whole array on every match (the slice keeps the buffer shared).
 struct OutputBuffer {
-    private(set) var bytes: [UInt8] = []
+    private var storage: [UInt8]
+    private(set) var count = 0
     let limit: Int
 
     init(limit: Int, expected: Int) {
         self.limit = limit
-        bytes.reserveCapacity(min(expected, limit))
+        storage = [UInt8](repeating: 0, count: max(min(expected, limit), 64))
     }
 
-    @inline(__always) mutating func append(_ byte: UInt8) throws {
-        guard bytes.count < limit else { throw tooLarge }
-        bytes.append(byte)
-    }
+    var bytes: [UInt8] { Array(storage[..<count]) }
 
-    mutating func append(_ chunk: UnsafeBufferPointer<UInt8>) throws {
-        guard bytes.count + chunk.count <= limit else { throw tooLarge }
-        bytes.append(contentsOf: chunk)
-    }
-
-    mutating func copyMatch(distance: Int, length: Int) throws {
-        guard distance <= bytes.count else { throw Inflate.corrupt("distance \(distance) reaches before the start of the output") }
-        guard bytes.count + length <= limit else { throw tooLarge }
-        let start = bytes.count - distance
-        if distance >= length {
-            bytes.append(contentsOf: bytes[start..<(start + length)])
-        } else {
-            for i in 0..<length { bytes.append(bytes[start + i]) }  // overlapping: repeats the last `distance` bytes
+    private mutating func reserve(_ extra: Int) throws {
+        guard count + extra <= limit else { throw SepCNNError.invalidFile("decompressed data exceeds \(limit) bytes") }
+        if count + extra > storage.count {
+            storage += [UInt8](repeating: 0, count: max(storage.count, count + extra - storage.count))
         }
     }
 
-    private var tooLarge: SepCNNError { SepCNNError.invalidFile("decompressed data exceeds \(limit) bytes") }
+    @inline(__always) mutating func append(_ byte: UInt8) throws {
+        if count >= storage.count || count >= limit { try reserve(1) }
+        storage[count] = byte
+        count += 1
+    }
+
+    mutating func append(_ chunk: UnsafeBufferPointer<UInt8>) throws {
+        try reserve(chunk.count)
+        let start = count
+        storage.withUnsafeMutableBufferPointer { out in
+            for (i, byte) in chunk.enumerated() { out[start + i] = byte }
+        }
+        count += chunk.count
+    }
+
+    mutating func copyMatch(distance: Int, length: Int) throws {
+        guard distance <= count else { throw Inflate.corrupt("distance \(distance) reaches before the start of the output") }
+        try reserve(length)
+        let start = count
+        storage.withUnsafeMutableBufferPointer { out in
+            let p = out.baseAddress!
+            // Byte by byte, front to back: when distance < length the copy reads what it just wrote.
+            for i in 0..<length { p[start &+ i] = p[start &- distance &+ i] }
+        }
+        count += length
+    }
 }
