@@ -66,7 +66,7 @@ public final class BatchNorm: Layer {
             guard rows > 1 else {
                 throw SepCNNError.shapeMismatch("BatchNorm in training mode needs more than one value per channel, got input \(describe(input.shape))")
             }
-            var scratch = [Double](repeating: 0, count: channels)
+            var scratch = [Double](repeating: 0, count: 2 * channels)
             input.withPointer { x in
                 batchStatistics(x, rows: rows, channels: channels, mean: &mean, variance: &variance, scratch: &scratch)
             }

@@ -6,50 +6,57 @@
 
 private let blockRows = 128
 
-/// Σ_r term(r, c) for every channel, where `vector(r, c)` gives channels c ..< c + 16 and
-/// `scalar(r, c)` one channel (the tail). Accumulates into `sums` (Double, `channels` values).
-@inline(__always)
-private func channelSums(rows: Int, channels: Int, sums: UnsafeMutablePointer<Double>,
-                         vector: (Int, Int) -> SIMD16<Float>, scalar: (Int, Int) -> Float) {
+/// Same contract as `batchStatisticsReference` (per-channel mean and biased variance), in one
+/// row-major vectorized pass: it sums d = x − s and d² with s = the first row's value, then
+/// mean = s + Σd/N and variance = Σd²/N − (Σd/N)². Shifting by a sample keeps the subtraction
+/// benign (Σd²/N exceeds the variance only by (mean − s)², a few variances for any sample that
+/// is not an extreme outlier), and the sums are carried in Double. `scratch` holds 2 · `channels` Doubles.
+func batchStatistics(_ input: UnsafePointer<Float>, rows: Int, channels: Int,
+                     mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>,
+                     scratch: UnsafeMutablePointer<Double>) {
+    guard rows > 0 else {
+        mean.initialize(repeating: 0, count: channels)
+        variance.initialize(repeating: 0, count: channels)
+        return
+    }
+    scratch.initialize(repeating: 0, count: 2 &* channels)
+    let shift = input  // the first row
     var r0 = 0
     while r0 < rows {
         let r1 = min(rows, r0 &+ blockRows)
         var c = 0
         while c &+ 16 <= channels {
-            var a0 = SIMD16<Float>(), a1 = SIMD16<Float>()
-            var r = r0
-            while r &+ 2 <= r1 { a0 += vector(r, c); a1 += vector(r &+ 1, c); r &+= 2 }
-            if r < r1 { a0 += vector(r, c) }
-            let block = a0 + a1
-            for lane in 0..<16 { sums[c &+ lane] += Double(block[lane]) }
+            let s = load16(shift + c)
+            var d1 = SIMD16<Float>(), d2 = SIMD16<Float>()
+            for r in r0..<r1 {
+                let d = load16(input + (r &* channels &+ c)) - s
+                d1 += d
+                fmadd(&d2, d, d)
+            }
+            for lane in 0..<16 {
+                scratch[c &+ lane] += Double(d1[lane])
+                scratch[channels &+ c &+ lane] += Double(d2[lane])
+            }
             c &+= 16
         }
         while c < channels {
-            var total: Float = 0
-            for r in r0..<r1 { total += scalar(r, c) }
-            sums[c] += Double(total)
+            var d1: Float = 0, d2: Float = 0
+            for r in r0..<r1 {
+                let d = input[r &* channels &+ c] - shift[c]
+                d1 += d
+                d2 += d * d
+            }
+            scratch[c] += Double(d1); scratch[channels &+ c] += Double(d2)
             c &+= 1
         }
         r0 = r1
     }
-}
-
-/// Same contract as `batchStatisticsReference` (per-channel mean and biased variance, two passes),
-/// row-major and vectorized. `scratch` holds `channels` Doubles.
-func batchStatistics(_ input: UnsafePointer<Float>, rows: Int, channels: Int,
-                     mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>,
-                     scratch: UnsafeMutablePointer<Double>) {
-    let n = Double(max(rows, 1))
-    scratch.initialize(repeating: 0, count: channels)
-    channelSums(rows: rows, channels: channels, sums: scratch,
-                vector: { r, c in load16(input + (r &* channels &+ c)) },
-                scalar: { r, c in input[r &* channels &+ c] })
-    for c in 0..<channels { mean[c] = Float(scratch[c] / n) }
-    scratch.initialize(repeating: 0, count: channels)
-    channelSums(rows: rows, channels: channels, sums: scratch,
-                vector: { r, c in let d = load16(input + (r &* channels &+ c)) - load16(mean + c); return d * d },
-                scalar: { r, c in let d = input[r &* channels &+ c] - mean[c]; return d * d })
-    for c in 0..<channels { variance[c] = Float(scratch[c] / n) }
+    let n = Double(rows)
+    for c in 0..<channels {
+        let m = scratch[c] / n
+        mean[c] = Float(Double(shift[c]) + m)
+        variance[c] = Float(max(scratch[channels &+ c] / n - m * m, 0))
+    }
 }
 
 /// The per-channel sums batch normalisation's backward pass needs, in one pass:
