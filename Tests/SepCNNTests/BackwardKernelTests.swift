@@ -114,6 +114,7 @@ import Testing
     }
 
     /// Pooling geometries with integer-valued inputs, so windows have ties: the first maximum must win.
+    /// The fast forward kernel is checked here too, since the backward pass relies on its output.
     @Test(arguments: KernelTests.randomShapes(count: 30, seed: 29, depthwise: true).map(\.g))
     func maxPoolBackwardMatchesReference(_ shape: ConvGeometry) {
         var g = shape
@@ -126,6 +127,9 @@ import Testing
         let x = (0..<g.inputCount).map { _ in Float(r.next() % 4) }, dy = Self.random(g.outputCount, &r)
         var y = [Float](repeating: 0, count: g.outputCount)
         maxPool2DReference(g, input: x, output: &y)
+        var fastOutput = [Float](repeating: .nan, count: g.outputCount)
+        maxPool2D(g, input: x, output: &fastOutput, images: 0..<g.batch)
+        #expect(fastOutput == y, "the fast forward kernel (which training uses) agrees exactly")
         var expected = [Float](repeating: 0, count: g.inputCount), actual = [Float](repeating: .nan, count: g.inputCount)
         maxPool2DBackwardReference(g, input: x, gradOutput: dy, gradInput: &expected, images: 0..<g.batch)
         maxPool2DBackward(g, input: x, output: y, gradOutput: dy, gradInput: &actual, images: 0..<g.batch)

@@ -19,7 +19,7 @@ public final class MaxPool2D: Layer {
     }
 
     public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
-        try runPool(window, typeName, input) { g, x, y in maxPool2DReference(g, input: x, output: y) }
+        try runPool(window, typeName, input) { g, x, y in maxPool2D(g, input: x, output: y, images: 0..<g.batch) }
     }
 
     public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {

@@ -27,12 +27,20 @@ func batchStatistics(_ input: UnsafePointer<Float>, rows: Int, channels: Int,
         var c = 0
         while c &+ 16 <= channels {
             let s = load16(shift + c)
-            var d1 = SIMD16<Float>(), d2 = SIMD16<Float>()
-            for r in r0..<r1 {
-                let d = load16(input + (r &* channels &+ c)) - s
-                d1 += d
-                fmadd(&d2, d, d)
+            // Two rows per step into two sets of sums: one set alone would wait on FMA latency.
+            var d1 = SIMD16<Float>(), d2 = SIMD16<Float>(), e1 = SIMD16<Float>(), e2 = SIMD16<Float>()
+            var r = r0
+            while r &+ 2 <= r1 {
+                let d = load16(input + (r &* channels &+ c)) - s, e = load16(input + ((r &+ 1) &* channels &+ c)) - s
+                d1 += d; fmadd(&d2, d, d)
+                e1 += e; fmadd(&e2, e, e)
+                r &+= 2
             }
+            if r < r1 {
+                let d = load16(input + (r &* channels &+ c)) - s
+                d1 += d; fmadd(&d2, d, d)
+            }
+            d1 += e1; d2 += e2
             for lane in 0..<16 {
                 scratch[c &+ lane] += Double(d1[lane])
                 scratch[channels &+ c &+ lane] += Double(d2[lane])
@@ -72,13 +80,22 @@ func batchNormBackwardSums(input: UnsafePointer<Float>, gradOutput: UnsafePointe
         var c = 0
         while c &+ 16 <= channels {
             let mu = load16(mean + c)
-            var g = SIMD16<Float>(), gc = SIMD16<Float>()
-            for r in r0..<r1 {
+            // Two rows per step into two sets of sums: one set alone would wait on FMA latency.
+            var g = SIMD16<Float>(), gc = SIMD16<Float>(), h = SIMD16<Float>(), hc = SIMD16<Float>()
+            var r = r0
+            while r &+ 2 <= r1 {
+                let at = r &* channels &+ c, next = at &+ channels
+                let dy = load16(gradOutput + at), dz = load16(gradOutput + next)
+                g += dy; fmadd(&gc, dy, load16(input + at) - mu)
+                h += dz; fmadd(&hc, dz, load16(input + next) - mu)
+                r &+= 2
+            }
+            if r < r1 {
                 let at = r &* channels &+ c
                 let dy = load16(gradOutput + at)
-                g += dy
-                fmadd(&gc, dy, load16(input + at) - mu)
+                g += dy; fmadd(&gc, dy, load16(input + at) - mu)
             }
+            g += h; gc += hc
             for lane in 0..<16 {
                 scratch[c &+ lane] += Double(g[lane])
                 scratch[channels &+ c &+ lane] += Double(gc[lane])
