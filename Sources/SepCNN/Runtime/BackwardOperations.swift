@@ -4,9 +4,9 @@
 
 /// The gradients of `Y = X · W + bias` for row-major `X [m, k]`, `W [k, n]`: dX = dY · Wᵀ,
 /// dW = Xᵀ · dY, dBias = Σ_rows dY. Pointwise convolution and Dense are this with m = pixels or
-/// batch. `gradInput` nil skips dX (a first layer's input needs none); `gradBias` nil skips dBias.
+/// batch. `gradBias` nil skips dBias (no bias).
 func linearBackward(m: Int, k: Int, n: Int, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
-                    gradOutput: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>?,
+                    gradOutput: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>,
                     gradWeights: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>?,
                     pool: ThreadPool = .shared) {
     if let gradBias {
@@ -15,7 +15,7 @@ func linearBackward(m: Int, k: Int, n: Int, input: UnsafePointer<Float>, weights
     }
     gradWeights.initialize(repeating: 0, count: k &* n)
     gemmTransposedA(m: k, n: n, k: m, a: input, lda: k, b: gradOutput, ldb: n, c: gradWeights, ldc: n, pool: pool)
-    guard let gradInput, m > 0 else { return }
+    guard m > 0 else { return }
     // The GEMM driver multiplies untransposed row-major operands: Wᵀ is materialised (it is small).
     var transposed = [Float](repeating: 0, count: k &* n)
     transposed.withUnsafeMutableBufferPointer { t in

@@ -40,8 +40,7 @@ func addInPlace(_ target: UnsafeMutablePointer<Float>, _ source: UnsafePointer<F
 }
 
 /// `destination[j · ldd + i] = source[i · lds + j]` for a `[rows, columns]` source: the transposed
-/// operands of backward GEMMs (Wᵀ for input gradients, Xᵀ for weight gradients). Blocked 16×16
-/// so both sides stay in cache lines.
+/// weights Wᵀ that input gradients multiply by. Blocked 16×16 so both sides stay in cache lines.
 func transpose(rows: Int, columns: Int, source: UnsafePointer<Float>, lds: Int,
                destination: UnsafeMutablePointer<Float>, ldd: Int) {
     let block = 16
