@@ -97,7 +97,24 @@ import Testing
         #expect(Self.agree(dx, dxRef) && Self.agree(dw, dwRef) && Self.agree(db, dbRef))
     }
 
+    /// C += Aᵀ·B on shapes with row and column tails, padded leading dimensions and a C that is not zero.
+    @Test(arguments: [(1, 1, 1), (8, 16, 300), (13, 37, 257), (3, 64, 1000), (70, 10, 64), (9, 17, 5)])
+    func transposedGEMMMatchesReference(_ shape: (Int, Int, Int)) {
+        let (m, n, k) = shape
+        let lda = m + 3, ldb = n + 5, ldc = n + 2
+        var r = RandomGenerator(seed: UInt64(m * 7 + n * 3 + k))
+        let a = Self.random(k * lda, &r), b = Self.random(k * ldb, &r), start = Self.random(m * ldc, &r)
+        var expected = start
+        gemmTransposedAReference(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: &expected, ldc: ldc)
+        for pool in [ThreadPool(threads: 1), ThreadPool(threads: 3)] {
+            var actual = start
+            gemmTransposedA(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: &actual, ldc: ldc, pool: pool)
+            #expect(Self.agree(actual, expected), "\(pool.threads) threads")
+        }
+    }
+
     /// Pooling geometries with integer-valued inputs, so windows have ties: the first maximum must win.
+    /// The fast forward kernel is checked here too, since the backward pass relies on its output.
     @Test(arguments: KernelTests.randomShapes(count: 30, seed: 29, depthwise: true).map(\.g))
     func maxPoolBackwardMatchesReference(_ shape: ConvGeometry) {
         var g = shape
@@ -110,6 +127,9 @@ import Testing
         let x = (0..<g.inputCount).map { _ in Float(r.next() % 4) }, dy = Self.random(g.outputCount, &r)
         var y = [Float](repeating: 0, count: g.outputCount)
         maxPool2DReference(g, input: x, output: &y)
+        var fastOutput = [Float](repeating: .nan, count: g.outputCount)
+        maxPool2D(g, input: x, output: &fastOutput, images: 0..<g.batch)
+        #expect(fastOutput == y, "the fast forward kernel (which training uses) agrees exactly")
         var expected = [Float](repeating: 0, count: g.inputCount), actual = [Float](repeating: .nan, count: g.inputCount)
         maxPool2DBackwardReference(g, input: x, gradOutput: dy, gradInput: &expected, images: 0..<g.batch)
         maxPool2DBackward(g, input: x, output: y, gradOutput: dy, gradInput: &actual, images: 0..<g.batch)

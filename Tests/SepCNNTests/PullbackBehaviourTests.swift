@@ -76,6 +76,13 @@ import Testing
         #expect(bn.weight.gradient != nil && bn.bias.gradient != nil)
     }
 
+    #if os(Linux)
+    /// glibc is detected through the header (a missing `features.h` once made this silently false).
+    @Test func freedMemoryIsKeptOnGlibc() {
+        #expect(MemoryReuse.keepFreedMemory())
+    }
+    #endif
+
     /// A layer written elsewhere without a backward pass still compiles and says why it cannot train.
     final class Identity: Layer {
         func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }

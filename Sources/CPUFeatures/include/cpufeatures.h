@@ -26,3 +26,6 @@
 #else
 #define SEPCNN_HAS_AVX512VNNI 0
 #endif
+
+// Allocator settings for training (a separate concern, kept in its own header).
+#include "allocator.h"

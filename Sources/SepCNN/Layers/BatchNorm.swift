@@ -66,16 +66,15 @@ public final class BatchNorm: Layer {
             guard rows > 1 else {
                 throw SepCNNError.shapeMismatch("BatchNorm in training mode needs more than one value per channel, got input \(describe(input.shape))")
             }
-            var scratch = [Double](repeating: 0, count: channels)
+            var scratch = [Double](repeating: 0, count: 2 * channels)
             input.withPointer { x in
                 batchStatistics(x, rows: rows, channels: channels, mean: &mean, variance: &variance, scratch: &scratch)
             }
             updateRunningStatistics(mean: mean, variance: variance, count: rows)
         }
         let (scale, shift) = scaleAndShift(mean: mean, variance: variance)
-        var output = Tensor(uncheckedShape: shape)
-        input.withPointer { x in
-            output.withMutablePointer { y in
+        let output = Tensor.computing(shape) { y in
+            input.withPointer { x in
                 scaleShiftReference(x, rows: rows, channels: channels, scale: scale, shift: shift, activation: .linear, output: y)
             }
         }
@@ -111,10 +110,9 @@ public final class BatchNorm: Layer {
                     shift[c] = -a[c] * sumGrad[c] / n - b[c] * mean[c]
                 }
             }
-            var gradInput = Tensor(uncheckedShape: input.shape)
-            input.withPointer { x in
-                gradOutput.withPointer { dy in
-                    gradInput.withMutablePointer { dx in
+            let gradInput = Tensor.computing(input.shape) { dx in
+                input.withPointer { x in
+                    gradOutput.withPointer { dy in
                         batchNormInputGradient(input: x, gradOutput: dy, rows: rows, channels: channels,
                                                a: a, b: b, shift: shift, gradInput: dx)
                     }

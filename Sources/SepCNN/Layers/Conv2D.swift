@@ -104,21 +104,18 @@ public final class Conv2D: Layer {
         return (output, { [self] gradOutput in
             try requireGradientShape(gradOutput, output.shape, typeName)
             let gradLinear = activationGradient(activation, preActivation: linear, gradOutput: gradOutput)
-            var gradInput = Tensor(uncheckedShape: input.shape)
             var gradWeight = Tensor(uncheckedShape: weights.shape)
             var gradBias = bias.map { Tensor(uncheckedShape: $0.shape) }
-            input.withPointer { x in
-                weights.withPointer { w in
-                    gradLinear.withPointer { dy in
-                        gradInput.withMutablePointer { dx in
+            let gradInput = Tensor.computing(input.shape) { dx in
+                input.withPointer { x in
+                    weights.withPointer { w in
+                        gradLinear.withPointer { dy in
                             gradWeight.withMutablePointer { dw in
                                 withOptionalMutablePointer(&gradBias) { db in
                                     if g.isDepthwise {
-                                        depthwiseConv2DBackward(g, input: x, weights: w, gradOutput: dy, gradInput: dx,
-                                                                gradWeights: dw, gradBias: db)
+                                        depthwiseConv2DBackward(g, input: x, weights: w, gradOutput: dy, gradInput: dx, gradWeights: dw, gradBias: db)
                                     } else {
-                                        conv2DBackward(g, input: x, weights: w, gradOutput: dy, gradInput: dx,
-                                                       gradWeights: dw, gradBias: db)
+                                        conv2DBackward(g, input: x, weights: w, gradOutput: dy, gradInput: dx, gradWeights: dw, gradBias: db)
                                     }
                                 }
                             }
@@ -131,5 +128,4 @@ public final class Conv2D: Layer {
             return gradInput
         })
     }
-
 }

@@ -47,18 +47,16 @@ public final class Dense: Layer {
     /// The product with the weights plus bias, followed by `activation`.
     private func multiply(_ input: Tensor, activation: Activation) throws -> Tensor {
         let shape = try outputShape(for: input.shape)
-        var output = Tensor(uncheckedShape: shape)
-        input.withPointer { x in
-            weight.value.withPointer { w in
-                withOptionalPointer(bias?.value) { b in
-                    output.withMutablePointer { y in
+        return Tensor.computing(shape) { y in
+            input.withPointer { x in
+                weight.value.withPointer { w in
+                    withOptionalPointer(bias?.value) { b in
                         gemm(m: shape[0], n: outputFeatures, k: inputFeatures, a: x, lda: inputFeatures,
                              b: w, ldb: outputFeatures, bias: b, activation: activation, c: y, ldc: outputFeatures)
                     }
                 }
             }
         }
-        return output
     }
 
     public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
@@ -68,17 +66,16 @@ public final class Dense: Layer {
         return (output, { [self] gradOutput in
             try requireGradientShape(gradOutput, output.shape, typeName)
             let gradLinear = activationGradient(activation, preActivation: linear, gradOutput: gradOutput)
-            var gradInput = Tensor(uncheckedShape: input.shape)
             var gradWeight = Tensor(uncheckedShape: weights.shape)
             var gradBias = bias.map { Tensor(uncheckedShape: $0.shape) }
-            input.withPointer { x in
-                weights.withPointer { w in
-                    gradLinear.withPointer { dy in
-                        gradInput.withMutablePointer { dx in
+            let gradInput = Tensor.computing(input.shape) { dx in
+                input.withPointer { x in
+                    weights.withPointer { w in
+                        gradLinear.withPointer { dy in
                             gradWeight.withMutablePointer { dw in
                                 withOptionalMutablePointer(&gradBias) { db in
-                                    linearBackward(m: input.shape[0], k: inputFeatures, n: outputFeatures, input: x, weights: w, gradOutput: dy,
-                                                   gradInput: dx, gradWeights: dw, gradBias: db)
+                                    linearBackward(m: input.shape[0], k: inputFeatures, n: outputFeatures, input: x, weights: w,
+                                                   gradOutput: dy, gradInput: dx, gradWeights: dw, gradBias: db)
                                 }
                             }
                         }

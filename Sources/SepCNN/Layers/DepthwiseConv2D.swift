@@ -72,17 +72,15 @@ public final class DepthwiseConv2D: Layer {
     /// The convolution plus bias, followed by `activation`.
     private func convolve(_ input: Tensor, activation: Activation) throws -> Tensor {
         let g = try geometry(for: input.shape)
-        var output = Tensor(uncheckedShape: [g.batch, g.outputHeight, g.outputWidth, g.outputChannels])
-        input.withPointer { x in
-            weight.value.withPointer { w in
-                withOptionalPointer(bias?.value) { b in
-                    output.withMutablePointer { y in
+        return Tensor.computing([g.batch, g.outputHeight, g.outputWidth, g.outputChannels]) { y in
+            input.withPointer { x in
+                weight.value.withPointer { w in
+                    withOptionalPointer(bias?.value) { b in
                         depthwiseConv2D(g, input: x, weights: w, bias: b, activation: activation, output: y)
                     }
                 }
             }
         }
-        return output
     }
 
     public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
@@ -93,17 +91,15 @@ public final class DepthwiseConv2D: Layer {
         return (output, { [self] gradOutput in
             try requireGradientShape(gradOutput, output.shape, typeName)
             let gradLinear = activationGradient(activation, preActivation: linear, gradOutput: gradOutput)
-            var gradInput = Tensor(uncheckedShape: input.shape)
             var gradWeight = Tensor(uncheckedShape: weights.shape)
             var gradBias = bias.map { Tensor(uncheckedShape: $0.shape) }
-            input.withPointer { x in
-                weights.withPointer { w in
-                    gradLinear.withPointer { dy in
-                        gradInput.withMutablePointer { dx in
+            let gradInput = Tensor.computing(input.shape) { dx in
+                input.withPointer { x in
+                    weights.withPointer { w in
+                        gradLinear.withPointer { dy in
                             gradWeight.withMutablePointer { dw in
                                 withOptionalMutablePointer(&gradBias) { db in
-                                    depthwiseConv2DBackward(g, input: x, weights: w, gradOutput: dy, gradInput: dx,
-                                                            gradWeights: dw, gradBias: db)
+                                    depthwiseConv2DBackward(g, input: x, weights: w, gradOutput: dy, gradInput: dx, gradWeights: dw, gradBias: db)
                                 }
                             }
                         }

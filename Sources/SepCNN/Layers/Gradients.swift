@@ -26,21 +26,19 @@ func requireGradientShape(_ gradient: Tensor, _ outputShape: [Int], _ layer: Str
 /// A layer's fused activation applied in its own pass, keeping `preActivation` for the pullback.
 func applying(_ activation: Activation, to preActivation: Tensor) -> Tensor {
     guard activation != .linear else { return preActivation }
-    var output = Tensor(uncheckedShape: preActivation.shape)
-    preActivation.withPointer { x in output.withMutablePointer { y in applyActivation(activation, x, y, count: preActivation.count) } }
-    return output
+    return Tensor.computing(preActivation.shape) { y in
+        preActivation.withPointer { x in applyActivation(activation, x, y, count: preActivation.count) }
+    }
 }
 
 /// The gradient of the pre-activation given the output's: gradOutput · activation′(preActivation).
 func activationGradient(_ activation: Activation, preActivation: Tensor, gradOutput: Tensor) -> Tensor {
     guard activation != .linear else { return gradOutput }
-    var result = Tensor(uncheckedShape: gradOutput.shape)
-    preActivation.withPointer { x in
-        gradOutput.withPointer { dy in
-            result.withMutablePointer { dx in activationBackward(activation, input: x, gradOutput: dy, gradInput: dx, count: gradOutput.count) }
+    return Tensor.computing(gradOutput.shape) { dx in
+        preActivation.withPointer { x in
+            gradOutput.withPointer { dy in activationBackward(activation, input: x, gradOutput: dy, gradInput: dx, count: gradOutput.count) }
         }
     }
-    return result
 }
 
 /// The optional gradient buffer of an optional bias, as a pointer or nil.

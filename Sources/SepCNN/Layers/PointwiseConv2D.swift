@@ -44,19 +44,17 @@ public final class PointwiseConv2D: Layer {
     /// The product with the weights plus bias, followed by `activation`.
     private func multiply(_ input: Tensor, activation: Activation) throws -> Tensor {
         let shape = try outputShape(for: input.shape)
-        var output = Tensor(uncheckedShape: shape)
-        let pixels = shape[0] * shape[1] * shape[2]
-        input.withPointer { x in
-            weight.value.withPointer { w in
-                withOptionalPointer(bias?.value) { b in
-                    output.withMutablePointer { y in
+        let pixels = shape.dropLast().reduce(1, *)
+        return Tensor.computing(shape) { y in
+            input.withPointer { x in
+                weight.value.withPointer { w in
+                    withOptionalPointer(bias?.value) { b in
                         gemm(m: pixels, n: outputChannels, k: inputChannels, a: x, lda: inputChannels,
                              b: w, ldb: outputChannels, bias: b, activation: activation, c: y, ldc: outputChannels)
                     }
                 }
             }
         }
-        return output
     }
 
     public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
@@ -66,17 +64,16 @@ public final class PointwiseConv2D: Layer {
         return (output, { [self] gradOutput in
             try requireGradientShape(gradOutput, output.shape, typeName)
             let gradLinear = activationGradient(activation, preActivation: linear, gradOutput: gradOutput)
-            var gradInput = Tensor(uncheckedShape: input.shape)
             var gradWeight = Tensor(uncheckedShape: weights.shape)
             var gradBias = bias.map { Tensor(uncheckedShape: $0.shape) }
-            input.withPointer { x in
-                weights.withPointer { w in
-                    gradLinear.withPointer { dy in
-                        gradInput.withMutablePointer { dx in
+            let gradInput = Tensor.computing(input.shape) { dx in
+                input.withPointer { x in
+                    weights.withPointer { w in
+                        gradLinear.withPointer { dy in
                             gradWeight.withMutablePointer { dw in
                                 withOptionalMutablePointer(&gradBias) { db in
-                                    linearBackward(m: input.count / inputChannels, k: inputChannels, n: outputChannels, input: x, weights: w, gradOutput: dy,
-                                                   gradInput: dx, gradWeights: dw, gradBias: db)
+                                    linearBackward(m: input.count / inputChannels, k: inputChannels, n: outputChannels, input: x, weights: w,
+                                                   gradOutput: dy, gradInput: dx, gradWeights: dw, gradBias: db)
                                 }
                             }
                         }

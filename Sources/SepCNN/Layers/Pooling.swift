@@ -19,7 +19,7 @@ public final class MaxPool2D: Layer {
     }
 
     public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
-        try runPool(window, typeName, input) { g, x, y in maxPool2DReference(g, input: x, output: y) }
+        try runPool(window, typeName, input) { g, x, y in maxPool2D(g, input: x, output: y, images: 0..<g.batch) }
     }
 
     public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
@@ -27,17 +27,15 @@ public final class MaxPool2D: Layer {
         let g = try window.geometry(typeName, input: input.shape, outputChannels: input.shape[3], groups: input.shape[3])
         return (output, { [self] gradOutput in
             try requireGradientShape(gradOutput, output.shape, typeName)
-            var gradInput = Tensor(uncheckedShape: input.shape)
-            input.withPointer { x in
-                output.withPointer { y in
-                    gradOutput.withPointer { dy in
-                        gradInput.withMutablePointer { dx in
+            return Tensor.computing(input.shape) { dx in
+                input.withPointer { x in
+                    output.withPointer { y in
+                        gradOutput.withPointer { dy in
                             maxPool2DBackward(g, input: x, output: y, gradOutput: dy, gradInput: dx, images: 0..<g.batch)
                         }
                     }
                 }
             }
-            return gradInput
         })
     }
 }
@@ -79,13 +77,11 @@ public final class AvgPool2D: Layer {
         let g = try window.geometry(typeName, input: input.shape, outputChannels: input.shape[3], groups: input.shape[3])
         return (output, { [self] gradOutput in
             try requireGradientShape(gradOutput, output.shape, typeName)
-            var gradInput = Tensor(uncheckedShape: input.shape)
-            gradOutput.withPointer { dy in
-                gradInput.withMutablePointer { dx in
+            return Tensor.computing(input.shape) { dx in
+                gradOutput.withPointer { dy in
                     avgPool2DBackward(g, countIncludesPadding: countIncludesPadding, gradOutput: dy, gradInput: dx)
                 }
             }
-            return gradInput
         })
     }
 }
@@ -121,13 +117,11 @@ public final class GlobalAvgPool: Layer {
         return (output, { [self] gradOutput in
             try requireGradientShape(gradOutput, output.shape, typeName)
             let s = input.shape
-            var gradInput = Tensor(uncheckedShape: s)
-            gradOutput.withPointer { dy in
-                gradInput.withMutablePointer { dx in
+            return Tensor.computing(s) { dx in
+                gradOutput.withPointer { dy in
                     globalAvgPoolBackward(batch: s[0], pixels: s[1] * s[2], channels: s[3], gradOutput: dy, gradInput: dx)
                 }
             }
-            return gradInput
         })
     }
 }
@@ -142,7 +136,7 @@ private func runPool(_ window: Window, _ layer: String, _ input: Tensor,
                      _ kernel: (ConvGeometry, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) throws -> Tensor {
     try requireNHWC(input.shape, layer)
     let g = try window.geometry(layer, input: input.shape, outputChannels: input.shape[3], groups: input.shape[3])
-    var output = Tensor(uncheckedShape: [g.batch, g.outputHeight, g.outputWidth, g.outputChannels])
-    input.withPointer { x in output.withMutablePointer { y in kernel(g, x, y) } }
-    return output
+    return Tensor.computing([g.batch, g.outputHeight, g.outputWidth, g.outputChannels]) { y in
+        input.withPointer { x in kernel(g, x, y) }
+    }
 }

@@ -25,8 +25,10 @@ public final class Model {
     /// Runs the network like `callAsFunction` and returns, with the output, its pullback: given the
     /// gradient of a loss with respect to the output, it adds every trainable parameter's gradient
     /// into `Parameter.gradient` and returns the gradient with respect to the input.
+    /// The first call makes the process keep freed memory (`MemoryReuse.keepFreedMemory()`).
     public func valueWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Layer.Pullback) {
         try requireInputShape(input)
+        MemoryReuse.keepFreedMemory()
         return try network.forwardWithPullback(input, training: training)
     }
 

@@ -4,32 +4,34 @@
 
 /// The gradients of `Y = X · W + bias` for row-major `X [m, k]`, `W [k, n]`: dX = dY · Wᵀ,
 /// dW = Xᵀ · dY, dBias = Σ_rows dY. Pointwise convolution and Dense are this with m = pixels or
-/// batch. `gradInput` nil skips dX (a first layer's input needs none); `gradBias` nil skips dBias.
+/// batch. `gradBias` nil skips dBias (no bias).
 func linearBackward(m: Int, k: Int, n: Int, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
-                    gradOutput: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>?,
+                    gradOutput: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>,
                     gradWeights: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>?,
                     pool: ThreadPool = .shared) {
     if let gradBias {
         gradBias.initialize(repeating: 0, count: n)
         addColumnSums(gradOutput, rows: m, columns: n, into: gradBias)
     }
-    guard m > 0 else {
-        gradWeights.initialize(repeating: 0, count: k &* n)
-        return
-    }
-    // The GEMM driver multiplies untransposed row-major operands, so the transposed one is
-    // materialised: Wᵀ is small; Xᵀ costs one pass over X, far less than the product.
-    var transposed = [Float](repeating: 0, count: max(k &* n, k &* m))
+    gradWeights.initialize(repeating: 0, count: k &* n)
+    gemmTransposedA(m: k, n: n, k: m, a: input, lda: k, b: gradOutput, ldb: n, c: gradWeights, ldc: n, pool: pool)
+    guard m > 0 else { return }
+    // The GEMM driver multiplies untransposed row-major operands: Wᵀ is materialised (it is small).
+    var transposed = [Float](repeating: 0, count: k &* n)
     transposed.withUnsafeMutableBufferPointer { t in
-        let t = t.baseAddress!
-        if let gradInput {
-            transpose(rows: k, columns: n, source: weights, lds: n, destination: t, ldd: k)
-            gemm(m: m, n: k, k: n, a: gradOutput, lda: n, b: t, ldb: k, bias: nil, activation: .linear,
-                 c: gradInput, ldc: k, pool: pool)
-        }
-        transpose(rows: m, columns: k, source: input, lds: k, destination: t, ldd: m)
-        gemm(m: k, n: n, k: m, a: t, lda: m, b: gradOutput, ldb: n, bias: nil, activation: .linear,
-             c: gradWeights, ldc: n, pool: pool)
+        transpose(rows: k, columns: n, source: weights, lds: n, destination: t.baseAddress!, ldd: k)
+        gemm(m: m, n: k, k: n, a: gradOutput, lda: n, b: t.baseAddress!, ldb: k, bias: nil, activation: .linear,
+             c: gradInput, ldc: k, pool: pool)
+    }
+}
+
+/// `C[m×n] += Aᵀ · B` (contract: `gemmTransposedAReference`) with C's rows split over the pool.
+func gemmTransposedA(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                     c: UnsafeMutablePointer<Float>, ldc: Int, pool: ThreadPool = .shared) {
+    let parts = parallelParts(flops: 2 &* m &* n &* k, threads: pool.threads, units: (m &+ 7) / 8)
+    pool.parallelFor(parts) { part in
+        gemmTransposedA(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+                        rows: partition(m, parts: parts, part: part, granule: 8))
     }
 }
 
@@ -55,11 +57,10 @@ func conv2DBackward(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: Uns
         gradBias.initialize(repeating: 0, count: outChannels)
         addColumnSums(gradOutput, rows: pixels, columns: outChannels, into: gradBias)
     }
-    // columns, their transpose, one group's Wᵀ and one block's dW.
-    var scratch = [Float](repeating: 0, count: 2 &* block &* depth &+ 2 &* depth &* outPerGroup)
+    // One block's columns and one group's Wᵀ.
+    var scratch = [Float](repeating: 0, count: block &* depth &+ depth &* outPerGroup)
     scratch.withUnsafeMutableBufferPointer { s in
-        let columns = s.baseAddress!, columnsT = columns + block &* depth
-        let weightsT = columnsT + block &* depth, blockGrad = weightsT + depth &* outPerGroup
+        let columns = s.baseAddress!, weightsT = columns + block &* depth
         for group in 0..<g.groups {
             let groupColumn = group &* outPerGroup
             transpose(rows: depth, columns: outPerGroup, source: weights + groupColumn, lds: outChannels,
@@ -69,12 +70,8 @@ func conv2DBackward(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: Uns
                 let range = start ..< min(pixels, start &+ block)
                 let dy = gradOutput + (range.lowerBound &* outChannels &+ groupColumn)
                 im2col(g, group: group, pixels: range, input: input, columns: columns)
-                transpose(rows: range.count, columns: depth, source: columns, lds: depth, destination: columnsT, ldd: range.count)
-                gemm(m: depth, n: outPerGroup, k: range.count, a: columnsT, lda: range.count, b: dy, ldb: outChannels,
-                     bias: nil, activation: .linear, c: blockGrad, ldc: outPerGroup, pool: pool)
-                for row in 0..<depth {
-                    addInPlace(gradWeights + (row &* outChannels &+ groupColumn), blockGrad + row &* outPerGroup, count: outPerGroup)
-                }
+                gemmTransposedA(m: depth, n: outPerGroup, k: range.count, a: columns, lda: depth, b: dy, ldb: outChannels,
+                                c: gradWeights + groupColumn, ldc: outChannels, pool: pool)
                 gemm(m: range.count, n: depth, k: outPerGroup, a: dy, lda: outChannels, b: weightsT, ldb: depth,
                      bias: nil, activation: .linear, c: columns, ldc: depth, pool: pool)
                 col2im(g, group: group, pixels: range, columns: columns, gradInput: gradInput)

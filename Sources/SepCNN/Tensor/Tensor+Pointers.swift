@@ -16,3 +16,18 @@ func withOptionalPointer<R>(_ tensor: Tensor?, _ body: (UnsafePointer<Float>?) t
     guard let tensor else { return try body(nil) }
     return try tensor.withPointer { try body($0) }
 }
+
+extension Tensor {
+    /// A tensor of a shape the library computed, whose every element `body` writes through the
+    /// pointer. Nothing is zeroed first: for kernel outputs that overwrite their whole buffer, the
+    /// zero fill of `Tensor(uncheckedShape:)` would be one more pass over memory (training moves
+    /// many 16 MB activations per step).
+    static func computing(_ shape: [Int], _ body: (UnsafeMutablePointer<Float>) throws -> Void) rethrows -> Tensor {
+        let count = shape.reduce(1, *)
+        let scalars = try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            try body(buffer.baseAddress ?? UnsafeMutablePointer(bitPattern: 4)!)
+            initialized = count
+        }
+        return Tensor(uncheckedShape: shape, scalars: scalars)
+    }
+}
