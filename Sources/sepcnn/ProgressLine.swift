@@ -17,6 +17,12 @@ final class ProgressLine {
         FileHandle.standardError.write(Data("\r\u{1B}[2K[\(done)/\(total)] \(label)".utf8))
     }
 
+    /// Replaces the line with `text` (a status that changes in place, such as a training bar).
+    func show(_ text: String) {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[2K\(text)".utf8))
+    }
+
     func finish() {
         guard enabled else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))

@@ -28,4 +28,3 @@
 #endif
 
 // Allocator settings for training (a separate concern, kept in its own header).
-#include "allocator.h"

@@ -1,7 +1,7 @@
 import Foundation
 
 /// 4231976 → "4,231,976"
-func grouped(_ value: Int) -> String {
+public func grouped(_ value: Int) -> String {
     let digits = String(value.magnitude)
     var result = ""
     for (index, digit) in digits.enumerated() {

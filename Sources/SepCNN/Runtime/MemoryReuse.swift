@@ -1,4 +1,6 @@
-import CPUFeatures
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How training keeps its memory.
 ///
@@ -14,5 +16,22 @@ public enum MemoryReuse {
     @discardableResult
     public static func keepFreedMemory() -> Bool { applied }
 
-    private static let applied: Bool = sepcnn_keep_freed_memory() != 0
+    private static let applied: Bool = keepFreedMemoryInGlibc()
+}
+
+/// glibc's `mallopt`, found at run time: Swift's Glibc module does not export `<malloc.h>`, and the
+/// library carries no C of its own beyond CPU-feature macros. Asks glibc to serve blocks up to
+/// 32 MB (its ceiling) from the heap rather than their own mmap, and never to trim the heap top.
+private func keepFreedMemoryInGlibc() -> Bool {
+#if canImport(Glibc)
+    typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return false }  // RTLD_DEFAULT
+    let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
+    // <malloc.h>: M_TRIM_THRESHOLD = -1, M_TOP_PAD = -2, M_MMAP_THRESHOLD = -3.
+    let applied = mallopt(-3, 32 << 20) == 1 && mallopt(-1, Int32.max) == 1
+    _ = mallopt(-2, 64 << 20)
+    return applied
+#else
+    return false
+#endif
 }

@@ -41,7 +41,7 @@ public final class Trainer {
         let loss = try Loss.crossEntropy(logits: logits, labels: labels, labelSmoothing: configuration.labelSmoothing)
         guard loss.value.isFinite else {
             throw SepCNNError.invalidArgument(
-                "training diverged: the loss became \(loss.value) at step \(progress.step + 1) (epoch \(progress.epoch + 1), batch \(progress.batch + 1)); "
+                "training diverged: the loss became \(loss.value.isNaN ? "NaN" : "infinite") at step \(progress.step + 1) (epoch \(progress.epoch + 1), batch \(progress.batch + 1)); "
                     + "try a lower learning rate")
         }
         _ = try pullback(loss.gradient)
@@ -49,6 +49,102 @@ public final class Trainer {
         try optimizer.step(model.namedParameters())
         progress.step += 1
         return (loss.value, zip(labels, predictedClasses(logits)).filter { $0 == $1 }.count)
+    }
+
+    /// What `fit` reports after every batch.
+    public struct BatchReport: Sendable {
+        public var epoch: Int, batch: Int, batches: Int
+        /// Mean loss and accuracy of the epoch so far.
+        public var loss: Double, accuracy: Double
+        public var imagesPerSecond: Double
+        public var learningRate: Float
+    }
+
+    /// Trains from where `progress` stands until `configuration.epochs` epochs are done, validating
+    /// after each epoch. Writes a checkpoint to `checkpoint` (if given) after every epoch and every
+    /// `checkpointEvery` batches, and returns early, after a checkpoint, once `shouldStop` says so.
+    /// Resuming from any checkpoint gives the same weights as the uninterrupted run: batches,
+    /// augmentation and dropout depend only on the seed, the epoch, the batch and the step.
+    public func fit(training: Dataset, validation: Dataset?, checkpoint: URL? = nil, checkpointEvery: Int? = nil,
+                    shouldStop: (TrainingProgress) -> Bool = { _ in false },
+                    onBatch: (BatchReport) -> Void = { _ in }, onEpoch: (EpochRecord) -> Void = { _ in }) throws {
+        try requireFit(training, "training")
+        if let validation { try requireFit(validation, "validation") }
+        let augmentation = configuration.augment ? Augmentation(cropPadding: 4, horizontalFlip: true) : .none
+        let loader = try BatchLoader(dataset: training, batchSize: configuration.batchSize, shuffle: true,
+                                     seed: configuration.seed, augmentation: augmentation)
+        let schedule = configuration.makeSchedule(stepsPerEpoch: loader.batchCount)
+        let clock = ContinuousClock()
+        while progress.epoch < configuration.epochs {
+            var start = clock.now
+            for batch in loader.batches(epoch: progress.epoch, startingAt: progress.batch) {
+                let rate = schedule.learningRate(at: progress.step)
+                let (loss, correct) = try step(images: batch.images, labels: batch.labels, learningRate: rate)
+                progress.batch += 1
+                progress.epochLossSum += Double(loss) * Double(batch.labels.count)
+                progress.epochCorrect += correct
+                progress.epochImages += batch.labels.count
+                let now = clock.now
+                let elapsed = seconds(now - start)
+                start = now
+                progress.seconds += elapsed
+                progress.epochSeconds += elapsed
+                onBatch(BatchReport(epoch: progress.epoch, batch: progress.batch, batches: loader.batchCount,
+                                    loss: progress.epochLossSum / Double(progress.epochImages),
+                                    accuracy: Double(progress.epochCorrect) / Double(progress.epochImages),
+                                    imagesPerSecond: Double(progress.epochImages) / max(progress.epochSeconds, 1e-9),
+                                    learningRate: rate))
+                let stopping = shouldStop(progress)
+                if progress.batch < loader.batchCount, let checkpoint,
+                   stopping || (checkpointEvery.map { progress.batch % $0 == 0 } ?? false) {
+                    try self.checkpoint.write(to: checkpoint)
+                }
+                if stopping && progress.batch < loader.batchCount { return }
+            }
+            var record = EpochRecord(epoch: progress.epoch + 1, loss: progress.epochLossSum / Double(max(progress.epochImages, 1)),
+                                     accuracy: Double(progress.epochCorrect) / Double(max(progress.epochImages, 1)),
+                                     validationLoss: nil, validationAccuracy: nil, seconds: progress.epochSeconds,
+                                     imagesPerSecond: Double(progress.epochImages) / max(progress.epochSeconds, 1e-9))
+            if let validation {
+                let evaluation = try Self.evaluate(model, on: validation)
+                (record.validationLoss, record.validationAccuracy) = (evaluation.loss, evaluation.accuracy)
+            }
+            progress.history.append(record)
+            progress.epoch += 1
+            (progress.batch, progress.epochLossSum, progress.epochCorrect, progress.epochImages, progress.epochSeconds) = (0, 0, 0, 0, 0)
+            if let checkpoint { try self.checkpoint.write(to: checkpoint) }
+            onEpoch(record)
+            if shouldStop(progress) { return }
+        }
+    }
+
+    private func requireFit(_ data: Dataset, _ role: String) throws {
+        guard data.imageShape == model.inputShape else {
+            throw SepCNNError.shapeMismatch("the \(role) images are \(describe(data.imageShape)) but model \(model.name) takes \(describe(model.inputShape))")
+        }
+        guard data.count > 0 else { throw SepCNNError.invalidArgument("the \(role) set is empty") }
+        let classes = try model.network.outputShape(for: [1] + model.inputShape).last ?? 0
+        if let largest = data.labels.max(), largest >= classes {
+            throw SepCNNError.invalidArgument("the \(role) set has label \(largest) but model \(model.name) has \(classes) classes")
+        }
+    }
+
+    /// Accuracy, confusion matrix and loss of `model` on `data`, in inference mode, through
+    /// compiled plans of up to `batchSize` images.
+    public static func evaluate(_ model: Model, on data: Dataset, batchSize: Int = 250) throws -> Evaluation {
+        guard batchSize > 0 else { throw SepCNNError.invalidArgument("batch size must be positive, got \(batchSize)") }
+        let full = try InferencePlan(model, batch: min(batchSize, max(data.count, 1)))
+        var evaluation = Evaluation(classes: full.outputShape.last ?? 0)
+        let loader = try BatchLoader(dataset: data, batchSize: full.inputShape[0], shuffle: false)
+        for batch in loader.batches(epoch: 0) {
+            let plan = batch.labels.count == full.inputShape[0] ? full : try InferencePlan(model, batch: batch.labels.count)
+            try evaluation.add(logits: try plan(batch.images), labels: batch.labels)
+        }
+        return evaluation
+    }
+
+    private func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 
     /// A 64-bit hash of a few numbers (splitmix64 steps), for per-epoch and per-step seeds.

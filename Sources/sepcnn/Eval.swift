@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import SepCNN
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a trained model on a dataset's test images: accuracy, per-class accuracy, confusion matrix.",
+        discussion: """
+            Example: sepcnn eval fashion.safetensors --dataset fashion-mnist --data /usr/share/datasets/fashion-mnist --json
+            Without --data, the model is checked on the 2,000 embedded Fashion-MNIST images held out from training.
+            """)
+
+    @Argument(help: "A .safetensors model file (from sepcnn train), an .onnx file, or a built-in model name.")
+    var model: String
+
+    @OptionGroup var data: DataArguments
+
+    @Option(help: "Threads (default: SEPCNN_THREADS, else the number of cores).") var threads: Int?
+    @Flag(help: "Print JSON (accuracy 0–1, per-class accuracy, confusion matrix, loss).") var json = false
+
+    func validate() throws {
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must lie between 1 and 256") }
+    }
+
+    func run() throws {
+        if let threads { try ThreadPool.setSharedThreads(threads) }
+        let network = try Model.load(model)
+        let (dataset, setName) = try data.evaluationSet()
+        guard dataset.imageShape == network.inputShape else {
+            throw ValidationError("the \(data.dataset) images are \(dataset.imageShape) but \(model) takes \(network.inputShape)")
+        }
+        let evaluation = try Trainer.evaluate(network, on: dataset)
+        guard evaluation.classes == dataset.classNames.count else {
+            throw ValidationError("\(model) has \(evaluation.classes) classes but \(data.dataset) has \(dataset.classNames.count)")
+        }
+        if json {
+            struct PerClass: Encodable { var index: Int; var name: String; var accuracy: Double? }
+            struct Report: Encodable {
+                var model: String, dataset: String, split: String, images: Int
+                var accuracy: Double, loss: Double, perClass: [PerClass], confusion: [[Int]]
+            }
+            let perClass = evaluation.perClassAccuracy.enumerated().map { PerClass(index: $0, name: dataset.classNames[$0], accuracy: $1) }
+            print(try encodeJSON(Report(model: model, dataset: data.dataset, split: setName, images: evaluation.count,
+                                        accuracy: evaluation.accuracy, loss: evaluation.loss, perClass: perClass,
+                                        confusion: evaluation.confusion)))
+            return
+        }
+        print("\(model) on \(evaluation.count) \(data.dataset) \(setName) images: accuracy \(format(evaluation.accuracy * 100, 2)) %, loss \(format(evaluation.loss, 4))")
+        print("\nper class:")
+        let nameWidth = dataset.classNames.map(\.count).max() ?? 0
+        for (index, accuracy) in evaluation.perClassAccuracy.enumerated() {
+            let name = dataset.classNames[index].padding(toLength: nameWidth, withPad: " ", startingAt: 0)
+            print("  \(index)  \(name)  \(accuracy.map { format($0 * 100, 1) + " %" } ?? "—")")
+        }
+        print("\nconfusion matrix (rows: true class, columns: predicted):")
+        let cellWidth = max(4, String(evaluation.confusion.flatMap { $0 }.max() ?? 0).count + 1)
+        print("     " + (0..<evaluation.classes).map { pad(String($0), cellWidth) }.joined())
+        for (truth, row) in evaluation.confusion.enumerated() {
+            print(pad(String(truth), 4) + " " + row.map { pad(String($0), cellWidth) }.joined())
+        }
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import SepCNN
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a model on a dataset with cross-entropy, validating after every epoch.",
+        discussion: """
+            Example (the full Fashion-MNIST from Debian's dataset-fashion-mnist package):
+              sepcnn train --model fashion-sepcnn --dataset fashion-mnist --data /usr/share/datasets/fashion-mnist \\
+                --epochs 3 --batch-size 64 --optimizer adam --lr 0.001 --seed 0 --output fashion.safetensors
+            The model is saved as a .safetensors file that PyTorch can load and that every sepcnn command takes in
+            place of a model name. A checkpoint (weights, optimizer state, progress) is written atomically after every
+            epoch and every --checkpoint-every batches; --resume continues from it exactly as if never stopped.
+            """)
+
+    @Option(help: "A built-in model (its resolution and classes default to the dataset's) or a .safetensors model file to fine-tune.")
+    var model: String?
+
+    @Option(help: "Width multiplier α (MobileNets only).")
+    var widthMultiplier: Double?
+
+    @OptionGroup var data: DataArguments
+
+    @Option(help: "Epochs to train.") var epochs = 3
+    @Option(help: "Images per batch.") var batchSize = 64
+    @Option(help: "Optimizer: sgd, adam or adamw.") var optimizer = "adam"
+    @Option(help: "Learning rate.") var lr: Float = 0.001
+    @Option(help: "SGD momentum.") var momentum: Float = 0.9
+    @Option(help: "Weight decay (L2 for sgd/adam, decoupled for adamw).") var weightDecay: Float = 0
+    @Option(help: "Learning-rate schedule: constant, step (×0.1 every --step-epochs) or cosine.") var schedule = "constant"
+    @Option(help: "Epochs between decays of the step schedule.") var stepEpochs = 1
+    @Option(help: "Epochs of linear warm-up.") var warmupEpochs = 0
+    @Option(help: "Label smoothing of the cross-entropy.") var labelSmoothing: Float = 0
+    @Flag(help: "Augment: random crop with 4 pixels of padding, horizontal flip.") var augment = false
+    @Option(help: "Seed of initialisation, shuffling, augmentation and dropout.") var seed: UInt64 = 0
+    @Option(help: "Threads (default: SEPCNN_THREADS, else the number of cores).") var threads: Int?
+
+    @Option(help: "Where to save the trained model (.safetensors).") var output: String?
+    @Option(help: "Checkpoint file (default: next to --output, NAME.checkpoint.safetensors).") var checkpoint: String?
+    @Option(help: "Also checkpoint every this many batches.") var checkpointEvery = 200
+    @Option(help: "Continue the run saved in this checkpoint (its model, data order and settings).") var resume: String?
+    @Flag(help: "Print the per-epoch results as JSON at the end.") var json = false
+
+    func validate() throws {
+        if model == nil && resume == nil { throw ValidationError("give --model NAME (or --resume CHECKPOINT)") }
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must lie between 1 and 256") }
+        guard TrainingConfiguration.OptimizerKind(rawValue: optimizer) != nil else {
+            throw ValidationError("unknown optimizer '\(optimizer)'; choose sgd, adam or adamw")
+        }
+        guard TrainingConfiguration.ScheduleKind(rawValue: schedule) != nil else {
+            throw ValidationError("unknown schedule '\(schedule)'; choose constant, step or cosine")
+        }
+        guard checkpointEvery > 0 else { throw ValidationError("--checkpoint-every must be positive") }
+    }
+
+    var trainingConfiguration: TrainingConfiguration {
+        var c = TrainingConfiguration()
+        c.epochs = epochs; c.batchSize = batchSize; c.learningRate = lr; c.momentum = momentum
+        c.weightDecay = weightDecay; c.stepEpochs = stepEpochs; c.warmupEpochs = warmupEpochs
+        c.labelSmoothing = labelSmoothing; c.augment = augment; c.seed = seed
+        c.optimizer = TrainingConfiguration.OptimizerKind(rawValue: optimizer) ?? .adam
+        c.schedule = TrainingConfiguration.ScheduleKind(rawValue: schedule) ?? .constant
+        return c
+    }
+
+    func run() throws {
+        if let threads { try ThreadPool.setSharedThreads(threads) }
+        let splits = try data.trainingSplits()
+        let trainer: Trainer
+        if let resume {
+            trainer = try Trainer(resuming: try Checkpoint(contentsOf: URL(fileURLWithPath: resume)))
+            print("resuming \(trainer.model.name) at epoch \(trainer.progress.epoch + 1), batch \(trainer.progress.batch + 1)")
+        } else {
+            try trainingConfiguration.validate()
+            let name = model ?? ""
+            let network = try Random.withSeed(seed) { try Self.makeModel(name, widthMultiplier: widthMultiplier, for: splits.train) }
+            trainer = try Trainer(model: network, configuration: trainingConfiguration)
+        }
+        let checkpointURL = (checkpoint ?? resume ?? output.map(Self.checkpointPath)).map { URL(fileURLWithPath: $0) }
+        let summary = try ModelSummary(trainer.model)
+        print("training \(trainer.model.name) (\(grouped(summary.trainableParameters)) parameters) on \(splits.train.count) images, "
+              + "checking on \(splits.validation.count) \(splits.validationName) images; \(ThreadPool.shared.threads) thread(s)")
+        let bar = ProgressLine(total: 0)
+        try trainer.fit(
+            training: splits.train, validation: splits.validation, checkpoint: checkpointURL, checkpointEvery: checkpointEvery,
+            onBatch: { r in
+                let width = 24, filled = width * r.batch / r.batches
+                bar.show("epoch \(r.epoch + 1)/\(trainer.configuration.epochs) [\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] "
+                         + "\(r.batch)/\(r.batches)  loss \(format(r.loss, 4))  accuracy \(format(r.accuracy * 100, 1)) %  \(Int(r.imagesPerSecond)) images/s")
+            },
+            onEpoch: { e in
+                bar.finish()
+                print("epoch \(e.epoch)/\(trainer.configuration.epochs)  loss \(format(e.loss, 4))  accuracy \(format(e.accuracy * 100, 2)) %  "
+                      + "\(splits.validationName) loss \(format(e.validationLoss ?? 0, 4))  \(splits.validationName) accuracy \(format((e.validationAccuracy ?? 0) * 100, 2)) %  "
+                      + "\(Int(e.imagesPerSecond)) images/s  \(format(e.seconds, 1)) s")
+            })
+        if let output {
+            try ModelFile.save(trainer.model, to: URL(fileURLWithPath: output))
+            print("saved \(output)")
+        }
+        if json { print(try encodeJSON(trainer.progress.history)) }
+    }
+
+    /// A zoo model sized for the data unless the name fixes it, or a saved model file to fine-tune.
+    static func makeModel(_ name: String, widthMultiplier: Double?, for data: Dataset) throws -> Model {
+        if name.lowercased().hasSuffix(".safetensors") { return try Model.load(name) }
+        let options = ModelOptions(widthMultiplier: widthMultiplier, resolution: data.imageShape[0], classes: data.classNames.count)
+        return try ModelZoo.make(name, options: options)
+    }
+
+    static func checkpointPath(_ output: String) -> String {
+        let base = output.lowercased().hasSuffix(".safetensors") ? String(output.dropLast(".safetensors".count)) : output
+        return base + ".checkpoint.safetensors"
+    }
+}
+
+func format(_ value: Double, _ decimals: Int) -> String { String(format: "%.\(decimals)f", value) }

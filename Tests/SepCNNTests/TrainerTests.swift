@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+@testable import SepCNN
+
+/// The training loop: exact resumption, divergence detection, evaluation bookkeeping.
+@Suite struct TrainerTests {
+    /// 80 random 4×4 grey images in 3 classes whose mean brightness tells the class, so there is something to learn.
+    static func toyData(seed: UInt64, count: Int = 80) throws -> Dataset {
+        var r = RandomGenerator(seed: seed)
+        var scalars: [Float] = [], labels: [Int] = []
+        for i in 0..<count {
+            let label = i % 3
+            labels.append(label)
+            for _ in 0..<16 { scalars.append(Float(label) * 0.3 + 0.4 * r.uniform(0, 1)) }
+        }
+        return try Dataset(images: Tensor(shape: [count, 4, 4, 1], scalars: scalars), labels: labels, classNames: ["a", "b", "c"])
+    }
+
+    static func configuration() -> TrainingConfiguration {
+        var c = TrainingConfiguration()
+        c.epochs = 3
+        c.batchSize = 16
+        c.learningRate = 3e-3
+        c.schedule = .cosine
+        c.augment = true
+        c.seed = 5
+        return c
+    }
+
+    static func makeTrainer() throws -> Trainer {
+        let model = try Random.withSeed(9) { try ModelZoo.make("fashion-sepcnn", options: ModelOptions(resolution: 4, classes: 3)) }
+        return try Trainer(model: model, configuration: configuration())
+    }
+
+    @Test func resumingFromACheckpointReproducesTheUninterruptedRun() throws {
+        let data = try Self.toyData(seed: 1), validation = try Self.toyData(seed: 2, count: 30)
+        let whole = try Self.makeTrainer()
+        try whole.fit(training: data, validation: validation)
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sepcnn-resume-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("run.checkpoint.safetensors")
+        // Stop in the middle of the second epoch (5 batches an epoch), then twice more, each time from the file.
+        for stop in [7, 12] {
+            let trainer = stop == 7 ? try Self.makeTrainer() : try Trainer(resuming: try Checkpoint(contentsOf: file))
+            try trainer.fit(training: data, validation: validation, checkpoint: file, shouldStop: { $0.step >= stop })
+            #expect(trainer.progress.step == stop)
+        }
+        let resumed = try Trainer(resuming: try Checkpoint(contentsOf: file))
+        #expect(resumed.progress.step == 12 && resumed.progress.epoch == 2 && resumed.progress.batch == 2)
+        try resumed.fit(training: data, validation: validation, checkpoint: file)
+
+        for ((name, a), (_, b)) in zip(whole.model.namedParameters(), resumed.model.namedParameters()) {
+            #expect(a.value == b.value, "\(name) differs after resuming")
+        }
+        #expect(whole.optimizer.state == resumed.optimizer.state)
+        let strip = { (h: [EpochRecord]) in h.map { [$0.loss, $0.accuracy, $0.validationLoss ?? -1, $0.validationAccuracy ?? -1] } }
+        #expect(strip(whole.progress.history) == strip(resumed.progress.history))
+        #expect(whole.progress.history.count == 3)
+    }
+
+    @Test func learningHappensOnTheToyData() throws {
+        var c = Self.configuration()
+        c.epochs = 6
+        c.augment = false
+        let model = try Random.withSeed(9) { try ModelZoo.make("fashion-sepcnn", options: ModelOptions(resolution: 4, classes: 3)) }
+        let trainer = try Trainer(model: model, configuration: c)
+        let data = try Self.toyData(seed: 3, count: 150)
+        try trainer.fit(training: data, validation: data)
+        let history = trainer.progress.history
+        #expect(history.last!.loss < history.first!.loss)
+        #expect(history.last!.validationAccuracy! > 0.6)
+    }
+
+    @Test func aLossThatIsNotFiniteStopsTrainingAndNamesTheStep() throws {
+        let trainer = try Self.makeTrainer()
+        var data = try Self.toyData(seed: 4)
+        var scalars = data.images.scalars
+        scalars[0] = .nan
+        data = try Dataset(images: Tensor(shape: data.images.shape, scalars: scalars), labels: data.labels, classNames: data.classNames)
+        var c = Self.configuration()
+        c.augment = false
+        let plain = try Trainer(model: trainer.model, configuration: c)
+        #expect {
+            try plain.fit(training: data, validation: nil)
+        } throws: { error in
+            "\(error)".contains("the loss became NaN at step")
+        }
+    }
+
+    @Test func dataThatDoesNotFitTheModelIsRefused() throws {
+        let trainer = try Self.makeTrainer()
+        let wrongSize = try Dataset(images: Tensor.zeros([4, 5, 5, 1]), labels: [0, 1, 2, 0], classNames: ["a", "b", "c"])
+        #expect(throws: SepCNNError.self) { try trainer.fit(training: wrongSize, validation: nil) }
+        let tooManyClasses = try Dataset(images: Tensor.zeros([4, 4, 4, 1]), labels: [0, 1, 2, 5], classNames: ["a", "b", "c", "d", "e", "f"])
+        #expect(throws: SepCNNError.self) { try trainer.fit(training: tooManyClasses, validation: nil) }
+    }
+
+    @Test func evaluationCountsTheConfusionMatrix() throws {
+        var evaluation = Evaluation(classes: 3)
+        let logits = try Tensor(shape: [4, 3], scalars: [5, 0, 0, 0, 5, 0, 0, 0, 5, 0, 5, 0])
+        try evaluation.add(logits: logits, labels: [0, 1, 2, 2])
+        #expect(evaluation.confusion == [[1, 0, 0], [0, 1, 0], [0, 1, 1]])
+        #expect(evaluation.accuracy == 0.75)
+        #expect(evaluation.perClassAccuracy == [1, 1, 0.5])
+    }
+}
