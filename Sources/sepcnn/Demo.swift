@@ -6,7 +6,7 @@ struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a small SepCNN and its standard-convolution twin on embedded Fashion-MNIST and compare them.",
         discussion: """
-            Both models see the same 8,000 training images in the same order (Adam, batch 64, seed 0) and are checked
+            Both models see the same 8,000 training images in the same order (Adam 3e-3, batch 32, seed 0) and are checked
             on the same 2,000 held-out images. The table shows what depthwise-separable convolutions buy: far fewer
             parameters and multiply-accumulates, faster training and inference, for a small loss of accuracy.
             """)
@@ -23,12 +23,16 @@ struct Demo: ParsableCommand {
     func run() throws {
         if let threads { try ThreadPool.setSharedThreads(threads) }
         let data = try Dataset.embeddedFashionMNIST()
+        // A brisker rate and smaller batches than `sepcnn train`'s defaults: two epochs of 8,000 images
+        // are only 500 updates, and the demo has about a minute.
         var recipe = TrainingConfiguration()
         recipe.epochs = epochs
+        recipe.learningRate = 3e-3
+        recipe.batchSize = 32
         let models = ["fashion-sepcnn", "fashion-sepcnn-standard"]
         if !json {
             print("Training \(models.joined(separator: " and ")) on \(data.train.count) Fashion-MNIST images for \(epochs) epoch(s) each "
-                  + "(Adam 1e-3, batch 64, \(ThreadPool.shared.threads) thread(s)); checking on \(data.validation.count) held-out images.")
+                  + "(Adam 3e-3, batch 32, \(ThreadPool.shared.threads) thread(s)); checking on \(data.validation.count) held-out images.")
         }
         let bar = ProgressLine(total: 0)
         let reports = try TrainingComparison.run(models: models, training: data.train, validation: data.validation,
