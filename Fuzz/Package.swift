@@ -1,0 +1,12 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// libFuzzer target for the ONNX parser and importer; see README.md. Not part of the main package,
+// so `swift build` and `swift test` there never build it.
+let package = Package(
+    name: "SepCNNFuzz",
+    dependencies: [.package(name: "SepCNN", path: "..")],
+    targets: [
+        .executableTarget(name: "ONNXFuzzer", dependencies: [.product(name: "SepCNN", package: "SepCNN")]),
+    ]
+)
