@@ -7,6 +7,7 @@ let package = Package(
     name: "SepCNNFuzz",
     dependencies: [.package(name: "SepCNN", path: "..")],
     targets: [
-        .executableTarget(name: "ONNXFuzzer", dependencies: [.product(name: "SepCNN", package: "SepCNN")]),
+        .target(name: "FuzzerEntry"),
+        .executableTarget(name: "ONNXFuzzer", dependencies: ["FuzzerEntry", .product(name: "SepCNN", package: "SepCNN")]),
     ]
 )

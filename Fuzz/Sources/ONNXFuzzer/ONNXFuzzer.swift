@@ -1,4 +1,5 @@
 import Foundation
+import FuzzerEntry
 import SepCNN
 
 /// libFuzzer's entry point: every input is a candidate .onnx file. Loading must either succeed or
