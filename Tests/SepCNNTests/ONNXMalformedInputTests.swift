@@ -218,6 +218,8 @@ struct ONNXMalformedInputTests {
             }
         }
         #expect(loaded + refused == 400)
-        #expect(refused > 0)
+        // Both outcomes occur: flips inside weight data still load, most structural damage does not.
+        #expect(loaded > 20, "loaded \(loaded)")
+        #expect(refused > 100, "refused \(refused)")
     }
 }

@@ -18,4 +18,9 @@ extension MultiInputLayer {
     public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
         try forward([input], training: training)
     }
+
+    /// Runs the layer on several inputs in inference mode: `concatenate([a, b])`.
+    public func callAsFunction(_ inputs: [Tensor], training: Bool = false) throws -> Tensor {
+        try forward(inputs, training: training)
+    }
 }

@@ -230,6 +230,7 @@ extension ONNXGraphImporter {
             throw SepCNNError.invalidArgument("constants of shapes \(describe(x.dims)) and \(describe(y.dims)) do not broadcast")
         }
         let count = try checkedElementCount(g.shape, "the result")
+        guard count <= 1 << 24 else { throw SepCNNError.invalidArgument("a constant of \(count) values is too large to fold") }
         let integer = x.isInteger && y.isInteger
         var values = [Double](repeating: 0, count: count)
         for i in 0..<count {

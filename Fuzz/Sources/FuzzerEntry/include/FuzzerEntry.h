@@ -1,0 +1,4 @@
+#include <stddef.h>
+#include <stdint.h>
+
+int ONNXFuzzer_main(int argc, char **argv);
