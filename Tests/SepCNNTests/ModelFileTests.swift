@@ -15,9 +15,10 @@ import Testing
         }
     }
 
-    @Test(arguments: ["sepcnn-example", "sepcnn-example-standard", "mobilenet-v2", "mobilenet-v1-standard"])
+    @Test(arguments: ModelZoo.names)
     func roundTripKeepsEveryParameter(_ name: String) throws {
-        let options = name.hasPrefix("mobilenet") ? ModelOptions(widthMultiplier: 0.25, resolution: 32, classes: 7) : ModelOptions(resolution: 8)
+        let options = name.hasPrefix("mobilenet") ? ModelOptions(widthMultiplier: 0.25, resolution: 32, classes: 7)
+            : name.hasPrefix("fashion") ? ModelOptions() : ModelOptions(resolution: 8)
         let model = try Random.withSeed(1) {
             let model = try ModelZoo.make(name, options: options)
             Self.randomizeBuffers(model)
