@@ -37,6 +37,7 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
+        flushOutputByLine()
         let pool = ThreadPool(threads: threads ?? ThreadPool.defaultThreads)
         var cases = models.isEmpty ? try BenchmarkCase.standardSuite() : try models.map { try BenchmarkCase.model($0) }
         if let filter { cases = cases.filter { $0.name.contains(filter) } }

@@ -21,6 +21,7 @@ struct Demo: ParsableCommand {
     }
 
     func run() throws {
+        flushOutputByLine()
         if let threads { try ThreadPool.setSharedThreads(threads) }
         let data = try Dataset.embeddedFashionMNIST()
         // A brisker rate and smaller batches than `sepcnn train`'s defaults: two epochs of 8,000 images

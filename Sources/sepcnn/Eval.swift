@@ -23,6 +23,7 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
+        flushOutputByLine()
         if let threads { try ThreadPool.setSharedThreads(threads) }
         let network = try Model.load(model)
         let (dataset, setName) = try data.evaluationSet()

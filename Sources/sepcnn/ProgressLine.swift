@@ -1,4 +1,4 @@
-import Foundation
+@preconcurrency import Foundation
 
 /// A one-line `[3/21] name` progress display on standard error, redrawn in place. Shown only on
 /// a terminal, so piped or captured output stays clean.
@@ -27,4 +27,10 @@ final class ProgressLine {
         guard enabled else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
     }
+}
+
+/// Makes standard output line-buffered, so a long command's results reach a log file or pipe as
+/// they are printed rather than when the process ends.
+func flushOutputByLine() {
+    setvbuf(stdout, nil, _IOLBF, 0)
 }

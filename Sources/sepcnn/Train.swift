@@ -65,6 +65,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        flushOutputByLine()
         if let threads { try ThreadPool.setSharedThreads(threads) }
         let splits = try data.trainingSplits()
         let trainer: Trainer

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import SepCNN
 
@@ -22,5 +23,18 @@ import SepCNN
         let plan = try InferencePlan(model, batch: 1)
         let logits = try plan(try Tensor.normal([1, 224, 224, 3], using: &generator))
         #expect(logits.shape == [1, 1000])
+
+        // The training part, on a slice of the embedded data so the debug build stays quick.
+        let (train, validation) = try Dataset.embeddedFashionMNIST()
+        let net = try ModelZoo.make("fashion-sepcnn")
+        var recipe = TrainingConfiguration()
+        recipe.epochs = 1
+        let trainer = try Trainer(model: net, configuration: recipe)
+        try trainer.fit(training: try train.subset(Array(0..<128)), validation: try validation.subset(Array(0..<64)))
+        #expect(trainer.progress.history.last?.validationAccuracy != nil)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("readme-\(UUID()).safetensors")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try ModelFile.save(net, to: file)
+        #expect(try Model.load(file.path).namedParameters().count == net.namedParameters().count)
     }
 }

@@ -30,8 +30,12 @@ public struct ONNXModel {
         } catch {
             throw SepCNNError.invalidArgument("cannot read ONNX model '\(url.path)': \(error.localizedDescription)")
         }
-        try self.init(serializedData: data, name: url.deletingPathExtension().lastPathComponent,
-                      directory: url.deletingLastPathComponent())
+        do {
+            try self.init(serializedData: data, name: url.deletingPathExtension().lastPathComponent,
+                          directory: url.deletingLastPathComponent())
+        } catch let error as SepCNNError {
+            throw SepCNNError(error.kind, "\(url.path): \(error.message)", layerPath: error.layerPath)
+        }
     }
 
     /// Decodes a serialized ModelProto. Without a `directory`, models with external data are refused.
