@@ -13,6 +13,9 @@ struct Eval: ParsableCommand {
     @Argument(help: "A .safetensors model file (from sepcnn train), an .onnx file, or a built-in model name.")
     var model: String
 
+    @Option(help: "A PyTorch state dict saved as .safetensors to load into a built-in model (SepCNN's or torchvision's names).")
+    var weights: String?
+
     @OptionGroup var data: DataArguments
 
     @Option(help: "Threads (default: SEPCNN_THREADS, else the number of cores).") var threads: Int?
@@ -25,7 +28,7 @@ struct Eval: ParsableCommand {
     func run() throws {
         flushOutputByLine()
         if let threads { try ThreadPool.setSharedThreads(threads) }
-        let network = try Model.load(model)
+        let network = try Model.load(model, weights: weights)
         let (dataset, setName) = try data.evaluationSet()
         guard dataset.imageShape == network.inputShape else {
             throw ValidationError("the \(data.dataset) images are \(dataset.imageShape) but \(model) takes \(network.inputShape)")

@@ -18,6 +18,9 @@ struct Predict: ParsableCommand {
     @Argument(help: "PNG or PPM/PGM images.")
     var images: [String]
 
+    @Option(help: "A PyTorch state dict saved as .safetensors to load into a built-in model (SepCNN's or torchvision's names).")
+    var weights: String?
+
     @Option(help: "A text file of class names, one per line, in class order.")
     var labels: String?
 
@@ -43,7 +46,7 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
-        let network = try Model.load(model)
+        let network = try Model.load(model, weights: weights)
         guard network.inputShape.count == 3 else { throw ValidationError("\(model) does not take images") }
         var preprocessing = ImagePreprocessing.imageNet(size: Size2D(network.inputShape[0], network.inputShape[1]))
         if network.inputShape[2] == 1 { (preprocessing.mean, preprocessing.standardDeviation) = ([0], [1]) }

@@ -24,6 +24,9 @@ struct ModelArguments: ParsableArguments {
     @Option(help: "Number of classes.")
     var classes: Int?
 
+    @Option(help: "A PyTorch state dict saved as .safetensors to load into the built-in model (SepCNN's or torchvision's names).")
+    var weights: String?
+
     var options: ModelOptions {
         ModelOptions(widthMultiplier: widthMultiplier, resolution: resolution, classes: classes)
     }

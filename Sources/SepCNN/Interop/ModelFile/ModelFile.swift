@@ -58,24 +58,45 @@ public enum ModelFile {
         }
         // The fresh weights are overwritten; a private generator leaves the global stream alone.
         let model = try Random.withSeed(0) { try ModelZoo.make(architecture.model, options: architecture.options) }
+        try assign(file, to: model, aliases: { _ in [] })
+        return model
+    }
+
+    /// Loads the weights of a PyTorch state dict saved as safetensors (`safetensors.torch.save_file(
+    /// module.state_dict(), path)`) into a built-in model: tensors under the names `save` writes, or
+    /// under torchvision's names for models that have a torchvision twin (`mobilenet-v2` ←
+    /// `torchvision.models.mobilenet_v2`). Every parameter must be present with its shape.
+    public static func loadStateDictionary(from url: URL, into model: Model) throws {
+        let file = try SafetensorsFile(contentsOf: url)
+        do {
+            try assign(file, to: model, aliases: { TorchvisionNames.name(for: $0, in: model).map { [$0] } ?? [] })
+        } catch let error as SepCNNError {
+            throw SepCNNError(error.kind, "\(url.path): \(error.message)")
+        }
+    }
+
+    /// Assigns every binding of `model` from the tensor of its name or of one of its `aliases`;
+    /// throws for a missing, misshapen or unexpected tensor.
+    static func assign(_ file: SafetensorsFile, to model: Model, aliases: (String) -> [String]) throws {
         let bindings = try stateDictionary(of: model)
         let tensors = Dictionary(file.entries.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
-        let expected = Set(bindings.map(\.name))
-        if let unexpected = file.entries.map(\.name).filter({ !expected.contains($0) }).sorted().first {
-            throw SepCNNError.invalidFile("unexpected tensor '\(unexpected)' for model \(architecture.model)")
-        }
+        var used = Set<String>()
         for binding in bindings {
-            guard let tensor = tensors[binding.name] else {
+            let candidates = [binding.name] + aliases(binding.name)
+            guard let name = candidates.first(where: { tensors[$0] != nil }), let tensor = tensors[name] else {
                 // num_batches_tracked only counts updates; PyTorch files without it are fine.
                 if binding.parameter == nil { continue }
-                throw SepCNNError.invalidFile("missing tensor '\(binding.name)' for model \(architecture.model)")
+                throw SepCNNError.invalidFile("missing tensor '\(candidates.joined(separator: "' or '"))' for model \(model.name)")
             }
+            used.insert(name)
             guard tensor.shape == binding.pytorchShape else {
                 throw SepCNNError.shapeMismatch(
-                    "tensor '\(binding.name)' has shape \(describe(tensor.shape)); model \(architecture.model) needs \(describe(binding.pytorchShape))")
+                    "tensor '\(name)' has shape \(describe(tensor.shape)); model \(model.name) needs \(describe(binding.pytorchShape))")
             }
             try binding.parameter?.assign(try binding.fromPyTorch(tensor))
         }
-        return model
+        if let unexpected = file.entries.map(\.name).filter({ !used.contains($0) }).sorted().first {
+            throw SepCNNError.invalidFile("unexpected tensor '\(unexpected)' for model \(model.name)")
+        }
     }
 }
