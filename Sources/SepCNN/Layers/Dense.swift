@@ -62,29 +62,11 @@ public final class Dense: Layer {
     public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
         let linear = try multiply(input, activation: .linear)
         let output = applying(activation, to: linear)
-        let weights = weight.value
-        return (output, { [self] gradOutput in
-            try requireGradientShape(gradOutput, output.shape, typeName)
-            let gradLinear = activationGradient(activation, preActivation: linear, gradOutput: gradOutput)
-            var gradWeight = Tensor(uncheckedShape: weights.shape)
-            var gradBias = bias.map { Tensor(uncheckedShape: $0.shape) }
-            let gradInput = Tensor.computing(input.shape) { dx in
-                input.withPointer { x in
-                    weights.withPointer { w in
-                        gradLinear.withPointer { dy in
-                            gradWeight.withMutablePointer { dw in
-                                withOptionalMutablePointer(&gradBias) { db in
-                                    linearBackward(m: input.shape[0], k: inputFeatures, n: outputFeatures, input: x, weights: w,
-                                                   gradOutput: dy, gradInput: dx, gradWeights: dw, gradBias: db)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            weight.accumulateGradient(gradWeight)
-            if let bias, let gradBias { bias.accumulateGradient(gradBias) }
-            return gradInput
-        })
+        let pullback = weightedLayerPullback(typeName, input: input, linear: linear, output: output, activation: activation,
+                                             weight: weight, bias: bias) { [self] x, w, dy, dx, dw, db in
+            linearBackward(m: input.shape[0], k: inputFeatures, n: outputFeatures, input: x, weights: w,
+                           gradOutput: dy, gradInput: dx, gradWeights: dw, gradBias: db)
+        }
+        return (output, pullback)
     }
 }

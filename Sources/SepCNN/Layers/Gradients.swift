@@ -46,3 +46,37 @@ func withOptionalMutablePointer<R>(_ tensor: inout Tensor?, _ body: (UnsafeMutab
     guard tensor != nil else { return try body(nil) }
     return try tensor!.withMutablePointer { try body($0) }
 }
+
+/// The kernel of a weighted layer's backward pass: from the input `x`, the weights `w` and the
+/// gradient `dy` of the pre-activation output, it writes every element of the input gradient `dx`,
+/// of the weight gradient `dw` and, when there is a bias, of the bias gradient `db`.
+typealias WeightedBackwardKernel = (_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                                    _ dx: UnsafeMutablePointer<Float>, _ dw: UnsafeMutablePointer<Float>,
+                                    _ db: UnsafeMutablePointer<Float>?) -> Void
+
+/// The pullback every weighted layer (convolutions, Dense) shares: output = activation(linear);
+/// it differentiates the activation, runs `kernel`, and accumulates the weight and bias gradients.
+func weightedLayerPullback(_ layer: String, input: Tensor, linear: Tensor, output: Tensor, activation: Activation,
+                           weight: Parameter, bias: Parameter?, kernel: @escaping WeightedBackwardKernel) -> Layer.Pullback {
+    let weights = weight.value
+    return { gradOutput in
+        try requireGradientShape(gradOutput, output.shape, layer)
+        let gradLinear = activationGradient(activation, preActivation: linear, gradOutput: gradOutput)
+        var gradWeight = Tensor(uncheckedShape: weights.shape)
+        var gradBias = bias.map { Tensor(uncheckedShape: $0.shape) }
+        let gradInput = Tensor.computing(input.shape) { dx in
+            input.withPointer { x in
+                weights.withPointer { w in
+                    gradLinear.withPointer { dy in
+                        gradWeight.withMutablePointer { dw in
+                            withOptionalMutablePointer(&gradBias) { db in kernel(x, w, dy, dx, dw, db) }
+                        }
+                    }
+                }
+            }
+        }
+        weight.accumulateGradient(gradWeight)
+        if let bias, let gradBias { bias.accumulateGradient(gradBias) }
+        return gradInput
+    }
+}
