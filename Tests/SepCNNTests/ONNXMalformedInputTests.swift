@@ -133,6 +133,30 @@ struct ONNXMalformedInputTests {
         #expect(ONNXBuilder.loadError(data) == "Conv: auto_pad 'SIDEWAYS' is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER")
     }
 
+    @Test("extreme attribute values and huge folded lists give short errors (regressions found by fuzzing)")
+    func extremeValues() throws {
+        var group = Onnx_AttributeProto()
+        group.name = "group"
+        group.type = .int
+        group.i = Int64.min
+        var conv = ONNXBuilder.node("Conv", ["x", "w"], ["y"])
+        conv.attribute = [group]
+        let data = try ONNXBuilder.model(nodes: [conv], initializers: [ONNXBuilder.tensor("w", dims: [2, 2, 1, 1], floats: [1, 0, 0, 1])])
+        #expect(ONNXBuilder.loadError(data) == "Conv: attribute group must be an integer of reasonable size")
+
+        var count = Onnx_AttributeProto()
+        count.name = "value_ints"
+        count.type = .ints
+        count.ints = [1000]
+        var constant = ONNXBuilder.node("Constant", [], ["n"])
+        constant.attribute = [count]
+        let pads = try ONNXBuilder.model(nodes: [constant, ONNXBuilder.node("ConstantOfShape", ["n"], ["p"]),
+                                                 ONNXBuilder.node("Pad", ["x", "p"], ["y"])])
+        let message = ONNXBuilder.loadError(pads) ?? ""
+        #expect(message.hasPrefix("Pad: pads [0, 0, 0, 0, 0, 0, 0, 0, … (1000 values)] must pad height and width only"))
+        #expect(message.count < 200)
+    }
+
     @Test("external data is refused without a directory and when its path leaves the model's directory")
     func externalData() throws {
         func external(_ location: String) throws -> Data {

@@ -13,7 +13,8 @@ struct ONNXConstant {
 
     /// The values as integers; throws if one is not a whole number in Int range.
     func integers(_ what: String) throws -> [Int] {
-        try values.map { value in
+        guard values.count <= 1 << 16 else { throw SepCNNError.invalidArgument("\(what) holds \(values.count) values; too many") }
+        return try values.map { value in
             guard value.isFinite, value.rounded() == value, abs(value) <= 9.3e18 else {
                 throw SepCNNError.invalidArgument("\(what) must hold integers, found \(value)")
             }
@@ -58,14 +59,20 @@ struct ONNXConstant {
     }
 }
 
+/// A list of values from a file for a message: short lists in full, long ones cut off, so a
+/// corrupt file cannot produce a megabyte-long error.
+func describeList(_ values: [Int]) -> String {
+    values.count <= 12 ? describe(values) : describe(Array(values.prefix(8))).dropLast() + ", … (\(values.count) values)]"
+}
+
 /// Checks ONNX dimensions: non-negative, and a product small enough to hold in memory.
 func checkedElementCount(_ dims: [Int], _ what: String) throws -> Int {
     var product = 1
     for dim in dims {
-        guard dim >= 0 else { throw SepCNNError.invalidArgument("\(what) has a negative dimension in \(describe(dims))") }
+        guard dim >= 0 else { throw SepCNNError.invalidArgument("\(what) has a negative dimension in \(describeList(dims))") }
         let (next, overflow) = product.multipliedReportingOverflow(by: dim)
         guard !overflow, next <= Tensor.maximumElementCount else {
-            throw SepCNNError.invalidArgument("\(what) has dimensions \(describe(dims)), too many elements")
+            throw SepCNNError.invalidArgument("\(what) has dimensions \(describeList(dims)), too many elements")
         }
         product = next
     }
@@ -77,8 +84,8 @@ extension ONNXConstant {
     /// the model (only inside `directory`, and only when the model was loaded from a file).
     init(_ proto: Onnx_TensorProto, directory: URL?) throws {
         let name = "tensor '\(proto.name)'"
-        guard proto.dims.allSatisfy({ $0 >= 0 && $0 <= Int64(Int32.max) }) else {
-            throw SepCNNError.invalidArgument("\(name) has invalid dimensions \(proto.dims)")
+        guard proto.dims.count <= 16, proto.dims.allSatisfy({ $0 >= 0 && $0 <= Int64(Int32.max) }) else {
+            throw SepCNNError.invalidArgument("\(name) has invalid dimensions \(describeList(proto.dims.map { Int(clamping: $0) }))")
         }
         let dims = proto.dims.map { Int($0) }
         let count = try checkedElementCount(dims, name)

@@ -55,7 +55,7 @@ extension ONNXGraphImporter {
         case "ConstantOfShape":
             let shape = try x.integers("the shape")
             let count = try checkedElementCount(shape, "ConstantOfShape's output")
-            guard count <= 1 << 24 else { throw SepCNNError.invalidArgument("a constant of \(count) values is too large to fold") }
+            guard count <= 1 << 20 else { throw SepCNNError.invalidArgument("a constant of \(count) values is too large to fold") }
             var fill = ONNXConstant.scalar(0, isInteger: false)
             if let tensor = a.attribute("value")?.t { fill = try ONNXConstant(tensor, directory: nil) }
             guard fill.count == 1 else { throw SepCNNError.invalidArgument("value must hold one element") }
@@ -75,7 +75,7 @@ extension ONNXGraphImporter {
             return result
         case "Transpose":
             let perm = try a.ints("perm") ?? Array((0..<x.dims.count).reversed())
-            guard perm.sorted() == Array(0..<x.dims.count) else { throw SepCNNError.invalidArgument("perm \(perm) is not a permutation") }
+            guard perm.sorted() == Array(0..<x.dims.count) else { throw SepCNNError.invalidArgument("perm \(describeList(perm)) is not a permutation") }
             return x.transposed(perm)
         case "Add", "Sub", "Mul", "Div":
             guard inputs.count == 2, let y = inputs[1] else { throw SepCNNError.invalidArgument("takes two inputs") }
@@ -112,21 +112,21 @@ extension ONNXGraphImporter {
         guard shape.count <= 8 else { throw SepCNNError.invalidArgument("reshape to rank \(shape.count) is not supported") }
         var target = try shape.enumerated().map { index, value -> Int in
             if value == 0 && !allowZero {
-                guard index < dims.count else { throw SepCNNError.invalidArgument("shape \(shape) copies a dimension the input \(describe(dims)) lacks") }
+                guard index < dims.count else { throw SepCNNError.invalidArgument("shape \(describeList(shape)) copies a dimension the input \(describe(dims)) lacks") }
                 return dims[index]
             }
-            guard value >= -1 else { throw SepCNNError.invalidArgument("shape \(shape) holds a negative dimension") }
+            guard value >= -1 else { throw SepCNNError.invalidArgument("shape \(describeList(shape)) holds a negative dimension") }
             return value
         }
         let count = try checkedElementCount(dims, "the reshaped value")
         let known = try checkedElementCount(target.filter { $0 != -1 }, "the reshape target")
         let inferred = target.indices.filter { target[$0] == -1 }
-        guard inferred.count <= 1 else { throw SepCNNError.invalidArgument("shape \(shape) has more than one -1") }
+        guard inferred.count <= 1 else { throw SepCNNError.invalidArgument("shape \(describeList(shape)) has more than one -1") }
         if let index = inferred.first {
-            guard known > 0, count % known == 0 else { throw SepCNNError.invalidArgument("cannot reshape \(describe(dims)) to \(shape)") }
+            guard known > 0, count % known == 0 else { throw SepCNNError.invalidArgument("cannot reshape \(describe(dims)) to \(describeList(shape))") }
             target[index] = count / known
         }
-        guard target.reduce(1, *) == count else { throw SepCNNError.invalidArgument("cannot reshape \(describe(dims)) (\(count) values) to \(shape)") }
+        guard target.reduce(1, *) == count else { throw SepCNNError.invalidArgument("cannot reshape \(describe(dims)) (\(count) values) to \(describeList(shape))") }
         return target
     }
 
@@ -136,12 +136,12 @@ extension ONNXGraphImporter {
             guard let axes, !axes.isEmpty else { throw SepCNNError.invalidArgument("Unsqueeze needs axes") }
             let rank = dims.count + axes.count
             let positions = try Set(axes.map { try axis($0, rank: rank, "axes") })
-            guard positions.count == axes.count else { throw SepCNNError.invalidArgument("axes \(axes) repeat") }
+            guard positions.count == axes.count else { throw SepCNNError.invalidArgument("axes \(describeList(axes)) repeat") }
             var source = dims.makeIterator()
             return (0..<rank).map { positions.contains($0) ? 1 : source.next()! }
         }
         let positions = try Set((axes ?? dims.indices.filter { dims[$0] == 1 }).map { try axis($0, rank: dims.count, "axes") })
-        guard positions.allSatisfy({ dims[$0] == 1 }) else { throw SepCNNError.invalidArgument("Squeeze axes \(positions.sorted()) of \(describe(dims)) are not all 1") }
+        guard positions.allSatisfy({ dims[$0] == 1 }) else { throw SepCNNError.invalidArgument("Squeeze axes \(describeList(positions.sorted())) of \(describe(dims)) are not all 1") }
         return dims.indices.filter { !positions.contains($0) }.map { dims[$0] }
     }
 
@@ -230,7 +230,7 @@ extension ONNXGraphImporter {
             throw SepCNNError.invalidArgument("constants of shapes \(describe(x.dims)) and \(describe(y.dims)) do not broadcast")
         }
         let count = try checkedElementCount(g.shape, "the result")
-        guard count <= 1 << 24 else { throw SepCNNError.invalidArgument("a constant of \(count) values is too large to fold") }
+        guard count <= 1 << 20 else { throw SepCNNError.invalidArgument("a constant of \(count) values is too large to fold") }
         let integer = x.isInteger && y.isInteger
         var values = [Double](repeating: 0, count: count)
         for i in 0..<count {

@@ -276,7 +276,7 @@ struct ONNXAttributes {
 
     func int(_ name: String, default value: Int) throws -> Int {
         guard let attribute = map[name] else { return value }
-        guard attribute.hasI || attribute.type == .int, abs(attribute.i) <= Int64(Int32.max) else {
+        guard attribute.hasI || attribute.type == .int, (-Int64(Int32.max)...Int64(Int32.max)).contains(attribute.i) else {
             throw SepCNNError.invalidArgument("attribute \(name) must be an integer of reasonable size")
         }
         return Int(attribute.i)
@@ -284,8 +284,10 @@ struct ONNXAttributes {
 
     func ints(_ name: String) throws -> [Int]? {
         guard let attribute = map[name] else { return nil }
-        guard attribute.ints.allSatisfy({ abs($0) <= Int64(Int32.max) || $0 == Int64.max || $0 == Int64.min }) else {
-            throw SepCNNError.invalidArgument("attribute \(name) holds values out of range: \(attribute.ints)")
+        // Int64.max and .min are ONNX's "to the end" markers; anything else must be of reasonable size.
+        guard attribute.ints.count <= 64,
+              attribute.ints.allSatisfy({ $0 == Int64.max || $0 == Int64.min || abs($0) <= Int64(Int32.max) }) else {
+            throw SepCNNError.invalidArgument("attribute \(name) holds \(attribute.ints.count) values, some out of range")
         }
         return attribute.ints.map { $0 == Int64.max ? Int.max : $0 == Int64.min ? Int.min : Int($0) }
     }
@@ -299,12 +301,4 @@ struct ONNXAttributes {
     }
 
     func attribute(_ name: String) -> Onnx_AttributeProto? { map[name] }
-}
-
-/// How an image tensor's axes are ordered in a file or an ONNX graph's input/output.
-public enum ImageLayout: String, Sendable {
-    /// `[batch, channels, height, width]` (PyTorch).
-    case nchw
-    /// `[batch, height, width, channels]` (TensorFlow/Keras, SepCNN).
-    case nhwc
 }

@@ -91,3 +91,11 @@ public struct ONNXModel {
         outputLayout == .nchw ? try output.toNCHW().scalars : output.scalars
     }
 }
+
+/// How an image tensor's axes are ordered in a file or an ONNX graph's input/output.
+public enum ImageLayout: String, Sendable {
+    /// `[batch, channels, height, width]` (PyTorch).
+    case nchw
+    /// `[batch, height, width, channels]` (TensorFlow/Keras, SepCNN).
+    case nhwc
+}

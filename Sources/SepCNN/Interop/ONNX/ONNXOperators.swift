@@ -90,7 +90,7 @@ extension ONNXGraphImporter {
             throw SepCNNError.invalidArgument("weight \(describe(w.dims)) does not fit \(c) input channels in \(groups) groups")
         }
         if let kernel = try attributes.ints("kernel_shape"), kernel != [kh, kw] {
-            throw SepCNNError.invalidArgument("kernel_shape \(kernel) disagrees with the weight's \(describe(w.dims))")
+            throw SepCNNError.invalidArgument("kernel_shape \(describeList(kernel)) disagrees with the weight's \(describe(w.dims))")
         }
         if let bias, bias.count != m { throw SepCNNError.invalidArgument("the bias has \(bias.count) values for \(m) output channels") }
         let pending = x.pendingPad ?? [0, 0, 0, 0]
@@ -138,14 +138,14 @@ extension ONNXGraphImporter {
         let dilations = try a.ints("dilations") ?? [1, 1]
         guard strides.count == 2, dilations.count == 2, strides.allSatisfy({ (1...4096).contains($0) }),
               dilations.allSatisfy({ (1...4096).contains($0) }) else {
-            throw SepCNNError.invalidArgument("strides \(strides) and dilations \(dilations) must be two positive values each")
+            throw SepCNNError.invalidArgument("strides \(describeList(strides)) and dilations \(describeList(dilations)) must be two positive values each")
         }
         let autoPad = a.string("auto_pad", default: "NOTSET")
         switch autoPad {
         case "NOTSET":
             let pads = try a.ints("pads") ?? [0, 0, 0, 0]
             guard pads.count == 4, pads.allSatisfy({ (0...65536).contains($0) }) else {
-                throw SepCNNError.invalidArgument("pads \(pads) must be four non-negative values")
+                throw SepCNNError.invalidArgument("pads \(describeList(pads)) must be four non-negative values")
             }
             return (strides, dilations, [pads[0], pads[2], pads[1], pads[3]])
         case "VALID":
@@ -296,7 +296,7 @@ extension ONNXGraphImporter {
             axesValue = try attributes.ints("axes")
         }
         let axes = try (axesValue ?? [0, 1, 2, 3]).map { try axis($0, rank: 4, "axes") }.sorted()
-        guard axes == [2, 3] else { throw SepCNNError.invalidArgument("ReduceMean is supported over the spatial axes [2, 3] only, got \(axes)") }
+        guard axes == [2, 3] else { throw SepCNNError.invalidArgument("ReduceMean is supported over the spatial axes [2, 3] only, got \(describeList(axes))") }
         let keep = try attributes.int("keepdims", default: 1) != 0
         return try emit(GlobalAvgPool(keepDims: keep), inputs: [x.id], shape: keep ? [x.shape[0], x.shape[1], 1, 1] : [x.shape[0], x.shape[1]])
     }
@@ -435,7 +435,7 @@ extension ONNXGraphImporter {
         guard value == 0 else { throw SepCNNError.invalidArgument("padding with \(value) is not supported (zero padding only)") }
         guard pads.count == 8, pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0,
               [pads[2], pads[3], pads[6], pads[7]].allSatisfy({ (0...65536).contains($0) }) else {
-            throw SepCNNError.invalidArgument("pads \(pads) must pad height and width only, by non-negative amounts")
+            throw SepCNNError.invalidArgument("pads \(describeList(pads)) must pad height and width only, by non-negative amounts")
         }
         var padded = x
         padded.pendingPad = [pads[2], pads[6], pads[3], pads[7]]
@@ -446,7 +446,7 @@ extension ONNXGraphImporter {
         try requireInputCount(1...1)
         let x = try runtimeInput(0)
         let perm = try attributes.ints("perm") ?? Array((0..<x.rank).reversed())
-        guard perm.sorted() == Array(0..<x.rank) else { throw SepCNNError.invalidArgument("perm \(perm) is not a permutation of \(x.rank) axes") }
+        guard perm.sorted() == Array(0..<x.rank) else { throw SepCNNError.invalidArgument("perm \(describeList(perm)) is not a permutation of \(x.rank) axes") }
         let shape = perm.map { x.shape[$0] }
         var order = perm
         if x.rank == 4 {
