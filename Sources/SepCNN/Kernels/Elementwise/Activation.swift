@@ -30,15 +30,8 @@ func applyActivation(_ activation: Activation, _ input: UnsafePointer<Float>,
         if UnsafePointer(output) != input { output.update(from: input, count: count) }
     case .relu: for i in 0..<count { output[i] = max(input[i], 0) }
     case .relu6: for i in 0..<count { output[i] = min(max(input[i], 0), 6) }
-    case .sigmoid, .silu:
-        var i = 0
-        while i &+ 16 <= count {
-            let v = load16(input + i)
-            let s = vectorSigmoid(v)
-            store16(output + i, activation == .silu ? v * s : s)
-            i &+= 16
-        }
-        while i < count { output[i] = activation(input[i]); i &+= 1 }
+    case .sigmoid: for i in 0..<count { output[i] = fastSigmoid(input[i]) }
+    case .silu: for i in 0..<count { output[i] = input[i] * fastSigmoid(input[i]) }
     default: for i in 0..<count { output[i] = activation(input[i]) }
     }
 }
