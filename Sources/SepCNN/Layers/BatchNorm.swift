@@ -99,22 +99,22 @@ public final class BatchNorm: Layer {
                                           sumGrad: &sumGrad, sumGradCentered: &sumCentered, scratch: &scratch)
                 }
             }
-            // dx = a·dy + b·x + shift with a = γ·σ⁻¹, and in training mode (statistics depend on x)
-            // b = −γ·σ⁻³·Σdy(x − μ)/N, shift = −a·Σdy/N − b·μ (PyTorch's batch_norm_backward, folded).
+            // dx = a·dy + b·(x − μ) + shift with a = γ·σ⁻¹, and in training mode (statistics depend on x)
+            // b = −γ·σ⁻³·Σdy(x − μ)/N, shift = −a·Σdy/N (PyTorch's batch_norm_backward, folded).
             var a = [Float](repeating: 0, count: channels), b = a, shift = a
             let n = Float(rows)
             for c in 0..<channels {
                 a[c] = gamma[c] * invStd[c]
                 if training {
                     b[c] = -a[c] * invStd[c] * invStd[c] * sumCentered[c] / n
-                    shift[c] = -a[c] * sumGrad[c] / n - b[c] * mean[c]
+                    shift[c] = -a[c] * sumGrad[c] / n
                 }
             }
             let gradInput = Tensor.computing(input.shape) { dx in
                 input.withPointer { x in
                     gradOutput.withPointer { dy in
                         batchNormInputGradient(input: x, gradOutput: dy, rows: rows, channels: channels,
-                                               a: a, b: b, shift: shift, gradInput: dx)
+                                               mean: mean, a: a, b: b, shift: shift, gradInput: dx)
                     }
                 }
             }
