@@ -47,30 +47,21 @@ struct Demo: ParsableCommand {
         }
         let (separable, standard) = (reports[0], reports[1])
         func ratio(_ a: Double, _ b: Double) -> String { b > 0 ? "\(format(a / b, 2))×" : "—" }
-        let rows: [(String, String, String, String)] = [
-            ("trainable parameters", grouped(separable.trainableParameters), grouped(standard.trainableParameters),
-             ratio(Double(separable.trainableParameters), Double(standard.trainableParameters))),
-            ("multiply-accumulates / image", grouped(separable.macs), grouped(standard.macs), ratio(Double(separable.macs), Double(standard.macs))),
-            ("training time", "\(format(separable.trainingSeconds, 1)) s", "\(format(standard.trainingSeconds, 1)) s",
-             ratio(separable.trainingSeconds, standard.trainingSeconds)),
-            ("training speed", "\(Int(separable.trainingImagesPerSecond)) images/s", "\(Int(standard.trainingImagesPerSecond)) images/s",
-             ratio(separable.trainingImagesPerSecond, standard.trainingImagesPerSecond)),
-            ("inference, 1 image", "\(format(separable.inferenceMicroseconds, 0)) µs", "\(format(standard.inferenceMicroseconds, 0)) µs",
-             ratio(separable.inferenceMicroseconds, standard.inferenceMicroseconds)),
-            ("validation accuracy", "\(format(separable.validationAccuracy * 100, 2)) %", "\(format(standard.validationAccuracy * 100, 2)) %",
-             "\(format((separable.validationAccuracy - standard.validationAccuracy) * 100, 2)) points"),
+        let rows: [[String]] = [
+            ["trainable parameters", grouped(separable.trainableParameters), grouped(standard.trainableParameters),
+             ratio(Double(separable.trainableParameters), Double(standard.trainableParameters))],
+            ["multiply-accumulates / image", grouped(separable.macs), grouped(standard.macs), ratio(Double(separable.macs), Double(standard.macs))],
+            ["training time", "\(format(separable.trainingSeconds, 1)) s", "\(format(standard.trainingSeconds, 1)) s",
+             ratio(separable.trainingSeconds, standard.trainingSeconds)],
+            ["training speed", "\(Int(separable.trainingImagesPerSecond)) images/s", "\(Int(standard.trainingImagesPerSecond)) images/s",
+             ratio(separable.trainingImagesPerSecond, standard.trainingImagesPerSecond)],
+            ["inference, 1 image", "\(format(separable.inferenceMicroseconds, 0)) µs", "\(format(standard.inferenceMicroseconds, 0)) µs",
+             ratio(separable.inferenceMicroseconds, standard.inferenceMicroseconds)],
+            ["validation accuracy", "\(format(separable.validationAccuracy * 100, 2)) %", "\(format(standard.validationAccuracy * 100, 2)) %",
+             "\(format((separable.validationAccuracy - standard.validationAccuracy) * 100, 2)) points"],
         ]
-        let header = ("", separable.model, standard.model, "separable / standard")
-        let widths = [0, 1, 2, 3].map { i in ([header] + rows).map { [$0.0, $0.1, $0.2, $0.3][i].count }.max() ?? 0 }
-        func line(_ r: (String, String, String, String)) -> String {
-            r.0.padding(toLength: widths[0], withPad: " ", startingAt: 0) + "  "
-                + String(repeating: " ", count: widths[1] - r.1.count) + r.1 + "  "
-                + String(repeating: " ", count: widths[2] - r.2.count) + r.2 + "  "
-                + String(repeating: " ", count: widths[3] - r.3.count) + r.3
-        }
         print()
-        print(line(header))
-        print(String(repeating: "─", count: widths.reduce(6, +)))
-        rows.forEach { print(line($0)) }
+        print(formatTable(header: ["", separable.model, standard.model, "separable / standard"], rows: rows, rightAligned: [1, 2, 3]),
+              terminator: "")
     }
 }

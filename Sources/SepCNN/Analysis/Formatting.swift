@@ -23,7 +23,7 @@ func mebibytes(_ bytes: Int) -> String {
 }
 
 /// Columns padded to their widest cell, with a rule under the header and after the last row.
-func formatTable(header: [String], rows: [[String]], rightAligned: Set<Int> = []) -> String {
+public func formatTable(header: [String], rows: [[String]], rightAligned: Set<Int> = []) -> String {
     var widths = header.map(\.count)
     for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
     func line(_ cells: [String]) -> String {

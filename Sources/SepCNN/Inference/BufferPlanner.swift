@@ -10,12 +10,9 @@ struct BufferPlanner {
     private var free: [(offset: Int, count: Int)] = []
     private var sizes: [Int] = []
 
-    /// 64-byte alignment for every block: whole cache lines, aligned vector loads.
-    private static func rounded(_ count: Int) -> Int { (count + 15) / 16 * 16 }
-
     /// Reserves space for a value of `count` floats and returns its id.
     mutating func allocate(_ count: Int) -> Int {
-        let size = Self.rounded(max(count, 1))
+        let size = roundedToCacheLine(max(count, 1))  // every block starts on a cache line: aligned vector loads
         if let index = free.indices.filter({ free[$0].count >= size }).min(by: { free[$0].count < free[$1].count }) {
             let block = free.remove(at: index)
             if block.count > size { free.append((block.offset + size, block.count - size)) }

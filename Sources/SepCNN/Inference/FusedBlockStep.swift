@@ -67,8 +67,8 @@ struct FusedBlockStep: PlanStep {
     private var partFloats: Int {
         let g = geometry
         let expanded = expand == nil ? 0 : Self.inputRows(g, rows: bandRows) * g.inputWidth * g.inputChannels
-        return roundedToLine(expanded) + roundedToLine(bandRows * g.outputWidth * g.outputChannels)
-            + roundedToLine(depthwiseScratchCount(g))
+        return roundedToCacheLine(expanded) + roundedToCacheLine(bandRows * g.outputWidth * g.outputChannels)
+            + roundedToCacheLine(depthwiseScratchCount(g))
     }
 
     func scratchCount(threads: Int) -> Int { partFloats * threads }
@@ -106,8 +106,8 @@ struct FusedBlockStep: PlanStep {
         let x = input + image * g.inputHeight * g.inputWidth * blockInputChannels
         let y = output + image * g.outputHeight * g.outputWidth * outChannels
         let expanded = scratch
-        let depthwise = expanded + (expand == nil ? 0 : roundedToLine(Self.inputRows(g, rows: bandRows) * inRowFloats))
-        let kernelScratch = depthwise + roundedToLine(bandRows * g.outputWidth * g.outputChannels)
+        let depthwise = expanded + (expand == nil ? 0 : roundedToCacheLine(Self.inputRows(g, rows: bandRows) * inRowFloats))
+        let kernelScratch = depthwise + roundedToCacheLine(bandRows * g.outputWidth * g.outputChannels)
         var held = 0..<0  // input rows now in `expanded`, in order from its start
 
         var y0 = rows.lowerBound
@@ -153,7 +153,3 @@ struct FusedBlockStep: PlanStep {
         }
     }
 }
-
-/// Floats rounded up to whole 64-byte cache lines.
-@inline(__always)
-private func roundedToLine(_ count: Int) -> Int { (count + 15) & ~15 }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Classifies images with a model: preprocessing, a compiled plan, softmax and the top classes.
 public final class ImageClassifier {
     public struct Prediction: Codable, Equatable, Sendable {
@@ -36,10 +34,10 @@ public final class ImageClassifier {
     public func classify(_ images: [Image], top: Int = 5) throws -> [[Prediction]] {
         guard top > 0 else { throw SepCNNError.invalidArgument("top must be positive, got \(top)") }
         let channels = model.inputShape[2]
-        var size = preprocessing
-        size.size = Size2D(model.inputShape[0], model.inputShape[1])
+        var sized = preprocessing
+        sized.size = Size2D(model.inputShape[0], model.inputShape[1])
         return try images.map { image in
-            let input = try size.tensor(from: [image], channels: channels)
+            let input = try sized.tensor(from: [image], channels: channels)
             let scores = try plan(input).scalars
             let sum = scores.reduce(0, +)
             let probabilities = scores.allSatisfy({ $0 >= 0 }) && abs(sum - 1) < 1e-3 ? scores : softmax(scores)
@@ -49,9 +47,8 @@ public final class ImageClassifier {
     }
 
     private func softmax(_ logits: [Float]) -> [Float] {
-        let largest = logits.max() ?? 0
-        let exps = logits.map { Float(exp(Double($0 - largest))) }
-        let total = exps.reduce(0, +)
-        return exps.map { $0 / total }
+        var probabilities = [Float](repeating: 0, count: logits.count)
+        softmaxRows(logits, output: &probabilities, rows: 1, columns: logits.count)
+        return probabilities
     }
 }

@@ -15,3 +15,7 @@ final class AlignedFloats: @unchecked Sendable {
         pointer.deallocate()
     }
 }
+
+/// Floats rounded up to whole 64-byte cache lines: where planned buffers start, so each starts on a line.
+@inline(__always)
+func roundedToCacheLine(_ count: Int) -> Int { (count + 15) & ~15 }

@@ -58,16 +58,13 @@ public struct Checkpoint {
     }
 
     public func write(to url: URL) throws {
-        guard ModelZoo.names.contains(model.name) else {
-            throw SepCNNError.invalidArgument("model '\(model.name)' is not a built-in model, so a checkpoint could not rebuild it")
-        }
+        let architecture = try ModelFile.architectureMetadata(of: model)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        let architecture = try encoder.encode(ModelFile.Architecture(model: model.name, options: model.options))
         let training = try encoder.encode(Training(configuration: configuration, progress: progress, optimizerSteps: optimizerState.steps))
         var entries = model.namedParameters().map { SafetensorsFile.Entry(name: "model." + $0.name, tensor: $0.parameter.value) }
         entries += optimizerState.tensors.sorted { $0.key < $1.key }.map { SafetensorsFile.Entry(name: "optimizer." + $0.key, tensor: $0.value) }
-        let metadata = [ModelFile.metadataKey: String(decoding: architecture, as: UTF8.self),
+        let metadata = [ModelFile.metadataKey: architecture,
                         "training": String(decoding: training, as: UTF8.self)]
         try SafetensorsFile(entries: entries, metadata: metadata).write(to: url)
     }
@@ -86,18 +83,16 @@ public struct Checkpoint {
         guard let architectureText = file.metadata[ModelFile.metadataKey], let trainingText = file.metadata["training"] else {
             throw SepCNNError.invalidFile("not a SepCNN checkpoint (its metadata has no architecture and training entries)")
         }
-        let decoder = JSONDecoder()
-        let architecture: ModelFile.Architecture, training: Training
+        let training: Training
         do {
-            architecture = try decoder.decode(ModelFile.Architecture.self, from: Data(architectureText.utf8))
-            training = try decoder.decode(Training.self, from: Data(trainingText.utf8))
+            training = try JSONDecoder().decode(Training.self, from: Data(trainingText.utf8))
         } catch {
             throw SepCNNError.invalidFile("the checkpoint's description is not valid JSON of the expected form")
         }
         guard training.format == "sepcnn-checkpoint", training.version == 1 else {
             throw SepCNNError.invalidFile("unsupported checkpoint format '\(training.format)' version \(training.version)")
         }
-        let model = try Random.withSeed(0) { try ModelZoo.make(architecture.model, options: architecture.options) }
+        let model = try ModelFile.rebuildModel(from: architectureText)
         var tensors = Dictionary(file.entries.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
         for (name, parameter) in model.namedParameters() {
             guard let tensor = tensors.removeValue(forKey: "model." + name) else {

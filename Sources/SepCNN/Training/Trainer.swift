@@ -35,7 +35,7 @@ public final class Trainer {
     public func step(images: Tensor, labels: [Int], learningRate: Float) throws -> (loss: Float, correct: Int) {
         model.zeroGradients()
         // Dropout draws from a stream of its own per step, so a resumed run draws the same masks.
-        let (logits, pullback) = try Random.withSeed(Self.mix(configuration.seed, 0xD20F, UInt64(progress.step))) {
+        let (logits, pullback) = try Random.withSeed(mixSeed(configuration.seed, UInt64(progress.step), 0xD20F)) {
             try model.valueWithPullback(images, training: true)
         }
         let loss = try Loss.crossEntropy(logits: logits, labels: labels, labelSmoothing: configuration.labelSmoothing)
@@ -85,7 +85,7 @@ public final class Trainer {
                 progress.epochCorrect += correct
                 progress.epochImages += batch.labels.count
                 let now = clock.now
-                let elapsed = seconds(now - start)
+                let elapsed = microsecondsOf(now - start) * 1e-6
                 start = now
                 progress.seconds += elapsed
                 progress.epochSeconds += elapsed
@@ -141,21 +141,5 @@ public final class Trainer {
             try evaluation.add(logits: try plan(batch.images), labels: batch.labels)
         }
         return evaluation
-    }
-
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
-    }
-
-    /// A 64-bit hash of a few numbers (splitmix64 steps), for per-epoch and per-step seeds.
-    static func mix(_ values: UInt64...) -> UInt64 {
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15
-        for v in values {
-            h = (h ^ v) &* 0xBF58_476D_1CE4_E5B9
-            h ^= h >> 31
-            h = h &* 0x94D0_49BB_1331_11EB
-            h ^= h >> 29
-        }
-        return h
     }
 }

@@ -19,15 +19,34 @@ public enum ModelFile {
 
     static let metadataKey = "architecture"
 
-    /// Writes `model` to `url` atomically. Throws for models `ModelZoo` cannot rebuild.
-    public static func save(_ model: Model, to url: URL) throws {
+    /// The `__metadata__` entry from which `rebuildModel(from:)` makes `model` again (model files and
+    /// checkpoints both carry it). Throws for models `ModelZoo` cannot rebuild.
+    static func architectureMetadata(of model: Model) throws -> String {
         guard ModelZoo.names.contains(model.name) else {
             throw SepCNNError.invalidArgument(
-                "model '\(model.name)' is not a built-in model, so a model file could not rebuild it; built-in models are: \(ModelZoo.names.joined(separator: ", "))")
+                "model '\(model.name)' is not a built-in model, so a saved file could not rebuild it; built-in models are: \(ModelZoo.names.joined(separator: ", "))")
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        let architecture = String(decoding: try encoder.encode(Architecture(model: model.name, options: model.options)), as: UTF8.self)
+        return String(decoding: try encoder.encode(Architecture(model: model.name, options: model.options)), as: UTF8.self)
+    }
+
+    /// The freshly initialised model an `architecture` metadata entry describes.
+    static func rebuildModel(from text: String) throws -> Model {
+        let architecture: Architecture
+        do { architecture = try JSONDecoder().decode(Architecture.self, from: Data(text.utf8)) } catch {
+            throw SepCNNError.invalidFile("the architecture description is not valid: \(text)")
+        }
+        guard architecture.format == "sepcnn-model", architecture.version == 1 else {
+            throw SepCNNError.invalidFile("unsupported model file format '\(architecture.format)' version \(architecture.version)")
+        }
+        // The fresh weights are overwritten; a private generator leaves the global stream alone.
+        return try Random.withSeed(0) { try ModelZoo.make(architecture.model, options: architecture.options) }
+    }
+
+    /// Writes `model` to `url` atomically. Throws for models `ModelZoo` cannot rebuild.
+    public static func save(_ model: Model, to url: URL) throws {
+        let architecture = try architectureMetadata(of: model)
         let entries = try stateDictionary(of: model).map { binding in
             SafetensorsFile.Entry(name: binding.name, tensor: try binding.toPyTorch(),
                                   dtype: binding.parameter == nil ? .int64 : .float32)
@@ -49,15 +68,7 @@ public enum ModelFile {
         guard let text = file.metadata[metadataKey] else {
             throw SepCNNError.invalidFile("not a SepCNN model file: __metadata__ has no '\(metadataKey)' entry")
         }
-        let architecture: Architecture
-        do { architecture = try JSONDecoder().decode(Architecture.self, from: Data(text.utf8)) } catch {
-            throw SepCNNError.invalidFile("the architecture description is not valid: \(text)")
-        }
-        guard architecture.format == "sepcnn-model", architecture.version == 1 else {
-            throw SepCNNError.invalidFile("unsupported model file format '\(architecture.format)' version \(architecture.version)")
-        }
-        // The fresh weights are overwritten; a private generator leaves the global stream alone.
-        let model = try Random.withSeed(0) { try ModelZoo.make(architecture.model, options: architecture.options) }
+        let model = try rebuildModel(from: text)
         try assign(file, to: model, aliases: { _ in [] })
         return model
     }
