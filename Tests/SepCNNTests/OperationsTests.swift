@@ -38,14 +38,14 @@ import Testing
         }
     }
 
-    /// Large enough that each thread unfolds its pixels in several chunks (a stem-like 3-channel
+    /// Large enough that each thread unfolds its pixels in several chunks (a shallow 6-channel
     /// input, and a deep one whose chunk is a single GEMM row block), plus a grouped case.
     @Test(arguments: [1, 2, 3])
     func convolutionUnfoldsInChunks(_ threads: Int) throws {
         let pool = ThreadPool(threads: threads)
         var r = RandomGenerator(seed: 23)
         let cases: [(input: [Int], out: Int, kernel: Int, stride: Int, groups: Int)] = [
-            ([1, 231, 229, 3], 32, 3, 2, 1), ([2, 30, 31, 96], 40, 3, 1, 1), ([1, 45, 47, 64], 64, 3, 1, 4)]
+            ([1, 231, 229, 6], 32, 3, 2, 1), ([2, 30, 31, 96], 40, 3, 1, 1), ([1, 45, 47, 64], 64, 3, 1, 4)]
         for c in cases {
             let input = try Tensor.normal(c.input, using: &r)
             let layer = try Conv2D(inputChannels: c.input[3], outputChannels: c.out, kernelSize: Size2D(c.kernel),

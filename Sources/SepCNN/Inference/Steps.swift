@@ -55,10 +55,15 @@ struct GEMMStep: PlanStep {
     }
 }
 
-/// Standard or grouped convolution as im2col + GEMM, each group's folded weights packed once.
+/// Standard or grouped convolution, its folded weights packed once: by the direct kernel when it
+/// has few input channels (a stem), else as im2col + GEMM.
 struct ConvolutionStep: PlanStep {
+    enum Weights {
+        case fewChannels(AlignedFloats)
+        case im2col([PackedGEMMWeights])
+    }
     let geometry: ConvGeometry
-    let packedGroups: [PackedGEMMWeights]
+    let weights: Weights
     let bias: AlignedFloats
     let activation: Activation
     let inputs: [Int]
@@ -67,7 +72,11 @@ struct ConvolutionStep: PlanStep {
 
     init(geometry: ConvGeometry, convolution: FoldedConvolution, inputs: [Int], output: Int, label: String) {
         self.geometry = geometry
-        packedGroups = convolution.weights.withUnsafeBufferPointer { packConvolutionGroups(geometry, weights: $0.baseAddress!) }
+        weights = convolution.weights.withUnsafeBufferPointer {
+            usesFewChannelsConvolution(geometry)
+                ? .fewChannels(AlignedFloats(packFewChannelsWeights(geometry, weights: $0.baseAddress!)))
+                : .im2col(packConvolutionGroups(geometry, weights: $0.baseAddress!))
+        }
         bias = AlignedFloats(convolution.bias)
         activation = convolution.activation
         self.inputs = inputs
@@ -75,11 +84,22 @@ struct ConvolutionStep: PlanStep {
         self.label = label
     }
 
-    func scratchCount(threads: Int) -> Int { conv2DScratchCount(geometry, threads: threads) }
+    func scratchCount(threads: Int) -> Int {
+        switch weights {
+        case .fewChannels: return fewChannelsScratchCount(geometry) &* threads
+        case .im2col: return conv2DScratchCount(geometry, threads: threads)
+        }
+    }
 
     func run(_ context: ExecutionContext) {
-        conv2D(geometry, input: context.read(inputs[0]), packedGroups: packedGroups, bias: bias.pointer,
-               activation: activation, output: context.write(output), scratch: context.scratch, pool: context.pool)
+        switch weights {
+        case .fewChannels(let packed):
+            convFewChannels(geometry, input: context.read(inputs[0]), packedWeights: packed.pointer, bias: bias.pointer,
+                            activation: activation, output: context.write(output), scratch: context.scratch, pool: context.pool)
+        case .im2col(let packedGroups):
+            conv2D(geometry, input: context.read(inputs[0]), packedGroups: packedGroups, bias: bias.pointer,
+                   activation: activation, output: context.write(output), scratch: context.scratch, pool: context.pool)
+        }
     }
 }
 

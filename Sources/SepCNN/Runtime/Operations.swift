@@ -75,6 +75,24 @@ func conv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packedGroups: [Packe
     }
 }
 
+/// Standard convolution with few input channels (`usesFewChannelsConvolution`) by the direct
+/// kernel, with weights from `packFewChannelsWeights` and output rows split over the pool.
+/// `scratch` holds `pool.threads × fewChannelsScratchCount(g)` floats: each part has its own.
+func convFewChannels(_ g: ConvGeometry, input: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>,
+                     bias: UnsafePointer<Float>?, activation: Activation,
+                     output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+    let rows = g.batch &* g.outputHeight
+    let perPart = fewChannelsScratchCount(g)
+    let parts = parallelParts(flops: 2 &* g.outputCount &* g.kernelHeight &* g.kernelWidth &* g.inputChannels,
+                              threads: pool.threads, units: rows)
+    pool.parallelFor(parts) { part in
+        let range = partition(rows, parts: parts, part: part)
+        guard !range.isEmpty else { return }
+        convFewChannelsRows(g, input: input, weights: packedWeights, bias: bias, activation: activation, output: output,
+                            rows: range, scratch: scratch + part &* perPart)
+    }
+}
+
 /// Output pixels `conv2D` unfolds at a time: about 256 KB of columns, and at least one GEMM row block.
 func im2colChunkPixels(_ g: ConvGeometry) -> Int {
     let depth = g.kernelHeight &* g.kernelWidth &* g.inputChannelsPerGroup
@@ -105,6 +123,15 @@ func conv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: UnsafePoint
             output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool = .shared) {
     if g.isDepthwise {
         depthwiseConv2D(g, input: input, weights: weights, bias: bias, activation: activation, output: output, pool: pool)
+    } else if usesFewChannelsConvolution(g) {
+        let packed = packFewChannelsWeights(g, weights: weights)
+        var rows = [Float](repeating: 0, count: fewChannelsScratchCount(g) &* pool.threads)
+        packed.withUnsafeBufferPointer { w in
+            rows.withUnsafeMutableBufferPointer { r in
+                convFewChannels(g, input: input, packedWeights: w.baseAddress!, bias: bias, activation: activation,
+                                output: output, scratch: r.baseAddress!, pool: pool)
+            }
+        }
     } else {
         conv2D(g, input: input, packedGroups: packConvolutionGroups(g, weights: weights), bias: bias, activation: activation,
                output: output, scratch: scratch, pool: pool)
