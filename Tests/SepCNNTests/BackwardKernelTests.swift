@@ -38,15 +38,24 @@ import Testing
             var db = [Float](repeating: .nan, count: g.outputChannels)
             depthwiseConv2DBackward(g, input: x, weights: w, gradOutput: dy, gradInput: &dx, gradWeights: &dw, gradBias: &db, pool: pool)
             #expect(Self.agree(dx, dxRef), "input gradient, \(pool.threads) threads")
-            #expect(Self.agree(dw, dwRef), "weight gradient, \(pool.threads) threads")
+            // dW sums over every output pixel: float32 rounding grows with √(terms) in either order.
+            let pixels = Float(g.batch * g.outputHeight * g.outputWidth)
+            #expect(Self.agree(dw, dwRef, tolerance: 1e-4 * max(1, pixels.squareRoot() / 32)), "weight gradient, \(pool.threads) threads")
             #expect(Self.agree(db, dbRef), "bias gradient, \(pool.threads) threads")
         }
     }
 
-    /// Standard and grouped shapes, plus one with more output pixels than an im2col block.
+    /// Standard and grouped shapes, plus one with more output pixels than an im2col block and two
+    /// large enough to split images over threads (one with several blocks per image).
     static let convolutionGeometries: [ConvGeometry] = KernelTests.randomShapes(count: 40, seed: 23, depthwise: false).map(\.g)
         + [ConvGeometry(batch: 2, inputHeight: 30, inputWidth: 30, inputChannels: 4, outputHeight: 30, outputWidth: 30,
                         outputChannels: 6, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1,
+                        dilationHeight: 1, dilationWidth: 1, padTop: 1, padLeft: 1, groups: 2),
+           ConvGeometry(batch: 3, inputHeight: 20, inputWidth: 21, inputChannels: 8, outputHeight: 10, outputWidth: 11,
+                        outputChannels: 16, kernelHeight: 3, kernelWidth: 3, strideHeight: 2, strideWidth: 2,
+                        dilationHeight: 1, dilationWidth: 1, padTop: 1, padLeft: 1, groups: 1),
+           ConvGeometry(batch: 5, inputHeight: 36, inputWidth: 36, inputChannels: 4, outputHeight: 36, outputWidth: 36,
+                        outputChannels: 8, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1,
                         dilationHeight: 1, dilationWidth: 1, padTop: 1, padLeft: 1, groups: 2)]
 
     @Test(arguments: convolutionGeometries)
@@ -58,13 +67,15 @@ import Testing
         var dxRef = [Float](repeating: 0, count: g.inputCount), dwRef = [Float](repeating: 0, count: w.count)
         var dbRef = [Float](repeating: 0, count: g.outputChannels)
         conv2DBackwardReference(g, input: x, weights: w, gradOutput: dy, gradInput: &dxRef, gradWeights: &dwRef, gradBias: &dbRef)
-        for pool in [ThreadPool(threads: 1), ThreadPool(threads: 2)] {
+        for pool in [ThreadPool(threads: 1), ThreadPool(threads: 2), ThreadPool(threads: 3)] {
             var dx = [Float](repeating: .nan, count: g.inputCount), dw = [Float](repeating: .nan, count: w.count)
             var db = [Float](repeating: .nan, count: g.outputChannels)
             conv2DBackward(g, input: x, weights: w, gradOutput: dy, gradInput: &dx, gradWeights: &dw, gradBias: &db, pool: pool)
-            #expect(Self.agree(dx, dxRef), "input gradient")
-            #expect(Self.agree(dw, dwRef), "weight gradient")
-            #expect(Self.agree(db, dbRef), "bias gradient")
+            #expect(Self.agree(dx, dxRef), "input gradient, \(pool.threads) threads")
+            // dW sums over every output pixel: float32 rounding grows with √(terms) in either order.
+            let pixels = Float(g.batch * g.outputHeight * g.outputWidth)
+            #expect(Self.agree(dw, dwRef, tolerance: 1e-4 * max(1, pixels.squareRoot() / 32)), "weight gradient, \(pool.threads) threads")
+            #expect(Self.agree(db, dbRef), "bias gradient, \(pool.threads) threads")
         }
     }
 

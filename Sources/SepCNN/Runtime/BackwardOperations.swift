@@ -42,41 +42,75 @@ private let backwardPixelBlock = 1024
 /// The gradients of a standard or grouped convolution (contract: `conv2DBackwardReference`) by
 /// im2col + GEMM per block of output pixels: dW_g += colsᵀ · dY_g, cols = dY_g · W_gᵀ, then
 /// col2im adds the columns back onto the input gradient. Depthwise-shaped groups must use
-/// `depthwiseConv2DBackward` instead.
+/// `depthwiseConv2DBackward` instead. Images are split over the pool, each part running its own
+/// unfold, GEMMs and fold single-threaded (the inputs it folds into are its own) and summing its own
+/// weight gradients, which are then added: splitting each GEMM instead left im2col and col2im serial.
 func conv2DBackward(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
                     gradOutput: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>,
                     gradWeights: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>?,
                     pool: ThreadPool = .shared) {
     let pixels = g.batch &* g.outputHeight &* g.outputWidth
     let depth = g.kernelHeight &* g.kernelWidth &* g.inputChannelsPerGroup
-    let outPerGroup = g.outputChannelsPerGroup, outChannels = g.outputChannels
-    let block = min(backwardPixelBlock, max(pixels, 1))
+    let outChannels = g.outputChannels, weightCount = depth &* outChannels
     gradInput.initialize(repeating: 0, count: g.inputCount)
-    gradWeights.initialize(repeating: 0, count: depth &* outChannels)
+    gradWeights.initialize(repeating: 0, count: weightCount)
     if let gradBias {
         gradBias.initialize(repeating: 0, count: outChannels)
         addColumnSums(gradOutput, rows: pixels, columns: outChannels, into: gradBias)
     }
-    // One block's columns and one group's Wᵀ.
-    var scratch = [Float](repeating: 0, count: block &* depth &+ depth &* outPerGroup)
+    let parts = parallelParts(flops: 4 &* g.outputCount &* depth, threads: pool.threads, units: g.batch)
+    // Wᵀ of every group, then per part one block's columns and (but for part 0) its own dW.
+    let block = min(backwardPixelBlock, max(g.outputHeight &* g.outputWidth &* ((g.batch &+ parts &- 1) / parts), 1))
+    let partFloats = block &* depth &+ (parts > 1 ? weightCount : 0)
+    var scratch = [Float](repeating: 0, count: weightCount &+ parts &* partFloats)
     scratch.withUnsafeMutableBufferPointer { s in
-        let columns = s.baseAddress!, weightsT = columns + block &* depth
+        let weightsT = s.baseAddress!
+        let outPerGroup = g.outputChannelsPerGroup
         for group in 0..<g.groups {
-            let groupColumn = group &* outPerGroup
-            transpose(rows: depth, columns: outPerGroup, source: weights + groupColumn, lds: outChannels,
-                      destination: weightsT, ldd: depth)
-            var start = 0
-            while start < pixels {
-                let range = start ..< min(pixels, start &+ block)
-                let dy = gradOutput + (range.lowerBound &* outChannels &+ groupColumn)
-                im2col(g, group: group, pixels: range, input: input, columns: columns)
-                gemmTransposedA(m: depth, n: outPerGroup, k: range.count, a: columns, lda: depth, b: dy, ldb: outChannels,
-                                c: gradWeights + groupColumn, ldc: outChannels, pool: pool)
-                gemm(m: range.count, n: depth, k: outPerGroup, a: dy, lda: outChannels, b: weightsT, ldb: depth,
-                     bias: nil, activation: .linear, c: columns, ldc: depth, pool: pool)
-                col2im(g, group: group, pixels: range, columns: columns, gradInput: gradInput)
-                start = range.upperBound
-            }
+            transpose(rows: depth, columns: outPerGroup, source: weights + group &* outPerGroup, lds: outChannels,
+                      destination: weightsT + group &* depth &* outPerGroup, ldd: depth)
+        }
+        // One part (a single image, say) keeps the pool for its GEMMs.
+        let inner = parts == 1 ? pool : ThreadPool(threads: 1)
+        pool.parallelFor(parts) { part in
+            let images = partition(g.batch, parts: parts, part: part)
+            guard !images.isEmpty else { return }
+            let columns = weightsT + (weightCount &+ part &* partFloats)
+            let ownWeights = part == 0 ? gradWeights : columns + block &* depth
+            let imagePixels = g.outputHeight &* g.outputWidth
+            conv2DBackwardPixels(g, pixels: images.lowerBound &* imagePixels ..< images.upperBound &* imagePixels,
+                                 block: block, input: input, weightsT: weightsT, gradOutput: gradOutput,
+                                 gradInput: gradInput, gradWeights: ownWeights, columns: columns, pool: inner)
+        }
+        for part in 1..<max(parts, 1) {
+            let partial = weightsT + (weightCount &+ part &* partFloats &+ block &* depth)
+            for i in 0..<weightCount { gradWeights[i] += partial[i] }
+        }
+    }
+}
+
+/// `conv2DBackward`'s work for output pixels `pixels` (whole images), a block at a time, adding into
+/// `gradInput` and `gradWeights` (zeroed by the caller); `weightsT` holds every group's Wᵀ and
+/// `columns` one block's unfolded rows.
+private func conv2DBackwardPixels(_ g: ConvGeometry, pixels: Range<Int>, block: Int, input: UnsafePointer<Float>,
+                                  weightsT: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>,
+                                  gradInput: UnsafeMutablePointer<Float>, gradWeights: UnsafeMutablePointer<Float>,
+                                  columns: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+    let depth = g.kernelHeight &* g.kernelWidth &* g.inputChannelsPerGroup
+    let outPerGroup = g.outputChannelsPerGroup, outChannels = g.outputChannels
+    for group in 0..<g.groups {
+        let groupColumn = group &* outPerGroup
+        var start = pixels.lowerBound
+        while start < pixels.upperBound {
+            let range = start ..< min(pixels.upperBound, start &+ block)
+            let dy = gradOutput + (range.lowerBound &* outChannels &+ groupColumn)
+            im2col(g, group: group, pixels: range, input: input, columns: columns)
+            gemmTransposedA(m: depth, n: outPerGroup, k: range.count, a: columns, lda: depth, b: dy, ldb: outChannels,
+                            c: gradWeights + groupColumn, ldc: outChannels, pool: pool)
+            gemm(m: range.count, n: depth, k: outPerGroup, a: dy, lda: outChannels, b: weightsT + group &* depth &* outPerGroup,
+                 ldb: depth, bias: nil, activation: .linear, c: columns, ldc: depth, pool: pool)
+            col2im(g, group: group, pixels: range, columns: columns, gradInput: gradInput)
+            start = range.upperBound
         }
     }
 }
