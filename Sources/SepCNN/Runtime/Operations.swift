@@ -12,9 +12,12 @@ func gemm(m: Int, a: UnsafePointer<Float>, lda: Int, packed: PackedGEMMWeights,
         gemmPacked(rows: 0..<m, columns: 0..<n, a: a, lda: lda, packed: packed, bias: bias, activation: activation, c: c, ldc: ldc)
         return
     }
-    // Split rows while each part keeps a few full row tiles; split columns (panel-aligned) for
-    // short matrices such as 7×7 layers and Dense, so each thread streams only its share of B.
-    let splitRows = m >= 32 &* parts
+    // Split whichever way leaves the largest part smaller: rows, or panel-aligned columns (Dense
+    // with a batch of one has a single row). 7×7 layers have 49 rows and 5 panels of 320 columns:
+    // split by panels, one thread got 3 of them, by rows 25 of 49 rows.
+    let panels = (n &+ packed.panelWidth &- 1) / packed.panelWidth
+    let largestRowPart = (m &+ parts &- 1) / parts, largestColumnPart = (panels &+ parts &- 1) / parts
+    let splitRows = largestRowPart &* panels <= largestColumnPart &* m
     pool.parallelFor(parts) { part in
         let rows = splitRows ? partition(m, parts: parts, part: part) : 0..<m
         let columns = splitRows ? 0..<n : partition(n, parts: parts, part: part, granule: packed.panelWidth)
