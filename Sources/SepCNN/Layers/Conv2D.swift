@@ -77,7 +77,8 @@ public final class Conv2D: Layer {
     private func convolve(_ input: Tensor, activation: Activation) throws -> Tensor {
         let g = try geometry(for: input.shape)
         var output = Tensor(uncheckedShape: [g.batch, g.outputHeight, g.outputWidth, g.outputChannels])
-        let scratchCount = g.isDepthwise ? 0 : im2colScratchCount(g)
+        let pool = ThreadPool.shared
+        let scratchCount = conv2DLayerScratchCount(g, threads: pool.threads)
         guard scratchCount <= Tensor.maximumElementCount else {
             throw SepCNNError.shapeMismatch("Conv2D: unfolding input \(describe(input.shape)) for a \(kernelSize) kernel would need \(scratchCount) floats of scratch; too large")
         }
@@ -87,7 +88,7 @@ public final class Conv2D: Layer {
                 withOptionalPointer(bias?.value) { b in
                     output.withMutablePointer { y in
                         scratch.withUnsafeMutableBufferPointer { s in
-                            conv2D(g, input: x, weights: w, bias: b, activation: activation, output: y, scratch: s.baseAddress!)
+                            conv2D(g, input: x, weights: w, bias: b, activation: activation, output: y, scratch: s.baseAddress!, pool: pool)
                         }
                     }
                 }

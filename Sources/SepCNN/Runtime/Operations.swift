@@ -119,26 +119,30 @@ func packConvolutionGroups(_ g: ConvGeometry, weights: UnsafePointer<Float>) -> 
 }
 
 /// Standard or grouped convolution for layers: depthwise-shaped groups take the depthwise kernel,
-/// the rest im2col + GEMM with weights packed for this call. `scratch` holds `im2colScratchCount(g)`
-/// floats unless `g.isDepthwise` (then it is not touched).
+/// few input channels the direct kernel, the rest im2col + GEMM, with weights packed for this call.
+/// `scratch` holds `conv2DLayerScratchCount(g, threads: pool.threads)` floats.
 func conv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
             bias: UnsafePointer<Float>?, activation: Activation,
             output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool = .shared) {
     if g.isDepthwise {
         depthwiseConv2D(g, input: input, weights: weights, bias: bias, activation: activation, output: output, pool: pool)
     } else if usesFewChannelsConvolution(g) {
-        let packed = packFewChannelsWeights(g, weights: weights)
-        var rows = [Float](repeating: 0, count: fewChannelsScratchCount(g) &* pool.threads)
-        packed.withUnsafeBufferPointer { w in
-            rows.withUnsafeMutableBufferPointer { r in
-                convFewChannels(g, input: input, packedWeights: w.baseAddress!, bias: bias, activation: activation,
-                                output: output, scratch: r.baseAddress!, pool: pool)
-            }
+        packFewChannelsWeights(g, weights: weights).withUnsafeBufferPointer { w in
+            convFewChannels(g, input: input, packedWeights: w.baseAddress!, bias: bias, activation: activation,
+                            output: output, scratch: scratch, pool: pool)
         }
     } else {
         conv2D(g, input: input, packedGroups: packConvolutionGroups(g, weights: weights), bias: bias, activation: activation,
                output: output, scratch: scratch, pool: pool)
     }
+}
+
+/// Floats of scratch the layers' `conv2D` needs for `g` on `threads` threads: what the kernel it
+/// picks reads and writes, not a whole unfolded input.
+func conv2DLayerScratchCount(_ g: ConvGeometry, threads: Int) -> Int {
+    if g.isDepthwise { return 0 }
+    if usesFewChannelsConvolution(g) { return fewChannelsScratchCount(g) &* threads }
+    return conv2DScratchCount(g, threads: threads)
 }
 
 /// Depthwise convolution (contract: `depthwiseConv2DReference`) with the fast kernels, output
