@@ -228,6 +228,35 @@ import Testing
     @Test(arguments: edgeCases)
     func edgeGeometries(_ c: Case) { Self.check(c) }
 
+    /// Channel counts that are multiples of 256, whose input rows the tiled kernels copy to a wider
+    /// pixel stride first at horizontal stride 1 (and read in place at 2): strides, kernel sizes, padding, images narrower than a tile, several
+    /// groups per image, row ranges that start and end mid-group, batch 2, a misaligned input.
+    static func copiedRowCases(count: Int, seed: UInt64) -> [Case] {
+        var r = RandomGenerator(seed: seed)
+        func pick(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(r.next() % UInt64(range.count)) }
+        var cases: [Case] = []
+        while cases.count < count {
+            let i = cases.count
+            let k = pick(0...2) == 0 ? 5 : 3
+            let c = [256, 512, 768, 1024][pick(0...3)]
+            let g = geometry(batch: pick(1...2), h: pick(1...11), w: pick(1...12), c: c, kh: k, kw: k,
+                             sh: pick(1...3), sw: pick(1...2), top: pick(0...k / 2 + 1), bottom: pick(0...k / 2),
+                             left: pick(0...k / 2 + 1), right: pick(0...k / 2))
+            guard let g else { continue }
+            cases.append(Case(g: g, activation: Activation.allCases[i % Activation.allCases.count], bias: i % 3 != 0,
+                              rows: [.all, .middle, .split][i % 3], inputOffset: i % 4 == 1 ? pick(1...15) : 0))
+        }
+        return cases
+    }
+
+    @Test(arguments: copiedRowCases(count: 24, seed: 23))
+    func copiedRowGeometries(_ c: Case) {
+        let copies = depthwiseTiledInputStride(channels: c.g.inputChannels, strideWidth: c.g.strideWidth) != c.g.inputChannels
+        #expect(copies == (c.g.strideWidth == 1))
+        #expect(depthwiseFamily(c.g) != .general)
+        Self.check(c)
+    }
+
     @Test func everyActivationOnEveryFamily() {
         for activation in Activation.allCases {
             for k in [3, 5, 4] {

@@ -28,21 +28,22 @@ enum Depthwise5x5: DepthwiseTileKernel {
         _ t: Taps, _ rows: DepthwiseWindowRows, _ c: Int, _ zero: UnsafePointer<Float>,
         _ a: inout DepthwiseAccumulators, _: S.Type, _: T.Type, _: E.Type
     ) {
-        row(t.w, rows.r0, c, zero, &a, S.self, T.self, E.self)
-        row(t.w + 5 &* t.c, rows.r1, c, zero, &a, S.self, T.self, E.self)
-        row(t.w + 10 &* t.c, rows.r2, c, zero, &a, S.self, T.self, E.self)
-        row(t.w + 15 &* t.c, rows.r3, c, zero, &a, S.self, T.self, E.self)
-        row(t.w + 20 &* t.c, rows.r4, c, zero, &a, S.self, T.self, E.self)
+        row(t.w, t.c, rows.r0, c, zero, &a, S.self, T.self, E.self)
+        row(t.w + 5 &* t.c, t.c, rows.r1, c, zero, &a, S.self, T.self, E.self)
+        row(t.w + 10 &* t.c, t.c, rows.r2, c, zero, &a, S.self, T.self, E.self)
+        row(t.w + 15 &* t.c, t.c, rows.r3, c, zero, &a, S.self, T.self, E.self)
+        row(t.w + 20 &* t.c, t.c, rows.r4, c, zero, &a, S.self, T.self, E.self)
     }
 
-    /// One kernel row: its 5 taps (`c` floats apart from `w`) against input row `p`.
+    /// One kernel row: its 5 taps (`tapStride` floats apart from `w`) against input row `p`,
+    /// whose pixels are `c` floats apart.
     @inline(__always)
     static func row<S: DepthwiseStride, T: DepthwiseTileWidth, E: DepthwiseTileEdge>(
-        _ w: UnsafePointer<Float>, _ p: UnsafePointer<Float>, _ c: Int, _ zero: UnsafePointer<Float>,
+        _ w: UnsafePointer<Float>, _ tapStride: Int, _ p: UnsafePointer<Float>, _ c: Int, _ zero: UnsafePointer<Float>,
         _ a: inout DepthwiseAccumulators, _: S.Type, _: T.Type, _: E.Type
     ) {
-        let k0 = load16(w), k1 = load16(w + c), k2 = load16(w + 2 &* c)
-        let k3 = load16(w + 3 &* c), k4 = load16(w + 4 &* c)
+        let k0 = load16(w), k1 = load16(w + tapStride), k2 = load16(w + 2 &* tapStride)
+        let k3 = load16(w + 3 &* tapStride), k4 = load16(w + 4 &* tapStride)
         if S.value == 1 {
             depthwiseRow5Stride1(p, c, zero, k0, k1, k2, k3, k4, &a, T.self, E.self)
         } else {

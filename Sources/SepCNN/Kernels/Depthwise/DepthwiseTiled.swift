@@ -14,7 +14,7 @@ protocol DepthwiseTileKernel {
     /// The taps of the channel block whose tap (0, 0) is at `w`; taps are `c` floats apart.
     static func taps(_ w: UnsafePointer<Float>, _ c: Int) -> Taps
     /// Adds one tile's K×K products to `a`. `rows` point at the windows' input rows, at the tile's
-    /// first input column and the channel block.
+    /// first input column and the channel block; input pixels are `c` floats apart.
     static func accumulate<S: DepthwiseStride, T: DepthwiseTileWidth, E: DepthwiseTileEdge>(
         _ taps: Taps, _ rows: DepthwiseWindowRows, _ c: Int, _ zero: UnsafePointer<Float>,
         _ a: inout DepthwiseAccumulators, _: S.Type, _: T.Type, _: E.Type)
@@ -118,10 +118,36 @@ struct DepthwiseColumnPlan {
     @inline(__always) func width(_ i: Int) -> Int { i < extra ? base &+ 1 : base }
 }
 
+/// Output rows the driver computes together: stride 2 reads 2·rows + 1 input rows per group instead of
+/// rows + 2, so it needs a taller group for the same share of rows reused from L1.
+@inline(__always)
+func depthwiseTiledGroupRows(strideWidth: Int) -> Int { strideWidth == 1 ? 4 : 8 }
+
+/// Floats between neighbouring input pixels as the tiled kernels read them: `c`, or `c + 16` when `c`
+/// is a multiple of 256 and the stride 1, in which case each group's input rows are first copied
+/// that far apart.
+///
+/// Why: L1 (32 KiB, 8-way) picks a line's set from address bits 6–11. At 256·k channels a pixel is
+/// a multiple of 1 KiB, so one channel block of every pixel falls into at most 4 of the 64 sets (1 at
+/// 1024 channels), and MobileNetV1's rows (a multiple of 4 KiB) into the same ones: a tile's input
+/// lines evicted each other before their second and third use. 14×14×512 took 68 µs in a network
+/// where 14×14×528 took 21; one line more per pixel spreads the blocks over every set (26–32 µs with
+/// the copy). At stride 2 each input line has fewer uses and the copy cost more than it saved.
+@inline(__always)
+func depthwiseTiledInputStride(channels c: Int, strideWidth s: Int) -> Int {
+    c % 256 == 0 && s == 1 ? c &+ 16 : c
+}
+
 /// Scratch of the tiled kernels: one zero input row, read in place of rows above and below the image
-/// (at least 16 floats, which also stand in for single padding columns).
+/// (at least 16 floats, which also stand in for single padding columns), then, when input rows are
+/// copied to a wider pixel stride (`depthwiseTiledInputStride`), room for one group's input rows.
 func depthwiseTiledScratchCount(_ g: ConvGeometry) -> Int {
-    max(g.inputWidth &* g.inputChannels, 16)
+    let stride = depthwiseTiledInputStride(channels: g.inputChannels, strideWidth: g.strideWidth)
+    let zero = max(g.inputWidth &* stride, 16)
+    guard stride != g.inputChannels else { return zero }
+    let groupRows = depthwiseTiledGroupRows(strideWidth: g.strideWidth)
+    let inputRows = (groupRows - 1) * g.strideHeight + g.kernelHeight
+    return roundedToCacheLine(zero) + inputRows * g.inputWidth * stride
 }
 
 /// `activation` must be fusable.
@@ -135,6 +161,12 @@ func depthwiseTiledRows<K: DepthwiseTileKernel, S: DepthwiseStride>(
     let ho = g.outputHeight, wo = g.outputWidth, pl = g.padLeft, sh = g.strideHeight
     let rowFloats = w &* c, outRowFloats = wo &* c
     let plan = DepthwiseColumnPlan(input: w, output: wo, kernel: k, stride: s, padLeft: pl, channels: c)
+    let inStride = depthwiseTiledInputStride(channels: c, strideWidth: s)
+    let copiesRows = inStride != c
+    let zeroCount = max(w &* inStride, 16)
+    let copiedRows = scratch + roundedToCacheLine(zeroCount), copiedRowFloats = w &* inStride
+    // Channel blocks are aligned to what the tiles read.
+    let alignment = copiesRows ? UnsafePointer(copiedRows) : input
 
     // Zero the scratch only as far as this call reads it.
     var zeroRow = false
@@ -143,14 +175,16 @@ func depthwiseTiledRows<K: DepthwiseTileKernel, S: DepthwiseStride>(
         if iy < 0 || iy &+ k > h { zeroRow = true; break }
     }
     if zeroRow {
-        scratch.initialize(repeating: 0, count: depthwiseTiledScratchCount(g))
+        scratch.initialize(repeating: 0, count: zeroCount)
     } else if plan.head || plan.tail {
         scratch.initialize(repeating: 0, count: 16)
     }
     let zero = UnsafePointer(scratch)
-    // Stride 2 reads 2·rows + 1 input rows per group instead of rows + 2, so it needs a taller group
-    // for the same share of rows reused from L1.
-    let groupRows = s == 1 ? 4 : 8
+    let groupRows = depthwiseTiledGroupRows(strideWidth: s)
+    // Copied rows live in a ring of slots (row index mod `slots`, rows counted across images), so a
+    // row the next group shares stays where it is and is copied once.
+    let slots = (groupRows &- 1) &* sh &+ k
+    var held = 0 ..< 0
 
     // Row pointers of the current group, K per output row: computed once per group, not per tile.
     withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: groupRows &* k) { table in
@@ -161,10 +195,21 @@ func depthwiseTiledRows<K: DepthwiseTileKernel, S: DepthwiseStride>(
             let image = input + n &* (h &* rowFloats)
             let iy0 = oy &* sh &- g.padTop
             let out0 = output + r &* outRowFloats
+            @inline(__always) func slot(_ iy: Int) -> UnsafeMutablePointer<Float> {
+                copiedRows + ((n &* h &+ iy) % slots) &* copiedRowFloats
+            }
+            if copiesRows {
+                let needed = max(iy0, 0) ..< min(iy0 &+ (count &- 1) &* sh &+ k, h)
+                for iy in needed where !held.contains(n &* h &+ iy) {
+                    let source = image + iy &* rowFloats, target = slot(iy)
+                    for x in 0 ..< w { (target + x &* inStride).update(from: source + x &* c, count: c) }
+                }
+                held = n &* h &+ needed.lowerBound ..< n &* h &+ needed.upperBound
+            }
             for j in 0 ..< count {
                 for ky in 0 ..< k {
                     let iy = iy0 &+ j &* sh &+ ky
-                    table[j &* k &+ ky] = iy >= 0 && iy < h ? image + iy &* rowFloats : zero
+                    table[j &* k &+ ky] = iy < 0 || iy >= h ? zero : copiesRows ? UnsafePointer(slot(iy)) : image + iy &* rowFloats
                 }
             }
             let rowTable = UnsafePointer(table.baseAddress!)
@@ -183,11 +228,11 @@ func depthwiseTiledRows<K: DepthwiseTileKernel, S: DepthwiseStride>(
 
             @inline(__always) func checkedColumn(_ ox: Int) {
                 let ix0 = ox &* s &- pl
-                var blocks = DepthwiseChannelBlocks(c, alignedTo: input)
+                var blocks = DepthwiseChannelBlocks(c, alignedTo: alignment)
                 while let cb = blocks.next() {
                     for j in 0 ..< count {
                         depthwiseColumn({ rowTable[j &* k &+ $0] }, weights, bias, out0 + (j &* outRowFloats &+ ox &* c),
-                                        kh: k, kw: k, ix0: ix0, dw: 1, w: w, c: c, taps: c, cb: cb, lanes: 16,
+                                        kh: k, kw: k, ix0: ix0, dw: 1, w: w, c: inStride, taps: c, cb: cb, lanes: 16,
                                         activation, DepthwiseFullLanes.self)
                     }
                 }
@@ -195,10 +240,10 @@ func depthwiseTiledRows<K: DepthwiseTileKernel, S: DepthwiseStride>(
 
             @inline(__always) func tile<T: DepthwiseTileWidth>(_ ox: Int, _ head: Bool, _ tail: Bool, _: T.Type) {
                 // Points one column left of the row for a head tile; that column is never read.
-                let first = (ox &* s &- pl) &* c
+                let first = (ox &* s &- pl) &* inStride
                 @inline(__always) func run<E: DepthwiseTileEdge>(_: E.Type) {
-                    depthwiseTile(rowTable, count, first, out0 + ox &* c, outRowFloats, c, weights, bias, activation,
-                                  zero, input, K.self, S.self, T.self, E.self)
+                    depthwiseTile(rowTable, count, first, inStride, out0 + ox &* c, outRowFloats, c, weights, bias,
+                                  activation, zero, alignment, K.self, S.self, T.self, E.self)
                 }
                 switch (head, tail) {
                 case (false, false): run(DepthwiseInteriorTile.self)
@@ -230,8 +275,9 @@ func depthwiseTiledRows<K: DepthwiseTileKernel, S: DepthwiseStride>(
 
 /// One register tile for every channel block and every row of a group.
 ///
-/// `rows` holds K input-row pointers per output row of the group; `first` is the offset of the
-/// tile's first input column within them; `out` is the tile's first output pixel in the group's first row.
+/// `rows` holds K input-row pointers per output row of the group, whose pixels are `inStride` floats
+/// apart; `first` is the offset of the tile's first input column within them; `out` is the tile's
+/// first output pixel in the group's first row, whose pixels are `c` floats apart.
 ///
 /// Not inlined: each instantiation is a self-contained loop nest with few live scalars. The inner
 /// loop must not touch the stack: a spill or reload there can falsely match an output store in
@@ -239,7 +285,7 @@ func depthwiseTiledRows<K: DepthwiseTileKernel, S: DepthwiseStride>(
 /// the speed, by up to 40 %.
 @inline(never)
 func depthwiseTile<K: DepthwiseTileKernel, S: DepthwiseStride, T: DepthwiseTileWidth, E: DepthwiseTileEdge>(
-    _ rows: UnsafePointer<UnsafePointer<Float>>, _ count: Int, _ first: Int,
+    _ rows: UnsafePointer<UnsafePointer<Float>>, _ count: Int, _ first: Int, _ inStride: Int,
     _ out: UnsafeMutablePointer<Float>, _ outRowFloats: Int, _ c: Int,
     _ weights: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ activation: Activation,
     _ zero: UnsafePointer<Float>, _ alignment: UnsafePointer<Float>,
@@ -257,7 +303,7 @@ func depthwiseTile<K: DepthwiseTileKernel, S: DepthwiseStride, T: DepthwiseTileW
             let p3 = K.size > 3 ? rj[3] : rj[0], p4 = K.size > 4 ? rj[4] : rj[0]
             var a = DepthwiseAccumulators(b)
             K.accumulate(taps, DepthwiseWindowRows(rj[0] + offset, rj[1] + offset, rj[2] + offset, p3 + offset, p4 + offset),
-                         c, zero, &a, S.self, T.self, E.self)
+                         inStride, zero, &a, S.self, T.self, E.self)
             a.store(out + (j &* outRowFloats &+ cb), c, T.self, activation)
         }
     }
