@@ -5,7 +5,7 @@ and print per-shape ratios. A measuring tool only: never run by `swift test` or 
     apt-get install -y libdnnl-dev libxnnpack-dev libpthreadpool-dev libopenblas-dev
     cp -r ../shared/bench /tmp/refbench && make -C /tmp/refbench
     swift build -c release -Xcc -march=native
-    python3 Benchmarks/side_by_side.py --threads 1 2 [--tflite]
+    python3 Benchmarks/side_by_side.py --threads 1 2 [--tflite] [--rounds 3]
 
 Ratios are throughput ratios (engine time / SepCNN time): above 1 means SepCNN is faster.
 Check `uptime` first; the machine's two vCPUs share FMA units, so another busy process halves
@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,17 +65,26 @@ def main():
     parser.add_argument("--refbench", default="/tmp/refbench")
     parser.add_argument("--seconds", type=float, default=0.5)
     parser.add_argument("--tflite", action="store_true", help="also time TFLite+XNNPACK on MobileNetV1/V2 (needs tensorflow-cpu)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run every engine this many times, alternating, and report the median of their medians")
     args = parser.parse_args()
     print(f"# {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
     for threads in args.threads:
-        ours = run_sepcnn(threads, args.seconds)
-        onednn = run_csv([os.path.join(args.refbench, "dnnl_bench")], {"OMP_NUM_THREADS": str(threads)})
-        xnnpack = run_csv([os.path.join(args.refbench, "xnn_bench"), str(threads)])
-        tflite = run_tflite(threads) if args.tflite else {}
+        samples = [{}, {}, {}, {}]  # SepCNN, oneDNN, XNNPACK, TFLite: name -> [median µs per round]
+        for _ in range(args.rounds):
+            rounds = [{name: r["medianMicroseconds"] for name, r in run_sepcnn(threads, args.seconds).items()},
+                      run_csv([os.path.join(args.refbench, "dnnl_bench")], {"OMP_NUM_THREADS": str(threads)}),
+                      run_csv([os.path.join(args.refbench, "xnn_bench"), str(threads)]),
+                      run_tflite(threads) if args.tflite else {}]
+            for engine, result in zip(samples, rounds):
+                for name, value in result.items():
+                    engine.setdefault(name, []).append(value)
+        ours, onednn, xnnpack, tflite = ({name: statistics.median(v) for name, v in engine.items()} for engine in samples)
+        if args.rounds > 1:
+            print(f"\n(median of {args.rounds} alternated rounds per engine and case)")
         print(f"\n## {threads} thread(s): median µs, and engine time / SepCNN time (> 1: SepCNN faster)")
         print(f"{'benchmark':24} {'SepCNN':>9} {'oneDNN':>9} {'ratio':>6} {'XNNPACK':>9} {'ratio':>6} {'TFLite':>9} {'ratio':>6}")
-        for name, r in ours.items():
-            t = r["medianMicroseconds"]
+        for name, t in ours.items():
             cells = []
             for engine in (onednn, xnnpack, tflite):
                 other = engine.get(name)

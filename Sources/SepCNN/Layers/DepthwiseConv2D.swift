@@ -88,7 +88,7 @@ public final class DepthwiseConv2D: Layer {
         let linear = try convolve(input, activation: .linear)
         let output = applying(activation, to: linear)
         let pullback = weightedLayerPullback(typeName, input: input, linear: linear, output: output, activation: activation,
-                                             weight: weight, bias: bias) { [self] x, w, dy, dx, dw, db in
+                                             weight: weight, bias: bias) { x, w, dy, dx, dw, db in
             depthwiseConv2DBackward(g, input: x, weights: w, gradOutput: dy, gradInput: dx, gradWeights: dw, gradBias: db)
         }
         return (output, pullback)
