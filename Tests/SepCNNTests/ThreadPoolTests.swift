@@ -99,13 +99,15 @@ import Testing
         #expect(balancedParts(flops: 100_000_000, threads: 2, units: 100) == 2 * partsPerThread)
         #expect(balancedParts(flops: 10_000_000, threads: 2, units: 100) == 2)  // 5 MFLOP a part is the least
         #expect(balancedParts(flops: 100_000_000, threads: 2, units: 100, minimumUnits: 40) == 2)
-        #expect(balancedParts(flops: 100_000_000, threads: 2, units: 3) == 3)
+        #expect(balancedParts(flops: 100_000_000, threads: 2, units: 3) == 2)  // whole parts per thread
+        #expect(balancedParts(flops: 100_000_000, threads: 3, units: 7) == 6)
+        #expect(balancedParts(flops: 100_000_000, threads: 4, units: 3) == 3)
         #expect(balancedParts(flops: 10_000_000, threads: 1, units: 100) == 1)
     }
 
     @Test func gemmSplitsBySizeOfTheOperandEachPartRereads() {
         // MobileNetV2's 56×56×24→144: B is small, rows split finely.
-        #expect(gemmSplit(m: 3136, k: 24, panels: 3, flops: 2 * 3136 * 24 * 144, threads: 2) == (5, true))  // 21.7 MFLOP
+        #expect(gemmSplit(m: 3136, k: 24, panels: 3, flops: 2 * 3136 * 24 * 144, threads: 2) == (4, true))  // 21.7 MFLOP
         // 14×14×512→512: B is 1 MB, so panels.
         #expect(gemmSplit(m: 196, k: 512, panels: 8, flops: 2 * 196 * 512 * 512, threads: 2) == (8, false))
         // 7×7×960→320: B is 1.2 MB and 5 panels: one part per thread, by rows (25 + 24 of 49).
