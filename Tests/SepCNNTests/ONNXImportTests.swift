@@ -57,3 +57,28 @@ struct ONNXImportTests {
         }
     }
 }
+
+@Suite struct ONNXConstantStorageTests {
+    /// Float weights stay 4-byte floats through decoding and transposing (as Doubles they doubled
+    /// the import's peak memory); their values and order are unchanged.
+    @Test func floatTensorsKeepFloatStorage() throws {
+        let values: [Float] = [1.5, -2, 3.25, 0.125, 7, -0.5]
+        var raw = Onnx_TensorProto()
+        raw.dims = [2, 3]
+        raw.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+        raw.rawData = values.withUnsafeBytes { Data($0) }
+        var listed = raw
+        listed.clearRawData()
+        listed.floatData = values
+        for proto in [raw, listed] {
+            let constant = try ONNXConstant(proto, directory: nil)
+            guard case .floats(let floats) = constant.values.storage else { Issue.record("stored as Doubles"); continue }
+            #expect(floats == values)
+            let transposed = constant.transposed([1, 0])
+            guard case .floats = transposed.values.storage else { Issue.record("transposed to Doubles"); continue }
+            #expect(transposed.dims == [3, 2])
+            #expect(transposed.floats == [1.5, 0.125, -2, 7, 3.25, -0.5])
+            #expect(Array(constant.values) == values.map(Double.init))
+        }
+    }
+}

@@ -1,15 +1,33 @@
 import Foundation
 
 /// A tensor known at load time (an initializer, a Constant, or a folded shape computation), in
-/// ONNX's own row-major order. Values are held as Double so one type serves float weights and
-/// int64 shapes alike (every int64 shape value is far below 2⁵³, where Double stops being exact).
+/// ONNX's own row-major order. Values read as Double so one type serves float weights and int64
+/// shapes alike (every int64 shape value is far below 2⁵³, where Double stops being exact).
 struct ONNXConstant {
     var dims: [Int]
-    var values: [Double]
+    var values: ONNXValues
     var isInteger: Bool
 
+    init(dims: [Int], values: [Double], isInteger: Bool) {
+        self.init(dims: dims, values: ONNXValues(.doubles(values)), isInteger: isInteger)
+    }
+
+    init(dims: [Int], values: ONNXValues, isInteger: Bool) {
+        self.dims = dims
+        self.values = values
+        self.isInteger = isInteger
+    }
+
+    /// A float32 tensor, kept as floats.
+    init(dims: [Int], floats: [Float]) {
+        self.init(dims: dims, values: ONNXValues(.floats(floats)), isInteger: false)
+    }
+
     var count: Int { values.count }
-    var floats: [Float] { values.map { Float($0) } }
+    var floats: [Float] {
+        if case .floats(let floats) = values.storage { return floats }
+        return values.map { Float($0) }
+    }
 
     /// The values as integers; throws if one is not a whole number in Int range.
     func integers(_ what: String) throws -> [Int] {
@@ -41,21 +59,52 @@ struct ONNXConstant {
         var strides = [Int](repeating: 1, count: rank)
         for axis in stride(from: rank - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * dims[axis + 1] }
         let newDims = order.map { dims[$0] }
-        var result = [Double](repeating: 0, count: values.count)
-        var index = [Int](repeating: 0, count: rank)
-        for destination in 0..<values.count {
-            var source = 0
-            for axis in 0..<rank { source += index[axis] * strides[order[axis]] }
-            result[destination] = values[source]
-            var axis = rank - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < newDims[axis] { break }
-                index[axis] = 0
-                axis -= 1
+        func permuted<T>(_ values: [T]) -> [T] {
+            guard var result = values.first.map({ [T](repeating: $0, count: values.count) }) else { return [] }
+            var index = [Int](repeating: 0, count: rank)
+            for destination in 0..<values.count {
+                var source = 0
+                for axis in 0..<rank { source += index[axis] * strides[order[axis]] }
+                result[destination] = values[source]
+                var axis = rank - 1
+                while axis >= 0 {
+                    index[axis] += 1
+                    if index[axis] < newDims[axis] { break }
+                    index[axis] = 0
+                    axis -= 1
+                }
             }
+            return result
         }
-        return ONNXConstant(dims: newDims, values: result, isInteger: isInteger)
+        switch values.storage {
+        case .floats(let floats): return ONNXConstant(dims: newDims, floats: permuted(floats))
+        case .doubles(let doubles): return ONNXConstant(dims: newDims, values: permuted(doubles), isInteger: isInteger)
+        }
+    }
+}
+
+/// An ONNX constant's values, read as Doubles. Float32 tensors keep their 4-byte floats: weights
+/// are nearly all of a model's bytes, and held as Doubles they made importing MobileNetV2 peak at
+/// 114 MB, above ONNX Runtime's whole process.
+struct ONNXValues: RandomAccessCollection {
+    enum Storage { case floats([Float]), doubles([Double]) }
+    let storage: Storage
+
+    init(_ storage: Storage) { self.storage = storage }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int {
+        switch storage {
+        case .floats(let floats): return floats.count
+        case .doubles(let doubles): return doubles.count
+        }
+    }
+
+    subscript(position: Int) -> Double {
+        switch storage {
+        case .floats(let floats): return Double(floats[position])
+        case .doubles(let doubles): return doubles[position]
+        }
     }
 }
 
@@ -103,10 +152,22 @@ extension ONNXConstant {
             guard raw.count == count * element.size else {
                 throw SepCNNError.invalidArgument("\(name): raw data holds \(raw.count) bytes, but \(describe(dims)) of \(element) needs \(count * element.size)")
             }
+            if element == .float32 {
+                let floats = raw.withUnsafeBytes { bytes in
+                    (0..<count).map { Float(bitPattern: bytes.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self).littleEndian) }
+                }
+                self.init(dims: dims, floats: floats)
+                return
+            }
             values = element.decode(raw, count: count)
+        } else if element == .float32 {
+            guard proto.floatData.count == count else {
+                throw SepCNNError.invalidArgument("\(name) holds \(proto.floatData.count) values, but its dimensions \(describe(dims)) need \(count)")
+            }
+            self.init(dims: dims, floats: proto.floatData)
+            return
         } else {
             switch element {
-            case .float32: values = proto.floatData.map(Double.init)
             case .float64: values = proto.doubleData
             case .int64: values = proto.int64Data.map(Double.init)
             case .uint32, .uint64: values = proto.uint64Data.map(Double.init)

@@ -24,14 +24,10 @@ public struct ONNXModel {
 
     /// Reads a `.onnx` file. Tensors stored as external data are read from files beside it.
     public init(contentsOf url: URL) throws {
-        let data: Data
         do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw SepCNNError.invalidArgument("cannot read ONNX model '\(url.path)': \(error.localizedDescription)")
-        }
-        do {
-            try self.init(serializedData: data, name: url.deletingPathExtension().lastPathComponent,
+            // The file's bytes are released once decoded, before the import (a second copy of the weights).
+            let proto = try Self.decode(try Self.read(url))
+            try self.init(proto: proto, name: url.deletingPathExtension().lastPathComponent,
                           directory: url.deletingLastPathComponent())
         } catch let error as SepCNNError {
             throw SepCNNError(error.kind, "\(url.path): \(error.message)", layerPath: error.layerPath)
@@ -40,14 +36,28 @@ public struct ONNXModel {
 
     /// Decodes a serialized ModelProto. Without a `directory`, models with external data are refused.
     public init(serializedData data: Data, name: String, directory: URL? = nil) throws {
-        let proto: Onnx_ModelProto
+        try self.init(proto: try Self.decode(data), name: name, directory: directory)
+    }
+
+    private static func read(_ url: URL) throws -> Data {
+        do {
+            return try Data(contentsOf: url)
+        } catch {
+            throw SepCNNError.invalidArgument("cannot read ONNX model '\(url.path)': \(error.localizedDescription)")
+        }
+    }
+
+    private static func decode(_ data: Data) throws -> Onnx_ModelProto {
         do {
             var options = BinaryDecodingOptions()
             options.messageDepthLimit = 64
-            proto = try Onnx_ModelProto(serializedBytes: data, options: options)
+            return try Onnx_ModelProto(serializedBytes: data, options: options)
         } catch {
             throw SepCNNError.invalidArgument("not a valid ONNX model (protobuf decoding failed: \(error))")
         }
+    }
+
+    private init(proto: Onnx_ModelProto, name: String, directory: URL?) throws {
         guard proto.hasGraph else { throw SepCNNError.invalidArgument("the ONNX model has no graph") }
         let defaultDomain = proto.opsetImport.first { $0.domain.isEmpty || $0.domain == "ai.onnx" }
         let opset = Int(clamping: defaultDomain?.version ?? 1)
