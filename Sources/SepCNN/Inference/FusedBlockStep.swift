@@ -78,17 +78,12 @@ struct FusedBlockStep: PlanStep {
         let input = context.read(inputs[0]), out = context.write(output)
         let rows = g.batch * g.outputHeight
         let flops = 2 * g.outputCount * (g.kernelHeight * g.kernelWidth + project.packed.n)
-        // Without an expand layer, parts cost nothing at their seams: balanced parts of whole bands.
-        // With one, every seam expands the rows two bands share twice, so one part per thread.
-        let parts = expand == nil
-            ? balancedParts(flops: flops, threads: context.pool.threads, units: (rows + bandRows - 1) / bandRows)
-            : parallelParts(flops: flops, threads: context.pool.threads, units: rows)
-        let granule = expand == nil ? bandRows : 1
-        let perThread = partFloats
-        context.pool.parallelFor(parts) { part, thread in
-            let range = partition(rows, parts: parts, part: part, granule: granule)
+        let parts = parallelParts(flops: flops, threads: context.pool.threads, units: rows)
+        let perPart = partFloats
+        context.pool.parallelFor(parts) { part in
+            let range = partition(rows, parts: parts, part: part)
             guard !range.isEmpty else { return }
-            let scratch = context.scratch + thread * perThread
+            let scratch = context.scratch + part * perPart
             // A part may span images: run each image's share of rows on its own.
             var row = range.lowerBound
             while row < range.upperBound {

@@ -2,45 +2,28 @@
 /// and splits the work over a thread pool. Kernels below stay single-threaded and allocation-free;
 /// this is the one place that decides how they are combined.
 
-/// C = act(A · B + bias) with B already packed, rows or panel-aligned columns split over the pool.
+/// C = act(A · B + bias) with B already packed, rows (or, for few rows, columns) split over the pool.
 func gemm(m: Int, a: UnsafePointer<Float>, lda: Int, packed: PackedGEMMWeights,
           bias: UnsafePointer<Float>?, activation: Activation,
           c: UnsafeMutablePointer<Float>, ldc: Int, pool: ThreadPool) {
-    let n = packed.n, k = packed.k, threads = pool.threads
-    let flops = 2 &* m &* k &* n
-    let panels = (n &+ packed.panelWidth &- 1) / packed.panelWidth
-    let (parts, splitRows) = gemmSplit(m: m, k: k, panels: panels, flops: flops, threads: threads)
+    let n = packed.n
+    let parts = parallelParts(flops: 2 &* m &* packed.k &* n, threads: pool.threads, units: max(m, n / packed.panelWidth))
     if parts == 1 {
         gemmPacked(rows: 0..<m, columns: 0..<n, a: a, lda: lda, packed: packed, bias: bias, activation: activation, c: c, ldc: ldc)
         return
     }
+    // Split whichever way leaves the largest part smaller: rows, or panel-aligned columns (Dense
+    // with a batch of one has a single row). 7×7 layers have 49 rows and 5 panels of 320 columns:
+    // split by panels, one thread got 3 of them, by rows 25 of 49 rows.
+    let panels = (n &+ packed.panelWidth &- 1) / packed.panelWidth
+    let largestRowPart = (m &+ parts &- 1) / parts, largestColumnPart = (panels &+ parts &- 1) / parts
+    let splitRows = largestRowPart &* panels <= largestColumnPart &* m
     pool.parallelFor(parts) { part in
         let rows = splitRows ? partition(m, parts: parts, part: part) : 0..<m
         let columns = splitRows ? 0..<n : partition(n, parts: parts, part: part, granule: packed.panelWidth)
         guard !rows.isEmpty, !columns.isEmpty else { return }
         gemmPacked(rows: rows, columns: columns, a: a, lda: lda, packed: packed, bias: bias, activation: activation, c: c, ldc: ldc)
     }
-}
-
-/// How `gemm` splits an m × n product: into how many parts, by rows or by panel-aligned columns.
-///
-/// Every row part streams all of B and every column part all of A. So: a B that stays in L2
-/// (≤ 256 KB) splits by rows into balanced parts (at least 16 rows each); a larger B with at least
-/// 3 panels per thread splits by columns into balanced parts (14×14×512→512: 8 parts of one panel,
-/// each re-reading 400 KB of A from L2); otherwise one part per thread, rows or columns, whichever
-/// leaves the largest part smaller (7×7×960→320: 5 panels would split 3/2, so 25 and 24 of 49 rows).
-func gemmSplit(m: Int, k: Int, panels: Int, flops: Int, threads: Int) -> (parts: Int, rows: Bool) {
-    let parts = parallelParts(flops: flops, threads: threads, units: max(m, panels))
-    if parts == 1 { return (1, true) }
-    let panelWidth = 64  // the widest panel: B's bytes per panel are at most k · 64 · 4
-    if k &* panels &* panelWidth &* 4 <= 256 * 1024 && m >= 2 &* 16 {
-        return (balancedParts(flops: flops, threads: threads, units: m, minimumUnits: 16), true)
-    }
-    if panels >= 3 &* threads {
-        return (balancedParts(flops: flops, threads: threads, units: panels), false)
-    }
-    let largestRowPart = (m &+ parts &- 1) / parts, largestColumnPart = (panels &+ parts &- 1) / parts
-    return (parts, largestRowPart &* panels <= largestColumnPart &* m)
 }
 
 /// C = act(A · B + bias) for an unpacked B: packs it for this call. Layers use this; inference
@@ -77,10 +60,10 @@ func conv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packedGroups: [Packe
     // Chunked when the chunks of every thread take less than unfolding everything (see conv2DScratchCount).
     let chunked = conv2DScratchCount(g, threads: pool.threads) < im2colScratchCount(g)
     let chunk = im2colChunkPixels(g)
-    pool.parallelFor(parts) { part, thread in
+    pool.parallelFor(parts) { part in
         let range = partition(pixels, parts: parts, part: part)
         guard !range.isEmpty else { return }
-        let columns = chunked ? scratch + thread &* chunk &* depth : scratch + range.lowerBound &* depth
+        let columns = chunked ? scratch + part &* chunk &* depth : scratch + range.lowerBound &* depth
         var start = range.lowerBound
         while start < range.upperBound {
             let piece = start ..< (chunked ? min(range.upperBound, start &+ chunk) : range.upperBound)
@@ -97,19 +80,19 @@ func conv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, packedGroups: [Packe
 
 /// Standard convolution with few input channels (`usesFewChannelsConvolution`) by the direct
 /// kernel, with weights from `packFewChannelsWeights` and output rows split over the pool.
-/// `scratch` holds `pool.threads × fewChannelsScratchCount(g)` floats: each thread has its own.
+/// `scratch` holds `pool.threads × fewChannelsScratchCount(g)` floats: each part has its own.
 func convFewChannels(_ g: ConvGeometry, input: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>,
                      bias: UnsafePointer<Float>?, activation: Activation,
                      output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
     let rows = g.batch &* g.outputHeight
     let perPart = fewChannelsScratchCount(g)
-    let parts = balancedParts(flops: 2 &* g.outputCount &* g.kernelHeight &* g.kernelWidth &* g.inputChannels,
-                              threads: pool.threads, units: rows, minimumUnits: 4)
-    pool.parallelFor(parts) { part, thread in
+    let parts = parallelParts(flops: 2 &* g.outputCount &* g.kernelHeight &* g.kernelWidth &* g.inputChannels,
+                              threads: pool.threads, units: rows)
+    pool.parallelFor(parts) { part in
         let range = partition(rows, parts: parts, part: part)
         guard !range.isEmpty else { return }
         convFewChannelsRows(g, input: input, weights: packedWeights, bias: bias, activation: activation, output: output,
-                            rows: range, scratch: scratch + thread &* perPart)
+                            rows: range, scratch: scratch + part &* perPart)
     }
 }
 
@@ -163,21 +146,18 @@ func conv2DLayerScratchCount(_ g: ConvGeometry, threads: Int) -> Int {
 }
 
 /// Depthwise convolution (contract: `depthwiseConv2DReference`) with the fast kernels, output
-/// rows split over the pool. `scratch` holds `pool.threads × depthwiseScratchCount(g)` floats: each thread has its own.
+/// rows split over the pool. `scratch` holds `pool.threads × depthwiseScratchCount(g)` floats: each part has its own.
 func depthwiseConv2D(_ g: ConvGeometry, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
                      bias: UnsafePointer<Float>?, activation: Activation,
                      output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
     let rows = g.batch &* g.outputHeight
     let perPart = depthwiseScratchCount(g)
-    // Parts of whole row groups (4 rows, 8 at stride 2): a group's rows share their input rows in L1.
-    let granule = depthwiseFamily(g) == .general ? 1 : depthwiseTiledGroupRows(strideWidth: g.strideWidth)
-    let parts = balancedParts(flops: 2 &* g.outputCount &* g.kernelHeight &* g.kernelWidth, threads: pool.threads,
-                              units: (rows &+ granule &- 1) / granule)
-    pool.parallelFor(parts) { part, thread in
-        let range = partition(rows, parts: parts, part: part, granule: granule)
+    let parts = parallelParts(flops: 2 &* g.outputCount &* g.kernelHeight &* g.kernelWidth, threads: pool.threads, units: rows)
+    pool.parallelFor(parts) { part in
+        let range = partition(rows, parts: parts, part: part)
         guard !range.isEmpty else { return }
         depthwiseConv2DFast(g, input: input, weights: weights, bias: bias, activation: activation, output: output,
-                            rows: range, scratch: scratch + thread &* perPart)
+                            rows: range, scratch: scratch + part &* perPart)
     }
 }
 

@@ -8,12 +8,6 @@ import Synchronization
 /// Here `threads − 1` workers wait for a job by watching an atomic generation counter. They spin
 /// only briefly: on a shared two-core machine a worker that spins indefinitely steals the core the
 /// caller needs. After that they park on a condition variable. The caller works on the job too.
-///
-/// Parts are dealt out as contiguous shares, one per thread, which each thread runs in order; a
-/// thread that finishes its share takes the next parts of the others'. On this project's virtual
-/// machine the second vCPU is at times descheduled or slowed for milliseconds: with a fixed half
-/// each, every step then waited for it (MobileNetV1 at 2 threads took 8–11 ms instead of 6), while
-/// with several parts per thread the other thread runs what the slow one has not started.
 public final class ThreadPool: @unchecked Sendable {
     /// Total threads working on a job, the caller included.
     public let threads: Int
@@ -23,7 +17,7 @@ public final class ThreadPool: @unchecked Sendable {
     private let callerLock = Mutex(())
 
     public init(threads: Int) {
-        self.threads = min(max(1, threads), SharedState.maxThreads)
+        self.threads = max(1, threads)
         state = SharedState()
         for _ in 1..<self.threads {
             let state = self.state
@@ -41,64 +35,41 @@ public final class ThreadPool: @unchecked Sendable {
     /// and returns when all have finished. Parts must be independent. With one part, or a
     /// one-thread pool, everything runs on the caller.
     public func parallelFor(_ parts: Int, _ body: (Int) -> Void) {
-        parallelFor(parts) { part, _ in body(part) }
-    }
-
-    /// The same, also passing the index (0 ..< threads) of the thread running the part, for
-    /// per-thread scratch: no two parts run on the same thread index at once. The caller is 0.
-    public func parallelFor(_ parts: Int, _ body: (_ part: Int, _ thread: Int) -> Void) {
         guard parts > 1, threads > 1 else {
-            for part in 0..<max(parts, 0) { body(part, 0) }
+            for part in 0..<max(parts, 0) { body(part) }
             return
         }
         callerLock.withLock { _ in
             withoutActuallyEscaping(body) { body in
-                state.run(body, parts: parts, threads: threads)
+                state.run(body, parts: parts, workers: threads - 1)
             }
         }
     }
 
     private final class SharedState: @unchecked Sendable {
         private let generation = Atomic<Int>(0)
-        /// Parts of each thread's share taken so far, by anyone (at most 256 threads).
-        private let taken: UnsafeMutablePointer<Atomic<Int>>
-        static let maxThreads = 256
-        private let nextWorkerIndex = Atomic<Int>(1)
+        private let nextPart = Atomic<Int>(0)
         private let finishedWorkers = Atomic<Int>(0)
         private let parkedWorkers = Atomic<Int>(0)
         private let shuttingDown = Atomic<Bool>(false)
         private let wakeUp = NSCondition()
         /// Set by the caller before publishing a generation; read by workers only after seeing it.
-        nonisolated(unsafe) private var job: ((Int, Int) -> Void)?
+        nonisolated(unsafe) private var job: ((Int) -> Void)?
         nonisolated(unsafe) private var partCount = 0
-        nonisolated(unsafe) private var threadCount = 1
 
-        init() {
-            taken = .allocate(capacity: Self.maxThreads)
-            for i in 0..<Self.maxThreads { (taken + i).initialize(to: Atomic(0)) }
-        }
+        /// Loads of the generation counter a waiting worker makes before parking (≈ 50–100 µs).
+        private static let spinLimit = 20_000
 
-        deinit {
-            taken.deinitialize(count: Self.maxThreads)
-            taken.deallocate()
-        }
-
-        /// Checks of the generation counter a waiting worker makes before parking (≈ 80 µs with the pause).
-        private static let spinLimit = 3_000
-
-        func run(_ body: @escaping (Int, Int) -> Void, parts: Int, threads: Int) {
-            let workers = threads - 1
+        func run(_ body: @escaping (Int) -> Void, parts: Int, workers: Int) {
             job = body
             partCount = parts
-            threadCount = threads
-            for i in 0..<threads { taken[i].store(0, ordering: .sequentiallyConsistent) }
+            nextPart.store(0, ordering: .sequentiallyConsistent)
             finishedWorkers.store(0, ordering: .sequentiallyConsistent)
             publish()
-            runParts(thread: 0)
+            runParts()
             var spins = 0
             while finishedWorkers.load(ordering: .sequentiallyConsistent) < workers {
                 spins += 1
-                pauseWhileSpinning()
                 if spins > 1000 { sched_yield() }  // a worker may be descheduled: give it the core
             }
             job = nil
@@ -120,18 +91,12 @@ public final class ThreadPool: @unchecked Sendable {
             }
         }
 
-        /// Runs thread `thread`'s share in order, then the untaken parts of the others' shares.
-        private func runParts(thread: Int) {
+        private func runParts() {
             guard let job else { return }
-            let threads = threadCount, parts = partCount
-            for offset in 0..<threads {
-                let owner = (thread &+ offset) % threads
-                let first = parts &* owner / threads, count = parts &* (owner &+ 1) / threads &- first
-                while true {
-                    let index = taken[owner].add(1, ordering: .sequentiallyConsistent).oldValue
-                    if index >= count { break }
-                    job(first &+ index, thread)
-                }
+            while true {
+                let part = nextPart.add(1, ordering: .sequentiallyConsistent).oldValue
+                if part >= partCount { return }
+                job(part)
             }
         }
 
@@ -139,12 +104,11 @@ public final class ThreadPool: @unchecked Sendable {
             // Not a load of `generation`: this thread may start after the first job was published,
             // and must not take that job for one it has already seen. Generations start at 0.
             var seen = 0
-            let index = nextWorkerIndex.add(1, ordering: .sequentiallyConsistent).oldValue
             while true {
                 var spins = 0
                 while generation.load(ordering: .sequentiallyConsistent) == seen {
                     spins += 1
-                    if spins < Self.spinLimit { pauseWhileSpinning(); continue }
+                    if spins < Self.spinLimit { continue }
                     wakeUp.lock()
                     parkedWorkers.add(1, ordering: .sequentiallyConsistent)
                     while generation.load(ordering: .sequentiallyConsistent) == seen {
@@ -155,29 +119,12 @@ public final class ThreadPool: @unchecked Sendable {
                 }
                 seen = generation.load(ordering: .sequentiallyConsistent)
                 if shuttingDown.load(ordering: .sequentiallyConsistent) { return }
-                runParts(thread: index)
+                runParts()
                 finishedWorkers.add(1, ordering: .sequentiallyConsistent)
             }
         }
     }
 }
-
-/// The x86 PAUSE instruction (≈ 26 ns here) in every spin-wait iteration, as pthreadpool and
-/// spin locks do: it tells the core, and a hypervisor watching for spinning vCPUs (KVM's pause-loop
-/// exiting), that this thread is only waiting, so the thread it waits for gets the physical CPU.
-@inline(__always)
-private func pauseWhileSpinning() {
-    #if arch(x86_64)
-    x86Pause()
-    #endif
-}
-
-#if arch(x86_64)
-/// LLVM's intrinsic for PAUSE, named directly: the C header's `_mm_pause` is a compiler builtin with
-/// no body to import, so Swift finds no symbol to link.
-@_silgen_name("llvm.x86.sse2.pause")
-private func x86Pause()
-#endif
 
 extension ThreadPool {
     /// The pool layers and inference plans use unless given another. Its size comes from the
