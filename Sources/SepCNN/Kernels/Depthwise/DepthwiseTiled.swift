@@ -140,14 +140,27 @@ func depthwiseTiledInputStride(channels c: Int, strideWidth s: Int) -> Int {
 
 /// Scratch of the tiled kernels: one zero input row, read in place of rows above and below the image
 /// (at least 16 floats, which also stand in for single padding columns), then, when input rows are
-/// copied to a wider pixel stride (`depthwiseTiledInputStride`), room for one group's input rows.
+/// copied to a wider pixel stride (`depthwiseTiledInputStride`), a ring of `slots` copied rows.
+struct DepthwiseTiledScratch {
+    /// Floats between input pixels as the tiles read them.
+    let inputStride: Int
+    let zeroCount: Int
+    /// Copied rows held at once: every input row of one group (0 when rows are read in place).
+    let slots: Int
+    /// Where the copied rows start.
+    var copiedRowsOffset: Int { roundedToCacheLine(zeroCount) }
+
+    init(_ g: ConvGeometry) {
+        inputStride = depthwiseTiledInputStride(channels: g.inputChannels, strideWidth: g.strideWidth)
+        zeroCount = max(g.inputWidth &* inputStride, 16)
+        let groupRows = depthwiseTiledGroupRows(strideWidth: g.strideWidth)
+        slots = inputStride == g.inputChannels ? 0 : (groupRows &- 1) &* g.strideHeight &+ g.kernelHeight
+    }
+}
+
 func depthwiseTiledScratchCount(_ g: ConvGeometry) -> Int {
-    let stride = depthwiseTiledInputStride(channels: g.inputChannels, strideWidth: g.strideWidth)
-    let zero = max(g.inputWidth &* stride, 16)
-    guard stride != g.inputChannels else { return zero }
-    let groupRows = depthwiseTiledGroupRows(strideWidth: g.strideWidth)
-    let inputRows = (groupRows - 1) * g.strideHeight + g.kernelHeight
-    return roundedToCacheLine(zero) + inputRows * g.inputWidth * stride
+    let layout = DepthwiseTiledScratch(g)
+    return layout.slots == 0 ? layout.zeroCount : layout.copiedRowsOffset + layout.slots * g.inputWidth * layout.inputStride
 }
 
 /// `activation` must be fusable.
@@ -161,10 +174,10 @@ func depthwiseTiledRows<K: DepthwiseTileKernel, S: DepthwiseStride>(
     let ho = g.outputHeight, wo = g.outputWidth, pl = g.padLeft, sh = g.strideHeight
     let rowFloats = w &* c, outRowFloats = wo &* c
     let plan = DepthwiseColumnPlan(input: w, output: wo, kernel: k, stride: s, padLeft: pl, channels: c)
-    let inStride = depthwiseTiledInputStride(channels: c, strideWidth: s)
-    let copiesRows = inStride != c
-    let zeroCount = max(w &* inStride, 16)
-    let copiedRows = scratch + roundedToCacheLine(zeroCount), copiedRowFloats = w &* inStride
+    let layout = DepthwiseTiledScratch(g)
+    let inStride = layout.inputStride, zeroCount = layout.zeroCount, slots = layout.slots
+    let copiesRows = slots > 0
+    let copiedRows = scratch + layout.copiedRowsOffset, copiedRowFloats = w &* inStride
     // Channel blocks are aligned to what the tiles read.
     let alignment = copiesRows ? UnsafePointer(copiedRows) : input
 
@@ -183,7 +196,6 @@ func depthwiseTiledRows<K: DepthwiseTileKernel, S: DepthwiseStride>(
     let groupRows = depthwiseTiledGroupRows(strideWidth: s)
     // Copied rows live in a ring of slots (row index mod `slots`, rows counted across images), so a
     // row the next group shares stays where it is and is copied once.
-    let slots = (groupRows &- 1) &* sh &+ k
     var held = 0 ..< 0
 
     // Row pointers of the current group, K per output row: computed once per group, not per tile.
