@@ -56,8 +56,11 @@ import Testing
         }
         let depthwise = model.namedParameters().first { $0.name == "depthwise.weight" }!.parameter.value
         #expect(try #require(file["depthwise.weight"])[2, 0, 1, 0] == depthwise[1, 0, 2, 0])
-        let metadata = try #require(file.metadata["architecture"])
-        #expect(metadata == #"{"format":"sepcnn-model","model":"sepcnn-example","options":{"classes":10,"resolution":4},"version":1}"#)
+        let description = try ModelDescription(json: try #require(file.metadata["architecture"]))
+        #expect(description == (try model.modelDescription()))
+        #expect(description.version == 2 && description.name == "sepcnn-example" && description.inputShape == [4, 4, 3])
+        #expect(description.options == ModelOptions(resolution: 4, classes: 10))
+        #expect(description.network.type == "Sequential" && description.network.children.map(\.name) == ["depthwise", "pointwise", "bn", "relu", "pool", "flatten", "fc"])
     }
 
     /// `Scripts/make_safetensors_fixtures.py` saved PyTorch's state dict of the example network
@@ -117,8 +120,13 @@ import Testing
         #expect(try Self.loadError(file)?.kind == .invalidFile)
     }
 
-    @Test func modelsOutsideTheZooCannotBeSaved() throws {
-        let model = Model(name: "custom", inputShape: [4, 4, 1], network: Sequential([ReLU()]))
-        #expect(throws: SepCNNError.self) { try ModelFile.save(model, to: Self.temporaryURL()) }
+    @Test func layersThatCannotBeDescribedAreNamed() throws {
+        final class Opaque: Layer {
+            func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
+            func forward(_ input: Tensor, training: Bool) throws -> Tensor { input }
+        }
+        let model = Model(name: "custom", inputShape: [4, 4, 1], network: Sequential(named: [("act", ReLU()), ("mine", Opaque())]))
+        let error = #expect(throws: SepCNNError.self) { try ModelFile.save(model, to: Self.temporaryURL()) }
+        #expect(error?.message.contains("Opaque cannot be described") == true && error?.layerPath == "mine")
     }
 }

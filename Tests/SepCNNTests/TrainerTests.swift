@@ -91,10 +91,32 @@ import Testing
 
     @Test func dataThatDoesNotFitTheModelIsRefused() throws {
         let trainer = try Self.makeTrainer()
-        let wrongSize = try Dataset(images: Tensor.zeros([4, 5, 5, 1]), labels: [0, 1, 2, 0], classNames: ["a", "b", "c"])
-        #expect(throws: SepCNNError.self) { try trainer.fit(training: wrongSize, validation: nil) }
+        let wrongChannels = try Dataset(images: Tensor.zeros([4, 4, 4, 2]), labels: [0, 1, 2, 0], classNames: ["a", "b", "c"])
+        let error = #expect(throws: SepCNNError.self) { try trainer.fit(training: wrongChannels, validation: nil) }
+        #expect(error?.message.contains("images of 2 channels cannot feed a model taking 1") == true)
         let tooManyClasses = try Dataset(images: Tensor.zeros([4, 4, 4, 1]), labels: [0, 1, 2, 5], classNames: ["a", "b", "c", "d", "e", "f"])
         #expect(throws: SepCNNError.self) { try trainer.fit(training: tooManyClasses, validation: nil) }
+    }
+
+    /// Images of another size train and evaluate, resized batch by batch.
+    @Test func imagesOfAnotherSizeAreAdapted() throws {
+        let trainer = try Self.makeTrainer()
+        var generator = RandomGenerator(seed: 3)
+        let larger = try Dataset(images: Tensor.uniform([8, 7, 7, 1], using: &generator), labels: [0, 1, 2, 0, 1, 2, 0, 1], classNames: ["a", "b", "c"])
+        try trainer.fit(training: larger, validation: larger)
+        #expect(trainer.progress.history.count == trainer.configuration.epochs)
+        #expect(try Trainer.evaluate(trainer.model, on: larger).count == 8)
+    }
+
+    @Test func grayImagesBecomeThreeChannels() throws {
+        let adapter = try InputAdapter(from: [2, 2, 1], to: [4, 4, 3])
+        let gray = try Tensor(shape: [1, 2, 2, 1], scalars: [0.5, 0.5, 0.5, 0.5])
+        let rgb = try adapter(gray)
+        #expect(rgb.shape == [1, 4, 4, 3])
+        #expect(rgb.scalars.allSatisfy { abs($0 - 0.5) < 1e-6 }, "a constant image stays constant in every channel")
+        let ramp = try adapter(try Tensor(shape: [1, 2, 2, 1], scalars: [0, 1, 0, 1]))
+        #expect(ramp[0, 1, 0, 0] == ramp[0, 1, 0, 2] && ramp[0, 1, 0, 0] < ramp[0, 1, 3, 0], "channels agree; left is darker than right")
+        #expect(throws: SepCNNError.self) { try InputAdapter(from: [2, 2, 3], to: [2, 2, 1]) }
     }
 
     @Test func evaluationCountsTheConfusionMatrix() throws {

@@ -97,3 +97,12 @@ public final class Softmax: Layer {
         })
     }
 }
+
+// The activation layers have no settings.
+extension ReLU: SettingFreeLayer {}
+extension ReLU6: SettingFreeLayer {}
+extension HardSwish: SettingFreeLayer {}
+extension HardSigmoid: SettingFreeLayer {}
+extension Sigmoid: SettingFreeLayer {}
+extension SiLU: SettingFreeLayer {}
+extension Softmax: SettingFreeLayer {}

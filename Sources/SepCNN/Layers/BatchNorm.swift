@@ -59,6 +59,7 @@ public final class BatchNorm: Layer {
     /// The output and the statistics it was normalised with (the batch's in training mode, which
     /// also updates the running ones).
     private func normalize(_ input: Tensor, training: Bool) throws -> (output: Tensor, mean: [Float], variance: [Float]) {
+        let training = training && !isFrozen
         let shape = try outputShape(for: input.shape)
         let rows = input.count / channels
         var mean = runningMean.value.scalars, variance = runningVar.value.scalars
@@ -81,10 +82,16 @@ public final class BatchNorm: Layer {
         return (output, mean, variance)
     }
 
+    /// A frozen BatchNorm normalises with its running statistics and leaves them alone even in
+    /// training mode, as Keras does for a layer with `trainable = False`: fine-tuning a frozen
+    /// backbone on a few images must not overwrite what it learnt.
+    public var isFrozen: Bool { weight.isFrozen }
+
     /// In training mode the pullback differentiates through the batch statistics as well
     /// (PyTorch's `BatchNorm2d.train()`); in inference mode the running statistics are constants,
     /// which is what fine-tuning with frozen BatchNorm needs. γ and β get gradients in both.
     public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
+        let training = training && !isFrozen
         let (output, mean, variance) = try normalize(input, training: training)
         let gamma = weight.value.scalars
         return (output, { [self] gradOutput in
@@ -133,5 +140,19 @@ public final class BatchNorm: Layer {
         }
         runningMean.value = newMean
         runningVar.value = newVar
+    }
+}
+
+extension BatchNorm: DescribableLayer {
+    public struct Configuration: Codable, Equatable, Sendable {
+        public var channels: Int
+        public var epsilon: Float
+        public var momentum: Float
+    }
+
+    public var configuration: Configuration { Configuration(channels: channels, epsilon: epsilon, momentum: momentum) }
+
+    public convenience init(configuration c: Configuration, children: [(name: String, layer: any Layer)]) throws {
+        try self.init(channels: c.channels, epsilon: c.epsilon, momentum: c.momentum)
     }
 }

@@ -85,3 +85,13 @@ final class Multiply: Layer {
         return output
     }
 }
+
+extension ChannelMultiply: DescribableLayer {
+    public var configuration: EmptyConfiguration { EmptyConfiguration() }
+
+    /// The children are the gate's layers.
+    public convenience init(configuration: EmptyConfiguration, children: [(name: String, layer: any Layer)]) throws {
+        try Sequential.requireChildNames(children.map(\.name))
+        self.init(gate: Sequential(named: children.map { ($0.name, $0.layer) }))
+    }
+}

@@ -30,3 +30,18 @@ public final class Clamp: Layer {
         return output
     }
 }
+
+extension Clamp: DescribableLayer {
+    public struct Configuration: Codable, Equatable, Sendable {
+        public var minimum: Float
+        public var maximum: Float
+        public var scale: Float
+        public var offset: Float
+    }
+
+    public var configuration: Configuration { Configuration(minimum: minimum, maximum: maximum, scale: scale, offset: offset) }
+
+    public convenience init(configuration c: Configuration, children: [(name: String, layer: any Layer)]) throws {
+        try self.init(minimum: c.minimum, maximum: c.maximum, scale: c.scale, offset: c.offset)
+    }
+}

@@ -46,3 +46,15 @@ public final class Concatenate: MultiInputLayer {
         return output
     }
 }
+
+extension Concatenate: DescribableLayer {
+    public struct Configuration: Codable, Equatable, Sendable {
+        public var axis: Int
+    }
+
+    public var configuration: Configuration { Configuration(axis: axis) }
+
+    public convenience init(configuration c: Configuration, children: [(name: String, layer: any Layer)]) throws {
+        try self.init(axis: c.axis)
+    }
+}

@@ -112,3 +112,27 @@ public final class Conv2D: Layer {
         return (output, pullback)
     }
 }
+
+extension Conv2D: DescribableLayer {
+    public struct Configuration: Codable, Equatable, Sendable {
+        public var inputChannels: Int
+        public var outputChannels: Int
+        public var kernelSize: Size2D
+        public var stride: Size2D
+        public var padding: Padding
+        public var dilation: Size2D
+        public var groups: Int
+        public var bias: Bool
+        public var activation: Activation
+    }
+
+    public var configuration: Configuration {
+        Configuration(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize, stride: stride,
+                      padding: padding, dilation: dilation, groups: groups, bias: bias != nil, activation: activation)
+    }
+
+    public convenience init(configuration c: Configuration, children: [(name: String, layer: any Layer)]) throws {
+        try self.init(inputChannels: c.inputChannels, outputChannels: c.outputChannels, kernelSize: c.kernelSize, stride: c.stride,
+                      padding: c.padding, dilation: c.dilation, groups: c.groups, bias: c.bias, activation: c.activation)
+    }
+}

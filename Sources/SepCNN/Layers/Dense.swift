@@ -70,3 +70,20 @@ public final class Dense: Layer {
         return (output, pullback)
     }
 }
+
+extension Dense: DescribableLayer {
+    public struct Configuration: Codable, Equatable, Sendable {
+        public var inputFeatures: Int
+        public var outputFeatures: Int
+        public var bias: Bool
+        public var activation: Activation
+    }
+
+    public var configuration: Configuration {
+        Configuration(inputFeatures: inputFeatures, outputFeatures: outputFeatures, bias: bias != nil, activation: activation)
+    }
+
+    public convenience init(configuration c: Configuration, children: [(name: String, layer: any Layer)]) throws {
+        try self.init(inputFeatures: c.inputFeatures, outputFeatures: c.outputFeatures, bias: c.bias, activation: c.activation)
+    }
+}

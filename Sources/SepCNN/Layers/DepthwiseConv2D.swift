@@ -94,3 +94,26 @@ public final class DepthwiseConv2D: Layer {
         return (output, pullback)
     }
 }
+
+extension DepthwiseConv2D: DescribableLayer {
+    public struct Configuration: Codable, Equatable, Sendable {
+        public var channels: Int
+        public var kernelSize: Size2D
+        public var stride: Size2D
+        public var padding: Padding
+        public var dilation: Size2D
+        public var depthMultiplier: Int
+        public var bias: Bool
+        public var activation: Activation
+    }
+
+    public var configuration: Configuration {
+        Configuration(channels: channels, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation,
+                      depthMultiplier: depthMultiplier, bias: bias != nil, activation: activation)
+    }
+
+    public convenience init(configuration c: Configuration, children: [(name: String, layer: any Layer)]) throws {
+        try self.init(channels: c.channels, kernelSize: c.kernelSize, stride: c.stride, padding: c.padding, dilation: c.dilation,
+                      depthMultiplier: c.depthMultiplier, bias: c.bias, activation: c.activation)
+    }
+}

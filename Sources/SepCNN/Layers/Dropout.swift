@@ -49,3 +49,15 @@ public final class Dropout: Layer {
         })
     }
 }
+
+extension Dropout: DescribableLayer {
+    public struct Configuration: Codable, Equatable, Sendable {
+        public var rate: Float
+    }
+
+    public var configuration: Configuration { Configuration(rate: rate) }
+
+    public convenience init(configuration c: Configuration, children: [(name: String, layer: any Layer)]) throws {
+        try self.init(rate: c.rate)
+    }
+}

@@ -73,3 +73,25 @@ public final class Elementwise: MultiInputLayer {
         return output
     }
 }
+
+extension Elementwise: DescribableLayer {
+    public struct Configuration: Codable, Equatable, Sendable {
+        public var operation: BinaryOperation
+        /// The fixed operand's shape (its values are a tensor of the model), or nil for two inputs.
+        public var constantShape: [Int]?
+        public var constantFirst: Bool
+    }
+
+    public var configuration: Configuration {
+        Configuration(operation: operation, constantShape: constant?.shape, constantFirst: constantFirst)
+    }
+
+    /// The constant starts as zeros; loading the model's tensors fills it.
+    public convenience init(configuration c: Configuration, children: [(name: String, layer: any Layer)]) throws {
+        guard let shape = c.constantShape else {
+            self.init(c.operation)
+            return
+        }
+        self.init(c.operation, constant: try Tensor(shape: shape, repeating: 0), constantFirst: c.constantFirst)
+    }
+}

@@ -24,3 +24,5 @@ public final class Flatten: Layer {
         })
     }
 }
+
+extension Flatten: SettingFreeLayer {}

@@ -103,3 +103,21 @@ public final class GraphNetwork: Layer {
         return shapes[output]
     }
 }
+
+extension GraphNetwork: DescribableLayer {
+    /// The edges; the nodes' layers are the children, in node order.
+    public struct Configuration: Codable, Equatable, Sendable {
+        /// For each node, the values it reads (0 is the network's input, i + 1 node i's output).
+        public var inputs: [[Int]]
+        public var output: Int
+    }
+
+    public var configuration: Configuration { Configuration(inputs: nodes.map(\.inputs), output: output) }
+
+    public convenience init(configuration c: Configuration, children: [(name: String, layer: any Layer)]) throws {
+        guard c.inputs.count == children.count else {
+            throw SepCNNError.invalidFile("GraphNetwork: \(c.inputs.count) node input lists for \(children.count) nodes")
+        }
+        try self.init(nodes: zip(children, c.inputs).map { Node(name: $0.name, layer: $0.layer, inputs: $1) }, output: c.output)
+    }
+}

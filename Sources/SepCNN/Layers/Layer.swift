@@ -73,6 +73,17 @@ extension Layer {
         return result
     }
 
+    /// Freezes every weight below this layer (Keras's `layer.trainable = False`): training leaves
+    /// them alone, and a frozen BatchNorm runs on its running statistics.
+    public func freeze() {
+        for (_, parameter) in namedParameters() { parameter.isFrozen = true }
+    }
+
+    /// Undoes `freeze()` for every weight below this layer.
+    public func unfreeze() {
+        for (_, parameter) in namedParameters() { parameter.isFrozen = false }
+    }
+
     /// Every layer below this one (itself first, with the empty path), depth first.
     public func namedLayers() -> [(name: String, layer: any Layer)] {
         var result: [(name: String, layer: any Layer)] = [("", self)]

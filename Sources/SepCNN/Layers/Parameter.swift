@@ -1,17 +1,24 @@
 /// A named tensor a layer owns: a trainable weight, or a buffer such as BatchNorm's running mean.
 ///
-/// Buffers (`isTrainable == false`) are saved and loaded with the weights and counted as
-/// non-trainable parameters, as Keras does; optimizers leave them alone.
+/// Buffers and frozen weights (`isTrainable == false`) are saved and loaded with the weights and
+/// counted as non-trainable parameters, as Keras does; optimizers leave them alone.
 public final class Parameter {
     /// The current value. Its shape is fixed at creation; `assign` checks it.
     public internal(set) var value: Tensor
     /// The gradient accumulated by the last backward pass, if any.
     public var gradient: Tensor?
-    public let isTrainable: Bool
+    /// Buffers hold state, not weights; they are never trained.
+    public let isBuffer: Bool
+    /// A frozen weight is left as it is by training (Keras's `trainable = False`, PyTorch's
+    /// `requires_grad_(False)`); see `Layer.freeze()`.
+    public var isFrozen = false
+
+    /// Whether training updates this tensor: a weight that is not frozen.
+    public var isTrainable: Bool { !isBuffer && !isFrozen }
 
     public init(_ value: Tensor, trainable: Bool = true) {
         self.value = value
-        self.isTrainable = trainable
+        self.isBuffer = !trainable
     }
 
     public var shape: [Int] { value.shape }

@@ -23,3 +23,15 @@ public final class Permute: Layer {
         return try input.transposed(order)
     }
 }
+
+extension Permute: DescribableLayer {
+    public struct Configuration: Codable, Equatable, Sendable {
+        public var order: [Int]
+    }
+
+    public var configuration: Configuration { Configuration(order: order) }
+
+    public convenience init(configuration c: Configuration, children: [(name: String, layer: any Layer)]) throws {
+        try self.init(order: c.order)
+    }
+}

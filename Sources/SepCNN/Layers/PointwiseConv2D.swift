@@ -68,3 +68,20 @@ public final class PointwiseConv2D: Layer {
         return (output, pullback)
     }
 }
+
+extension PointwiseConv2D: DescribableLayer {
+    public struct Configuration: Codable, Equatable, Sendable {
+        public var inputChannels: Int
+        public var outputChannels: Int
+        public var bias: Bool
+        public var activation: Activation
+    }
+
+    public var configuration: Configuration {
+        Configuration(inputChannels: inputChannels, outputChannels: outputChannels, bias: bias != nil, activation: activation)
+    }
+
+    public convenience init(configuration c: Configuration, children: [(name: String, layer: any Layer)]) throws {
+        try self.init(inputChannels: c.inputChannels, outputChannels: c.outputChannels, bias: c.bias, activation: c.activation)
+    }
+}

@@ -140,3 +140,46 @@ private func runPool(_ window: Window, _ layer: String, _ input: Tensor,
         input.withPointer { x in kernel(g, x, y) }
     }
 }
+
+extension MaxPool2D: DescribableLayer {
+    public struct Configuration: Codable, Equatable, Sendable {
+        public var poolSize: Size2D
+        public var stride: Size2D
+        public var padding: Padding
+    }
+
+    public var configuration: Configuration { Configuration(poolSize: poolSize, stride: stride, padding: padding) }
+
+    public convenience init(configuration c: Configuration, children: [(name: String, layer: any Layer)]) throws {
+        try self.init(poolSize: c.poolSize, stride: c.stride, padding: c.padding)
+    }
+}
+
+extension AvgPool2D: DescribableLayer {
+    public struct Configuration: Codable, Equatable, Sendable {
+        public var poolSize: Size2D
+        public var stride: Size2D
+        public var padding: Padding
+        public var countIncludesPadding: Bool
+    }
+
+    public var configuration: Configuration {
+        Configuration(poolSize: poolSize, stride: stride, padding: padding, countIncludesPadding: countIncludesPadding)
+    }
+
+    public convenience init(configuration c: Configuration, children: [(name: String, layer: any Layer)]) throws {
+        try self.init(poolSize: c.poolSize, stride: c.stride, padding: c.padding, countIncludesPadding: c.countIncludesPadding)
+    }
+}
+
+extension GlobalAvgPool: DescribableLayer {
+    public struct Configuration: Codable, Equatable, Sendable {
+        public var keepDims: Bool
+    }
+
+    public var configuration: Configuration { Configuration(keepDims: keepDims) }
+
+    public convenience init(configuration c: Configuration, children: [(name: String, layer: any Layer)]) throws {
+        self.init(keepDims: c.keepDims)
+    }
+}

@@ -22,3 +22,16 @@ public final class Reshape: Layer {
         try input.reshaped(to: outputShape(for: input.shape))
     }
 }
+
+extension Reshape: DescribableLayer {
+    public struct Configuration: Codable, Equatable, Sendable {
+        /// Per image, without the batch axis.
+        public var targetShape: [Int]
+    }
+
+    public var configuration: Configuration { Configuration(targetShape: targetShape) }
+
+    public convenience init(configuration c: Configuration, children: [(name: String, layer: any Layer)]) throws {
+        try self.init(c.targetShape)
+    }
+}

@@ -78,3 +78,17 @@ final class Add: Layer {
         return output
     }
 }
+
+extension Residual: DescribableLayer {
+    public var configuration: EmptyConfiguration { EmptyConfiguration() }
+
+    /// The children are the body's layers, then the shortcut if it has one (as `children` lists them).
+    public convenience init(configuration: EmptyConfiguration, children: [(name: String, layer: any Layer)]) throws {
+        let body = children.filter { $0.name != "shortcut" }
+        try Sequential.requireChildNames(body.map(\.name))
+        guard children.dropLast().allSatisfy({ $0.name != "shortcut" }) else {
+            throw SepCNNError.invalidFile("Residual: the shortcut must be the last child")
+        }
+        self.init(Sequential(named: body.map { ($0.name, $0.layer) }), shortcut: children.last { $0.name == "shortcut" }?.layer)
+    }
+}

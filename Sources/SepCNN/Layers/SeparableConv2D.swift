@@ -20,6 +20,16 @@ public final class SeparableConv2D: Layer {
         }
     }
 
+    /// The two parts as they are; the pointwise part must take the depthwise part's outputs.
+    public init(depthwise: DepthwiseConv2D, pointwise: PointwiseConv2D) throws {
+        guard pointwise.inputChannels == depthwise.channels * depthwise.depthMultiplier else {
+            throw SepCNNError.shapeMismatch(
+                "SeparableConv2D: the pointwise part takes \(pointwise.inputChannels) channels; the depthwise part gives \(depthwise.channels * depthwise.depthMultiplier)")
+        }
+        self.depthwise = depthwise
+        self.pointwise = pointwise
+    }
+
     public var children: [(name: String, layer: any Layer)] { [("depthwise", depthwise), ("pointwise", pointwise)] }
 
     public func outputShape(for inputShape: [Int]) throws -> [Int] {
@@ -42,5 +52,18 @@ public final class SeparableConv2D: Layer {
             let gradMiddle = try within("pointwise") { try pointwiseBack(gradOutput) }
             return try within("depthwise") { try depthwiseBack(gradMiddle) }
         })
+    }
+}
+
+extension SeparableConv2D: DescribableLayer {
+    public var configuration: EmptyConfiguration { EmptyConfiguration() }
+
+    /// The children are the depthwise and the pointwise part, as `children` lists them.
+    public convenience init(configuration: EmptyConfiguration, children: [(name: String, layer: any Layer)]) throws {
+        guard children.count == 2, children[0].name == "depthwise", children[1].name == "pointwise",
+              let depthwise = children[0].layer as? DepthwiseConv2D, let pointwise = children[1].layer as? PointwiseConv2D else {
+            throw SepCNNError.invalidFile("SeparableConv2D: needs a DepthwiseConv2D 'depthwise' and a PointwiseConv2D 'pointwise', got \(children.map { "\($0.name): \($0.layer.typeName)" })")
+        }
+        try self.init(depthwise: depthwise, pointwise: pointwise)
     }
 }

@@ -60,3 +60,19 @@ public final class Sequential: Layer {
         })
     }
 }
+
+extension Sequential: DescribableLayer {
+    public var configuration: EmptyConfiguration { EmptyConfiguration() }
+
+    public convenience init(configuration: EmptyConfiguration, children: [(name: String, layer: any Layer)]) throws {
+        try Self.requireChildNames(children.map(\.name))
+        self.init(named: children.map { ($0.name, $0.layer) })
+    }
+
+    /// The preconditions of `init(named:)` as a thrown error, for names read from a file.
+    static func requireChildNames(_ names: [String]) throws {
+        guard Set(names).count == names.count, !names.contains(where: { $0.isEmpty || $0.contains(".") }) else {
+            throw SepCNNError.invalidFile("child names must be unique, non-empty and dot-free, got \(names.prefix(20))")
+        }
+    }
+}

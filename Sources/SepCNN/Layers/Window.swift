@@ -102,3 +102,35 @@ extension Padding: CustomStringConvertible {
         }
     }
 }
+
+// In descriptions a size reads {"height": 3, "width": 3} and padding "valid", "same" or
+// {"top": 1, "bottom": 1, "left": 1, "right": 1}.
+extension Size2D: Codable {}
+
+extension Padding: Codable {
+    private struct Sides: Codable { var top, bottom, left, right: Int }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let name = try? container.decode(String.self) {
+            switch name {
+            case "valid": self = .valid
+            case "same": self = .same
+            default:
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "padding '\(name)' is not 'valid', 'same' or four sides")
+            }
+            return
+        }
+        let sides = try container.decode(Sides.self)
+        self = .explicit(top: sides.top, bottom: sides.bottom, left: sides.left, right: sides.right)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .valid: try container.encode("valid")
+        case .same: try container.encode("same")
+        case let .explicit(top, bottom, left, right): try container.encode(Sides(top: top, bottom: bottom, left: left, right: right))
+        }
+    }
+}

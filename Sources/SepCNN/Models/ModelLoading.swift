@@ -1,15 +1,18 @@
 import Foundation
 
 extension Model {
-    /// The model a command-line argument names: a built-in model (`mobilenet-v2`, see `ModelZoo`)
-    /// built with `options`, or the path of a model file — `.onnx` (imported) or `.safetensors`
-    /// (saved by `ModelFile`, e.g. by `sepcnn train`) — which carries its own architecture and
-    /// weights and so takes no options. `weights` names a PyTorch state dict saved as safetensors
-    /// (see `ModelFile.loadStateDictionary`) to load into a built-in model.
+    /// The model a command-line argument names: the path of a file SepCNN reads — a model file
+    /// (`ModelFile`), a training checkpoint (`Checkpoint`) or an ONNX model, recognised by its
+    /// content whatever its name — or else a built-in model (`mobilenet-v2`, see `ModelZoo`) made
+    /// with `options`. Files carry their own architecture and weights and so take no options;
+    /// `weights` names a PyTorch state dict saved as safetensors (see
+    /// `ModelFile.loadStateDictionary`) to load into a built-in model.
     public static func load(_ nameOrPath: String, options: ModelOptions = ModelOptions(), weights: String? = nil) throws -> Model {
-        let lowercased = nameOrPath.lowercased()
-        let isONNX = lowercased.hasSuffix(".onnx"), isModelFile = lowercased.hasSuffix(".safetensors")
-        guard isONNX || isModelFile else {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: nameOrPath, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            if nameOrPath.contains("/") || nameOrPath.lowercased().hasSuffix(".onnx") || nameOrPath.lowercased().hasSuffix(".safetensors") {
+                throw SepCNNError.invalidArgument("cannot read the model '\(nameOrPath)': no such file")
+            }
             let model = try ModelZoo.make(nameOrPath, options: options)
             if let weights { try ModelFile.loadStateDictionary(from: URL(fileURLWithPath: weights), into: model) }
             return model
@@ -20,7 +23,30 @@ extension Model {
         guard options == ModelOptions() else {
             throw SepCNNError.invalidArgument("width multiplier, resolution and classes apply to built-in models, not to the file \(nameOrPath)")
         }
-        let url = URL(fileURLWithPath: nameOrPath)
-        return isONNX ? try ONNXModel(contentsOf: url).model : try ModelFile.load(from: url)
+        return try load(contentsOf: URL(fileURLWithPath: nameOrPath))
+    }
+
+    /// The model in a model file, a checkpoint or an ONNX file, told apart by their bytes.
+    /// Throws, naming the file and what was expected, for anything else.
+    public static func load(contentsOf url: URL) throws -> Model {
+        let data: Data
+        do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
+            throw SepCNNError.invalidArgument("cannot read the model '\(url.path)': \(error.localizedDescription)")
+        }
+        do {
+            guard SafetensorsFile.hasSafetensorsHeader(data) else {
+                return try ONNXModel(serializedData: data, name: url.deletingPathExtension().lastPathComponent,
+                                     directory: url.deletingLastPathComponent()).model
+            }
+            let file = try SafetensorsFile(decoding: data)
+            if file.metadata[Checkpoint.trainingKey] != nil { return try Checkpoint(file).model }
+            guard file.metadata[ModelFile.metadataKey] != nil else {
+                throw SepCNNError.invalidFile(
+                    "a safetensors file without a SepCNN architecture (a PyTorch state dict?); load it into a built-in model with --weights")
+            }
+            return try ModelFile.model(from: file)
+        } catch let error as SepCNNError {
+            throw SepCNNError(error.kind, "\(url.path): \(error.message)", layerPath: error.layerPath)
+        }
     }
 }

@@ -50,6 +50,9 @@ public struct Checkpoint {
         var optimizerSteps: [String: Int]
     }
 
+    /// The `__metadata__` entry holding the configuration and progress; model files have none.
+    static let trainingKey = "training"
+
     public init(model: Model, configuration: TrainingConfiguration, optimizerState: OptimizerState, progress: TrainingProgress) {
         self.model = model
         self.configuration = configuration
@@ -65,7 +68,7 @@ public struct Checkpoint {
         var entries = model.namedParameters().map { SafetensorsFile.Entry(name: "model." + $0.name, tensor: $0.parameter.value) }
         entries += optimizerState.tensors.sorted { $0.key < $1.key }.map { SafetensorsFile.Entry(name: "optimizer." + $0.key, tensor: $0.value) }
         let metadata = [ModelFile.metadataKey: architecture,
-                        "training": String(decoding: training, as: UTF8.self)]
+                        Self.trainingKey: String(decoding: training, as: UTF8.self)]
         try SafetensorsFile(entries: entries, metadata: metadata).write(to: url)
     }
 
@@ -80,7 +83,7 @@ public struct Checkpoint {
     }
 
     init(_ file: SafetensorsFile) throws {
-        guard let architectureText = file.metadata[ModelFile.metadataKey], let trainingText = file.metadata["training"] else {
+        guard let architectureText = file.metadata[ModelFile.metadataKey], let trainingText = file.metadata[Self.trainingKey] else {
             throw SepCNNError.invalidFile("not a SepCNN checkpoint (its metadata has no architecture and training entries)")
         }
         let training: Training

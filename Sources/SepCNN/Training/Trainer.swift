@@ -13,6 +13,7 @@ public final class Trainer {
         try configuration.validate()
         self.model = model
         self.configuration = configuration
+        if configuration.freezeBackbone == true { try model.freezeBackbone() }
         optimizer = try configuration.makeOptimizer()
         progress = TrainingProgress()
     }
@@ -61,14 +62,15 @@ public final class Trainer {
     }
 
     /// Trains from where `progress` stands until `configuration.epochs` epochs are done, validating
-    /// after each epoch. Writes a checkpoint to `checkpoint` (if given) after every epoch and every
+    /// after each epoch. Images of another size or gray images for a three-channel model are adapted
+    /// batch by batch (`InputAdapter`). Writes a checkpoint to `checkpoint` (if given) after every epoch and every
     /// `checkpointEvery` batches, and returns early, after a checkpoint, once `shouldStop` says so.
     /// Resuming from any checkpoint gives the same weights as the uninterrupted run: batches,
     /// augmentation and dropout depend only on the seed, the epoch, the batch and the step.
     public func fit(training: Dataset, validation: Dataset?, checkpoint: URL? = nil, checkpointEvery: Int? = nil,
                     shouldStop: (TrainingProgress) -> Bool = { _ in false },
                     onBatch: (BatchReport) -> Void = { _ in }, onEpoch: (EpochRecord) -> Void = { _ in }) throws {
-        try requireFit(training, "training")
+        let adapter = try requireFit(training, "training")
         if let validation { try requireFit(validation, "validation") }
         let augmentation = configuration.augment ? Augmentation(cropPadding: 4, horizontalFlip: true) : .none
         let loader = try BatchLoader(dataset: training, batchSize: configuration.batchSize, shuffle: true,
@@ -79,7 +81,7 @@ public final class Trainer {
             var start = clock.now
             for batch in loader.batches(epoch: progress.epoch, startingAt: progress.batch) {
                 let rate = schedule.learningRate(at: progress.step)
-                let (loss, correct) = try step(images: batch.images, labels: batch.labels, learningRate: rate)
+                let (loss, correct) = try step(images: try adapter(batch.images), labels: batch.labels, learningRate: rate)
                 progress.batch += 1
                 progress.epochLossSum += Double(loss) * Double(batch.labels.count)
                 progress.epochCorrect += correct
@@ -118,27 +120,32 @@ public final class Trainer {
         }
     }
 
-    private func requireFit(_ data: Dataset, _ role: String) throws {
-        guard data.imageShape == model.inputShape else {
-            throw SepCNNError.shapeMismatch("the \(role) images are \(describe(data.imageShape)) but model \(model.name) takes \(describe(model.inputShape))")
+    /// The adapter from `data`'s images to the model's input; throws if there can be none.
+    @discardableResult
+    private func requireFit(_ data: Dataset, _ role: String) throws -> InputAdapter {
+        let adapter: InputAdapter
+        do { adapter = try InputAdapter(from: data.imageShape, to: model.inputShape) } catch let error as SepCNNError {
+            throw SepCNNError.shapeMismatch("the \(role) images are \(describe(data.imageShape)) but model \(model.name) takes \(describe(model.inputShape)): \(error.message)")
         }
         guard data.count > 0 else { throw SepCNNError.invalidArgument("the \(role) set is empty") }
         let classes = try model.network.outputShape(for: [1] + model.inputShape).last ?? 0
         if let largest = data.labels.max(), largest >= classes {
             throw SepCNNError.invalidArgument("the \(role) set has label \(largest) but model \(model.name) has \(classes) classes")
         }
+        return adapter
     }
 
     /// Accuracy, confusion matrix and loss of `model` on `data`, in inference mode, through
-    /// compiled plans of up to `batchSize` images.
+    /// compiled plans of up to `batchSize` images, adapted to the model's input like `fit`'s.
     public static func evaluate(_ model: Model, on data: Dataset, batchSize: Int = 250) throws -> Evaluation {
         guard batchSize > 0 else { throw SepCNNError.invalidArgument("batch size must be positive, got \(batchSize)") }
+        let adapter = try InputAdapter(from: data.imageShape, to: model.inputShape)
         let full = try InferencePlan(model, batch: min(batchSize, max(data.count, 1)))
         var evaluation = Evaluation(classes: full.outputShape.last ?? 0)
         let loader = try BatchLoader(dataset: data, batchSize: full.inputShape[0], shuffle: false)
         for batch in loader.batches(epoch: 0) {
             let plan = batch.labels.count == full.inputShape[0] ? full : try InferencePlan(model, batch: batch.labels.count)
-            try evaluation.add(logits: try plan(batch.images), labels: batch.labels)
+            try evaluation.add(logits: try plan(try adapter(batch.images)), labels: batch.labels)
         }
         return evaluation
     }

@@ -32,6 +32,9 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var augment = false
     /// Seeds initialisation, shuffling, augmentation and dropout: the same seed gives the same run.
     public var seed: UInt64 = 0
+    /// Train only the final classifier (`Model.freezeBackbone()`); nil, as in checkpoints written
+    /// before the option existed, means false.
+    public var freezeBackbone: Bool?
 
     public init() {}
 

@@ -2,49 +2,31 @@ import Foundation
 
 /// A model saved as one `.safetensors` file that PyTorch can load directly.
 ///
-/// The `__metadata__` entry `architecture` holds a JSON description —
-/// `{"format": "sepcnn-model", "version": 1, "model": "mobilenet-v2", "options": {...}}` — from
-/// which `load` rebuilds the model through `ModelZoo.make`. The tensors are the model's parameters
-/// and buffers under PyTorch state-dict names and in PyTorch layouts (see `Docs/model-files.md`),
-/// so `module.load_state_dict(safetensors.torch.load_file(path))` works on the equivalent torch
-/// module, strict loading included (BatchNorm's `num_batches_tracked` is written as I64 0).
+/// The `__metadata__` entry `architecture` holds the model's description as JSON
+/// (`ModelDescription`, format version 2: name, input shape and every layer's type and settings),
+/// from which `load` rebuilds any model — built in, built by hand, imported or reshaped — before
+/// filling in its weights. Version-1 files, which name a built-in model and its options, still
+/// load. The tensors are the model's parameters and buffers under PyTorch state-dict names and in
+/// PyTorch layouts (see `Docs/model-files.md`), so `module.load_state_dict(
+/// safetensors.torch.load_file(path))` works on the equivalent torch module, strict loading
+/// included (BatchNorm's `num_batches_tracked` is written as I64 0).
 public enum ModelFile {
-    /// The architecture description stored in `__metadata__["architecture"]`.
-    struct Architecture: Codable, Equatable {
-        var format = "sepcnn-model"
-        var version = 1
-        var model: String
-        var options: ModelOptions
-    }
-
     static let metadataKey = "architecture"
 
     /// The `__metadata__` entry from which `rebuildModel(from:)` makes `model` again (model files and
-    /// checkpoints both carry it). Throws for models `ModelZoo` cannot rebuild.
+    /// checkpoints both carry it). Throws, naming the layer, for a layer that cannot be described.
     static func architectureMetadata(of model: Model) throws -> String {
-        guard ModelZoo.names.contains(model.name) else {
-            throw SepCNNError.invalidArgument(
-                "model '\(model.name)' is not a built-in model, so a saved file could not rebuild it; built-in models are: \(ModelZoo.names.joined(separator: ", "))")
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: try encoder.encode(Architecture(model: model.name, options: model.options)), as: UTF8.self)
+        try model.modelDescription().json()
     }
 
     /// The freshly initialised model an `architecture` metadata entry describes.
     static func rebuildModel(from text: String) throws -> Model {
-        let architecture: Architecture
-        do { architecture = try JSONDecoder().decode(Architecture.self, from: Data(text.utf8)) } catch {
-            throw SepCNNError.invalidFile("the architecture description is not valid: \(text)")
-        }
-        guard architecture.format == "sepcnn-model", architecture.version == 1 else {
-            throw SepCNNError.invalidFile("unsupported model file format '\(architecture.format)' version \(architecture.version)")
-        }
+        let description = try ModelDescription(json: text)
         // The fresh weights are overwritten; a private generator leaves the global stream alone.
-        return try Random.withSeed(0) { try ModelZoo.make(architecture.model, options: architecture.options) }
+        return try Random.withSeed(0) { try Model(description) }
     }
 
-    /// Writes `model` to `url` atomically. Throws for models `ModelZoo` cannot rebuild.
+    /// Writes `model` to `url` atomically. Throws, naming the layer, for a layer that cannot be described.
     public static func save(_ model: Model, to url: URL) throws {
         let architecture = try architectureMetadata(of: model)
         let entries = try stateDictionary(of: model).map { binding in

@@ -29,7 +29,8 @@ struct StateBinding {
 /// `[kh, kw, Cin/g, Cout]` → `[Cout, Cin/g, kh, kw]`; pointwise `[Cin, Cout]` → `[Cout, Cin, 1, 1]`;
 /// dense `[in, out]` → `[out, in]`, its input rows reordered from (h, w, c) to (c, h, w) when it
 /// follows a Flatten of a feature map, to match `torch.flatten`. BatchNorm's `runningMean` and
-/// `runningVar` become `running_mean` and `running_var`, plus a `num_batches_tracked`.
+/// `runningVar` become `running_mean` and `running_var`, plus a `num_batches_tracked`. An elementwise
+/// layer's constant operand keeps SepCNN's layout.
 func stateDictionary(of model: Model) throws -> [StateBinding] {
     // Which dense layers read a flattened [H, W, C] map: their rows need reordering.
     var flattened: [ObjectIdentifier: [Int]] = [:]
@@ -77,6 +78,9 @@ func stateDictionary(of model: Model) throws -> [StateBinding] {
             plain("runningMean", layer.runningMean, as: "running_mean")
             plain("runningVar", layer.runningVar, as: "running_var")
             bindings.append(StateBinding(name: prefix + "num_batches_tracked", parameter: nil, pytorchShape: [], order: [], viewShape: []))
+        case let layer as Elementwise:
+            // A graph constant, not a torch parameter: kept in SepCNN's layout.
+            if let constant = layer.constant { plain("constant", constant) }
         default:
             throw SepCNNError.invalidArgument("model files do not know the PyTorch layout of \(layer.typeName) at '\(path)'")
         }

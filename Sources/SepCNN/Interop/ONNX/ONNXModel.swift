@@ -53,7 +53,8 @@ public struct ONNXModel {
             options.messageDepthLimit = 64
             return try Onnx_ModelProto(serializedBytes: data, options: options)
         } catch {
-            throw SepCNNError.invalidArgument("not a valid ONNX model (protobuf decoding failed: \(error))")
+            throw SepCNNError.invalidArgument(
+                "not a valid ONNX model (protobuf decoding failed: \(error)), nor a SepCNN model file or checkpoint (safetensors)")
         }
     }
 

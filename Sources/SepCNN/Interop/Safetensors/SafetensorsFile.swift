@@ -49,6 +49,13 @@ public struct SafetensorsFile: Sendable {
         }
     }
 
+    /// Whether `data` starts as a safetensors file does: a plausible header length, then a JSON object.
+    static func hasSafetensorsHeader(_ data: Data) -> Bool {
+        guard data.count >= 9 else { return false }
+        let declared = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        return declared >= 2 && declared <= UInt64(data.count - 8) && data[data.startIndex + 8] == UInt8(ascii: "{")
+    }
+
     /// Parses and validates the bytes of a safetensors file.
     public init(decoding data: Data) throws {
         let parsed = try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> SafetensorsFile in

@@ -1,5 +1,5 @@
 /// The four arithmetic operations of `Elementwise` layers (ONNX Add, Sub, Mul, Div).
-public enum BinaryOperation: String, Sendable, CaseIterable {
+public enum BinaryOperation: String, Sendable, CaseIterable, Codable {
     case add, subtract, multiply, divide
 }
 

@@ -1,0 +1,79 @@
+import Foundation
+
+/// A model as data: its name, the per-image input shape and the network's description — what a
+/// model file or checkpoint stores in `__metadata__["architecture"]` beside the weights (format
+/// version 2; see `Docs/model-files.md`).
+public struct ModelDescription: Codable, Equatable, Sendable {
+    public var format = ModelDescription.format
+    public var version = ModelDescription.currentVersion
+    public var name: String
+    /// `[height, width, channels]`.
+    public var inputShape: [Int]
+    /// The options a built-in model was made with; empty for other models. Kept for summaries:
+    /// loading rebuilds the network from `network` alone.
+    public var options: ModelOptions
+    public var network: LayerDescription
+
+    static let format = "sepcnn-model"
+    static let currentVersion = 2
+
+    public init(name: String, inputShape: [Int], options: ModelOptions = ModelOptions(), network: LayerDescription) {
+        self.name = name
+        self.inputShape = inputShape
+        self.options = options
+        self.network = network
+    }
+
+    /// The description as stored in a file: compact JSON with sorted keys, the same bytes for the same model.
+    public func json() throws -> String {
+        String(decoding: try JSONValue.encoder.encode(self), as: UTF8.self)
+    }
+
+    /// Reads a stored architecture: this format's version 2, or version 1, which names a built-in
+    /// model and its options. Throws for anything else, saying what was found.
+    public init(json text: String) throws {
+        struct Header: Decodable { var format: String?; var version: Int? }
+        struct Version1: Decodable { var model: String; var options: ModelOptions }
+        let data = Data(text.utf8)
+        guard let header = try? JSONValue.decoder.decode(Header.self, from: data) else {
+            throw SepCNNError.invalidFile("the architecture description is not a JSON object: \(text.prefix(200))")
+        }
+        guard header.format == Self.format, let version = header.version else {
+            throw SepCNNError.invalidFile("the architecture description is not of format '\(Self.format)' (found format '\(header.format ?? "none")')")
+        }
+        do {
+            switch version {
+            case 1:
+                let old = try JSONValue.decoder.decode(Version1.self, from: data)
+                let model = try Random.withSeed(0) { try ModelZoo.make(old.model, options: old.options) }
+                self = try model.modelDescription()
+            case Self.currentVersion:
+                self = try JSONValue.decoder.decode(Self.self, from: data)
+            default:
+                throw SepCNNError.invalidFile(
+                    "architecture format version \(version) is newer than this SepCNN reads (1 to \(Self.currentVersion)); update SepCNN")
+            }
+        } catch let error as DecodingError {
+            throw SepCNNError.invalidFile("the architecture description is not valid: \(describeDecodingError(error))")
+        }
+    }
+}
+
+extension Model {
+    /// The model's architecture as data (no weights). Throws, naming the layer, for a layer that
+    /// cannot be described.
+    public func modelDescription() throws -> ModelDescription {
+        ModelDescription(name: name, inputShape: inputShape, options: options, network: try network.layerDescription())
+    }
+
+    /// The model `description` describes, with fresh weights drawn from the library-wide generator.
+    /// Throws, naming the layer, for an unknown layer type, bad settings or shapes that do not fit.
+    public convenience init(_ description: ModelDescription) throws {
+        guard description.inputShape.count == 3, description.inputShape.allSatisfy({ (1...65536).contains($0) }) else {
+            throw SepCNNError.invalidFile("the input shape \(describe(description.inputShape)) is not [height, width, channels]")
+        }
+        let network = try LayerRegistry.makeLayer(from: description.network)
+        self.init(name: description.name, inputShape: description.inputShape, network: network, options: description.options)
+        _ = try trace()  // every shape fits, or this names the layer that does not
+    }
+}
