@@ -10,7 +10,7 @@ struct Eval: ParsableCommand {
             Without --data, the model is checked on the 2,000 embedded Fashion-MNIST images held out from training.
             """)
 
-    @Argument(help: "A .safetensors model file (from sepcnn train), an .onnx file, or a built-in model name.")
+    @Argument(help: "A model file or checkpoint (from sepcnn train or convert), an ONNX file, or a built-in model name.")
     var model: String
 
     @Option(help: "A PyTorch state dict saved as .safetensors to load into a built-in model (SepCNN's or torchvision's names).")
@@ -30,9 +30,7 @@ struct Eval: ParsableCommand {
         if let threads { try ThreadPool.setSharedThreads(threads) }
         let network = try Model.load(model, weights: weights)
         let (dataset, setName) = try data.evaluationSet()
-        guard dataset.imageShape == network.inputShape else {
-            throw ValidationError("the \(data.dataset) images are \(dataset.imageShape) but \(model) takes \(network.inputShape)")
-        }
+        if let note = adaptationNote(images: dataset.imageShape, model: network) { printNote(note) }
         let evaluation = try Trainer.evaluate(network, on: dataset)
         guard evaluation.classes == dataset.classNames.count else {
             throw ValidationError("\(model) has \(evaluation.classes) classes but \(data.dataset) has \(dataset.classNames.count)")

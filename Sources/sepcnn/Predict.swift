@@ -12,7 +12,7 @@ struct Predict: ParsableCommand {
             recipe. MODEL is a built-in model name, an .onnx file or a .safetensors model file.
             """)
 
-    @Argument(help: "A built-in model, an .onnx file or a .safetensors model file.")
+    @Argument(help: "A built-in model, or a model file, checkpoint or ONNX file.")
     var model: String
 
     @Argument(help: "PNG or PPM/PGM images.")

@@ -12,7 +12,7 @@ struct SepCNNCommand: ParsableCommand {
 
 /// The options every command that builds a built-in model shares.
 struct ModelArguments: ParsableArguments {
-    @Argument(help: "A built-in model (see 'sepcnn --help'), e.g. mobilenet-v2 or mobilenet-v2-standard, or an .onnx file.")
+    @Argument(help: "A built-in model (see 'sepcnn --help'), e.g. mobilenet-v2 or mobilenet-v2-standard, or a model file, checkpoint or ONNX file.")
     var model: String
 
     @Option(help: "Width multiplier α (MobileNets only), e.g. 0.5.")

@@ -12,13 +12,26 @@ struct Train: ParsableCommand {
             The model is saved as a .safetensors file that PyTorch can load and that every sepcnn command takes in
             place of a model name. A checkpoint (weights, optimizer state, progress) is written atomically after every
             epoch and every --checkpoint-every batches; --resume continues from it exactly as if never stopped.
+            Fine-tuning: --model also takes a model file, checkpoint or ONNX file. --classes N puts a fresh classifier
+            of N outputs in place of the last Dense (Gemm) layer, --freeze-backbone trains only that classifier, and
+            images of another size (or gray images for a colour model) are resized batch by batch:
+              sepcnn train --model mobilenet_v2.onnx --classes 10 --freeze-backbone --resolution 64 --epochs 1
             """)
 
-    @Option(help: "A built-in model (its resolution and classes default to the dataset's) or a .safetensors model file to fine-tune.")
+    @Option(help: "A built-in model (its resolution and classes default to the dataset's), or a model file, checkpoint or ONNX file to fine-tune.")
     var model: String?
 
     @Option(help: "Width multiplier α (MobileNets only).")
     var widthMultiplier: Double?
+
+    @Option(help: "Input height and width of the model (default: a built-in model takes the dataset's, a file keeps its own); images are resized to it.")
+    var resolution: Int?
+
+    @Option(help: "Replace the model's final classifier (its last Dense/Gemm layer) with a fresh one of this many classes.")
+    var classes: Int?
+
+    @Flag(help: "Train only the final classifier; the rest of the model, BatchNorm statistics included, stays as it is.")
+    var freezeBackbone = false
 
     @OptionGroup var data: DataArguments
 
@@ -52,6 +65,11 @@ struct Train: ParsableCommand {
             throw ValidationError("unknown schedule '\(schedule)'; choose constant, step or cosine")
         }
         guard checkpointEvery > 0 else { throw ValidationError("--checkpoint-every must be positive") }
+        if let resolution, !(1...4096).contains(resolution) { throw ValidationError("--resolution must lie between 1 and 4096") }
+        if let classes, !(1...1_000_000).contains(classes) { throw ValidationError("--classes must lie between 1 and 1000000") }
+        if resume != nil && (resolution != nil || classes != nil || freezeBackbone || widthMultiplier != nil) {
+            throw ValidationError("--resume continues a run as it was set up; --resolution, --classes, --freeze-backbone and --width-multiplier apply to new runs")
+        }
     }
 
     var trainingConfiguration: TrainingConfiguration {
@@ -59,6 +77,7 @@ struct Train: ParsableCommand {
         c.epochs = epochs; c.batchSize = batchSize; c.learningRate = lr; c.momentum = momentum
         c.weightDecay = weightDecay; c.stepEpochs = stepEpochs; c.warmupEpochs = warmupEpochs
         c.labelSmoothing = labelSmoothing; c.augment = augment; c.seed = seed
+        c.freezeBackbone = freezeBackbone ? true : nil
         c.optimizer = TrainingConfiguration.OptimizerKind(rawValue: optimizer) ?? .adam
         c.schedule = TrainingConfiguration.ScheduleKind(rawValue: schedule) ?? .constant
         return c
@@ -70,14 +89,18 @@ struct Train: ParsableCommand {
         let splits = try data.trainingSplits()
         let trainer: Trainer
         if let resume {
-            trainer = try Trainer(resuming: try Checkpoint(contentsOf: URL(fileURLWithPath: resume)))
+            let checkpoint = try Checkpoint(contentsOf: URL(fileURLWithPath: resume))
+            if let model, try Self.modelName(model) != checkpoint.model.name {
+                throw ValidationError("the checkpoint \(resume) trains \(checkpoint.model.name), not \(model); give --resume alone to continue it")
+            }
+            trainer = try Trainer(resuming: checkpoint)
             print("resuming \(trainer.model.name) at epoch \(trainer.progress.epoch + 1), batch \(trainer.progress.batch + 1)")
         } else {
             try trainingConfiguration.validate()
-            let name = model ?? ""
-            let network = try Random.withSeed(seed) { try Self.makeModel(name, widthMultiplier: widthMultiplier, for: splits.train) }
+            let network = try Random.withSeed(seed) { try makeModel(model ?? "", for: splits.train) }
             trainer = try Trainer(model: network, configuration: trainingConfiguration)
         }
+        if let note = adaptationNote(images: splits.train.imageShape, model: trainer.model) { printNote(note) }
         let checkpointURL = (checkpoint ?? resume ?? output.map(Self.checkpointPath)).map { URL(fileURLWithPath: $0) }
         let summary = try ModelSummary(trainer.model)
         print("training \(trainer.model.name) (\(grouped(summary.trainableParameters)) parameters) on \(splits.train.count) images, "
@@ -103,11 +126,26 @@ struct Train: ParsableCommand {
         if json { print(try encodeJSON(trainer.progress.history)) }
     }
 
-    /// A zoo model sized for the data unless the name fixes it, or a saved model file to fine-tune.
-    static func makeModel(_ name: String, widthMultiplier: Double?, for data: Dataset) throws -> Model {
-        if name.lowercased().hasSuffix(".safetensors") { return try Model.load(name) }
-        let options = ModelOptions(widthMultiplier: widthMultiplier, resolution: data.imageShape[0], classes: data.classNames.count)
-        return try ModelZoo.make(name, options: options)
+    /// A zoo model sized for the data (at least its smallest resolution) unless the options fix it,
+    /// or a model from a file to fine-tune, at `--resolution` and with `--classes` if given.
+    func makeModel(_ name: String, for data: Dataset) throws -> Model {
+        var loaded: Model
+        if ModelZoo.names.contains(name) && !FileManager.default.fileExists(atPath: name) {
+            let side = resolution ?? max(data.imageShape[0], ModelZoo.minimumResolution(of: name))
+            loaded = try ModelZoo.make(name, options: ModelOptions(widthMultiplier: widthMultiplier, resolution: side,
+                                                                   classes: classes ?? data.classNames.count))
+        } else {
+            guard widthMultiplier == nil else { throw ValidationError("--width-multiplier applies to built-in models, not to the file \(name)") }
+            loaded = try Model.load(name)
+            if let resolution { loaded = try loaded.withInputShape([resolution, resolution, loaded.inputShape[2]]) }
+            if let classes { loaded = try loaded.replacingClassifier(classes: classes) }
+        }
+        return loaded
+    }
+
+    /// The name a model argument gives its model (a built-in name, or a file's own).
+    static func modelName(_ argument: String) throws -> String {
+        ModelZoo.names.contains(argument) && !FileManager.default.fileExists(atPath: argument) ? argument : try Model.load(argument).name
     }
 
     static func checkpointPath(_ output: String) -> String {

@@ -43,3 +43,16 @@ struct DataArguments: ParsableArguments {
         return (try Dataset.load(name, split: .test, from: URL(fileURLWithPath: data)), "test")
     }
 }
+
+/// The note printed (to standard error, so JSON output stays clean) when a dataset's images do not
+/// have the shape the model takes and are resized, gray replicated to three channels; nil if they fit.
+func adaptationNote(images: [Int], model: Model) -> String? {
+    guard images != model.inputShape else { return nil }
+    let gray = images.count == 3 && model.inputShape.count == 3 && images[2] == 1 && model.inputShape[2] == 3
+    return "note: the \(images.map(String.init).joined(separator: "×")) images are resized to the model's "
+        + "\(model.inputShape.map(String.init).joined(separator: "×"))\(gray ? ", gray replicated to three channels" : "")"
+}
+
+func printNote(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

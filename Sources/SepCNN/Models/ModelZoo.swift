@@ -58,6 +58,13 @@ public enum ModelZoo {
         entries.map { "\($0.name) (and \($0.name)\(standardSuffix)): \($0.about)" }.joined(separator: "\n")
     }
 
+    /// The smallest input resolution the named model's downsampling admits (1 for unknown names).
+    public static func minimumResolution(of name: String) -> Int {
+        let baseName = name.hasSuffix(standardSuffix) ? String(name.dropLast(standardSuffix.count)) : name
+        guard let entry = entries.first(where: { $0.name == baseName }) else { return 1 }
+        return entry.minimumResolution + (entry.minimumResolution % entry.resolutionStep)
+    }
+
     /// Builds the named model with fresh weights drawn from the library-wide generator (`Random.seed`).
     public static func make(_ name: String, options: ModelOptions = ModelOptions()) throws -> Model {
         let style: ConvolutionStyle = name.hasSuffix(standardSuffix) ? .standard : .separable
