@@ -29,6 +29,23 @@ public final class Clamp: Layer {
         }
         return output
     }
+
+    /// `scale · dy` where `minimum ≤ scale · x + offset ≤ maximum`, else 0: the bounds count as inside,
+    /// as in `torch.clamp`'s backward (ONNX Clip is what `torch.clamp` exports to).
+    public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
+        let output = try forward(input, training: training)
+        return (output, { [self] gradOutput in
+            try requireGradientShape(gradOutput, input.shape, typeName)
+            return Tensor.computing(input.shape) { dx in
+                input.withPointer { x in
+                    gradOutput.withPointer { dy in
+                        clampBackward(x, gradOutput: dy, gradInput: dx, count: input.count,
+                                      minimum: minimum, maximum: maximum, scale: scale, offset: offset)
+                    }
+                }
+            }
+        })
+    }
 }
 
 extension Clamp: DescribableLayer {

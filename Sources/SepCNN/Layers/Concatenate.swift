@@ -45,6 +45,27 @@ public final class Concatenate: MultiInputLayer {
         }
         return output
     }
+
+    /// Each input's gradient is its own slice of the output gradient, cut along the same runs.
+    public func forwardWithPullback(_ inputs: [Tensor], training: Bool) throws -> (output: Tensor, pullback: MultiInputPullback) {
+        let output = try forward(inputs, training: training)
+        let inputShapes = inputs.map(\.shape)
+        return (output, { [self] gradOutput in
+            try requireGradientShape(gradOutput, output.shape, typeName)
+            let outer = output.shape[..<axis].reduce(1, *)
+            let outputRun = output.shape[axis...].reduce(1, *)
+            var start = 0
+            return gradOutput.withPointer { dy in
+                inputShapes.map { shape in
+                    let run = shape[axis...].reduce(1, *)
+                    defer { start += run }
+                    return Tensor.computing(shape) { dx in
+                        for i in 0..<outer { (dx + i &* run).update(from: dy + (i &* outputRun &+ start), count: run) }
+                    }
+                }
+            }
+        })
+    }
 }
 
 extension Concatenate: DescribableLayer {

@@ -72,6 +72,41 @@ public final class Elementwise: MultiInputLayer {
         }
         return output
     }
+
+    /// One gradient per input, summed over the axes it was broadcast along; the constant, a buffer,
+    /// gets none. Sums and differences keep no operands: an operand of the output's own shape gets
+    /// the output gradient itself, uncopied.
+    public func forwardWithPullback(_ inputs: [Tensor], training: Bool) throws -> (output: Tensor, pullback: MultiInputPullback) {
+        let output = try forward(inputs, training: training)
+        let g = try geometry(forInputs: inputs.map(\.shape))
+        let operands = constant.map { constantFirst ? ($0.value, inputs[0]) : (inputs[0], $0.value) } ?? (inputs[0], inputs[1])
+        let shapes = (operands.0.shape, operands.1.shape)
+        let kept = operation == .multiply || operation == .divide ? operands : nil
+        let (wantsA, wantsB) = (constant == nil || !constantFirst, constant == nil || constantFirst)
+        return (output, { [self] gradOutput in
+            try requireGradientShape(gradOutput, g.shape, typeName)
+            let passesThrough = operation == .add || operation == .subtract
+            let aIsOutput = passesThrough && g.aCount == g.count, bIsOutput = operation == .add && g.bCount == g.count
+            var gradA = wantsA && !aIsOutput ? Tensor(uncheckedShape: shapes.0) : nil
+            var gradB = wantsB && !bIsOutput ? Tensor(uncheckedShape: shapes.1) : nil
+            if gradA != nil || gradB != nil {
+                withOptionalPointer(kept?.0) { a in
+                    withOptionalPointer(kept?.1) { b in
+                        gradOutput.withPointer { dy in
+                            withOptionalMutablePointer(&gradA) { da in
+                                withOptionalMutablePointer(&gradB) { db in
+                                    broadcastBinaryBackward(operation, a, b, gradOutput: dy, gradA: da, gradB: db, geometry: g)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            let a = wantsA ? try gradA ?? gradOutput.reshaped(to: shapes.0) : nil
+            let b = wantsB ? try gradB ?? gradOutput.reshaped(to: shapes.1) : nil
+            return [a, b].compactMap { $0 }
+        })
+    }
 }
 
 extension Elementwise: DescribableLayer {

@@ -86,6 +86,60 @@ public final class GraphNetwork: Layer {
         return values[output]!
     }
 
+    /// Forward records every node's pullback; backward walks the nodes in reverse order, so a value's
+    /// gradient is complete (summed over every node that read it, as at a residual fan-out) before
+    /// the node that computed it is reached, and is dropped once that node has used it. Nodes the
+    /// output does not depend on are skipped: their parameters get no gradient, as in PyTorch.
+    public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
+        var lastUse = [Int](repeating: -1, count: nodes.count + 1)
+        for (index, node) in nodes.enumerated() { for value in node.inputs { lastUse[value] = index } }
+        var values = [Tensor?](repeating: nil, count: nodes.count + 1)
+        values[0] = input
+        var shapes = [input.shape]
+        var pullbacks: [MultiInputLayer.MultiInputPullback] = []
+        pullbacks.reserveCapacity(nodes.count)
+        for (index, node) in nodes.enumerated() {
+            let inputs = node.inputs.map { values[$0]! }
+            let (value, pullback) = try within(node.name) { () throws -> (Tensor, MultiInputLayer.MultiInputPullback) in
+                if let multi = node.layer as? any MultiInputLayer { return try multi.forwardWithPullback(inputs, training: training) }
+                let (y, back) = try node.layer.forwardWithPullback(inputs[0], training: training)
+                return (y, { gradOutput in [try back(gradOutput)] })
+            }
+            values[index + 1] = value
+            shapes.append(value.shape)
+            pullbacks.append(pullback)
+            for value in node.inputs where lastUse[value] == index && value != output { values[value] = nil }
+        }
+        let result = values[output]!
+        return (result, { [self] gradOutput in
+            try requireGradientShape(gradOutput, result.shape, typeName)
+            var gradients = [Tensor?](repeating: nil, count: nodes.count + 1)
+            gradients[output] = gradOutput
+            for index in nodes.indices.reversed() {
+                guard let gradient = gradients[index + 1] else { continue }
+                gradients[index + 1] = nil
+                let node = nodes[index]
+                let inputGradients = try within(node.name) { try pullbacks[index](gradient) }
+                guard inputGradients.count == node.inputs.count,
+                      zip(node.inputs, inputGradients).allSatisfy({ shapes[$0] == $1.shape }) else {
+                    throw SepCNNError.shapeMismatch(
+                        "internal: node '\(node.name)' returned input gradients of shapes \(inputGradients.map { describe($0.shape) }) "
+                            + "for inputs \(node.inputs.map { describe(shapes[$0]) })")
+                }
+                for (value, inputGradient) in zip(node.inputs, inputGradients) {
+                    if gradients[value] == nil {
+                        gradients[value] = inputGradient
+                    } else {
+                        gradients[value]!.withMutablePointer { g in
+                            inputGradient.withPointer { d in addInPlace(g, d, count: inputGradient.count) }
+                        }
+                    }
+                }
+            }
+            return gradients[0] ?? Tensor(uncheckedShape: shapes[0])
+        })
+    }
+
     public func trace(name: String, inputShape: [Int], into records: inout [LayerRecord]) throws -> [Int] {
         var shapes = [inputShape]
         for node in nodes {

@@ -22,6 +22,17 @@ public final class Permute: Layer {
         _ = try outputShape(for: input.shape)
         return try input.transposed(order)
     }
+
+    /// The gradient moves back by the inverse permutation: input dimension `order[i]` is output dimension `i`.
+    public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
+        let output = try forward(input, training: training)
+        var inverse = order
+        for (i, dimension) in order.enumerated() { inverse[dimension] = i }
+        return (output, { [self] gradOutput in
+            try requireGradientShape(gradOutput, output.shape, typeName)
+            return try gradOutput.transposed(inverse)
+        })
+    }
 }
 
 extension Permute: DescribableLayer {

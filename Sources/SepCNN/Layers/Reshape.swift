@@ -21,6 +21,15 @@ public final class Reshape: Layer {
     public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
         try input.reshaped(to: outputShape(for: input.shape))
     }
+
+    /// The order of the values is unchanged, so the gradient is the output's, given the input's shape.
+    public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
+        let output = try forward(input, training: training)
+        return (output, { [self] gradOutput in
+            try requireGradientShape(gradOutput, output.shape, typeName)
+            return try gradOutput.reshaped(to: input.shape)
+        })
+    }
 }
 
 extension Reshape: DescribableLayer {

@@ -35,6 +35,10 @@ struct BroadcastGeometry: Equatable {
     }
 
     var count: Int { shape.reduce(1, *) }
+
+    /// How many elements each operand holds: the output's extent along every axis it is not stretched over.
+    var aCount: Int { zip(shape, aStrides).reduce(1) { $0 * ($1.1 == 0 ? 1 : $1.0) } }
+    var bCount: Int { zip(shape, bStrides).reduce(1) { $0 * ($1.1 == 0 ? 1 : $1.0) } }
 }
 
 /// `output = a op b` with broadcasting. The innermost axis runs as a tight loop (stride 1 or 0 for
