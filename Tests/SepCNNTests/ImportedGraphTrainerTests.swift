@@ -35,4 +35,26 @@ import Testing
         #expect(trainer.progress.step == 12)
         #expect(after < 0.25 * before, "loss \(before) before 12 steps, \(after) after")
     }
+
+    /// A checkpoint of an imported graph carries its whole architecture: stopping after a few
+    /// batches and resuming gives exactly the weights of the uninterrupted run.
+    @Test func anImportedGraphResumesExactlyFromItsCheckpoint() throws {
+        let url = Fixtures.directory.appendingPathComponent("onnx/tiny_graph-opset13.onnx")
+        let data = try Self.toyData(seed: 2)
+        var configuration = TrainingConfiguration()
+        (configuration.epochs, configuration.batchSize, configuration.optimizer, configuration.seed) = (2, 8, .adam, 4)
+        let whole = try Trainer(model: try ONNXModel(contentsOf: url).model, configuration: configuration)
+        try whole.fit(training: data, validation: nil)
+
+        let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent("sepcnn-graph-\(UUID()).safetensors")
+        defer { try? FileManager.default.removeItem(at: checkpoint) }
+        let first = try Trainer(model: try ONNXModel(contentsOf: url).model, configuration: configuration)
+        try first.fit(training: data, validation: nil, checkpoint: checkpoint, shouldStop: { $0.step == 4 })
+        let resumed = try Trainer(resuming: try Checkpoint(contentsOf: checkpoint))
+        #expect(resumed.model.network is GraphNetwork)
+        try resumed.fit(training: data, validation: nil)
+        for ((name, a), (_, b)) in zip(whole.model.namedParameters(), resumed.model.namedParameters()) {
+            #expect(a.value == b.value, "\(name)")
+        }
+    }
 }

@@ -53,7 +53,7 @@ enum Depthwise5x5: DepthwiseTileKernel {
 }
 
 // One kernel row across a tile: output column j accumulates input columns j·s … j·s + 4.
-// Generated like the 3×3 rows.
+// Written out like the 3×3 rows.
 
 @inline(__always)
 func depthwiseRow5Stride1<T: DepthwiseTileWidth, E: DepthwiseTileEdge>(
@@ -62,18 +62,18 @@ func depthwiseRow5Stride1<T: DepthwiseTileWidth, E: DepthwiseTileEdge>(
     _ a: inout DepthwiseAccumulators, _: T.Type, _: E.Type
 ) {
     let last = (T.count &- 1) &* 1 &+ 4
-    let x0 = load16(E.source(p, 0, last, zero)); depthwiseFMA(&a.a0, x0, k0)
-    let x1 = load16(p + c); depthwiseFMA(&a.a0, x1, k1); depthwiseFMA(&a.a1, x1, k0)
-    let x2 = load16(p + 2 &* c); depthwiseFMA(&a.a0, x2, k2); depthwiseFMA(&a.a1, x2, k1); depthwiseFMA(&a.a2, x2, k0)
-    let x3 = load16(p + 3 &* c); depthwiseFMA(&a.a0, x3, k3); depthwiseFMA(&a.a1, x3, k2); depthwiseFMA(&a.a2, x3, k1); depthwiseFMA(&a.a3, x3, k0)
-    let x4 = load16(p + 4 &* c); depthwiseFMA(&a.a0, x4, k4); depthwiseFMA(&a.a1, x4, k3); depthwiseFMA(&a.a2, x4, k2); depthwiseFMA(&a.a3, x4, k1); if T.count > 4 { depthwiseFMA(&a.a4, x4, k0) }
-    let x5 = load16(p + 5 &* c); depthwiseFMA(&a.a1, x5, k4); depthwiseFMA(&a.a2, x5, k3); depthwiseFMA(&a.a3, x5, k2); if T.count > 4 { depthwiseFMA(&a.a4, x5, k1) }; if T.count > 5 { depthwiseFMA(&a.a5, x5, k0) }
-    let x6 = load16(p + 6 &* c); depthwiseFMA(&a.a2, x6, k4); depthwiseFMA(&a.a3, x6, k3); if T.count > 4 { depthwiseFMA(&a.a4, x6, k2) }; if T.count > 5 { depthwiseFMA(&a.a5, x6, k1) }; if T.count > 6 { depthwiseFMA(&a.a6, x6, k0) }
-    let x7 = load16(E.source(p + 7 &* c, 7, last, zero)); depthwiseFMA(&a.a3, x7, k4); if T.count > 4 { depthwiseFMA(&a.a4, x7, k3) }; if T.count > 5 { depthwiseFMA(&a.a5, x7, k2) }; if T.count > 6 { depthwiseFMA(&a.a6, x7, k1) }; if T.count > 7 { depthwiseFMA(&a.a7, x7, k0) }
-    if T.count >= 5 { let x8 = load16(E.source(p + 8 &* c, 8, last, zero)); depthwiseFMA(&a.a4, x8, k4); if T.count > 5 { depthwiseFMA(&a.a5, x8, k3) }; if T.count > 6 { depthwiseFMA(&a.a6, x8, k2) }; if T.count > 7 { depthwiseFMA(&a.a7, x8, k1) } }
-    if T.count >= 6 { let x9 = load16(E.source(p + 9 &* c, 9, last, zero)); depthwiseFMA(&a.a5, x9, k4); if T.count > 6 { depthwiseFMA(&a.a6, x9, k3) }; if T.count > 7 { depthwiseFMA(&a.a7, x9, k2) } }
-    if T.count >= 7 { let x10 = load16(E.source(p + 10 &* c, 10, last, zero)); depthwiseFMA(&a.a6, x10, k4); if T.count > 7 { depthwiseFMA(&a.a7, x10, k3) } }
-    if T.count >= 8 { let x11 = load16(E.source(p + 11 &* c, 11, last, zero)); depthwiseFMA(&a.a7, x11, k4) }
+    let x0 = load16(E.source(p, 0, last, zero)); fmadd(&a.a0, x0, k0)
+    let x1 = load16(p + c); fmadd(&a.a0, x1, k1); fmadd(&a.a1, x1, k0)
+    let x2 = load16(p + 2 &* c); fmadd(&a.a0, x2, k2); fmadd(&a.a1, x2, k1); fmadd(&a.a2, x2, k0)
+    let x3 = load16(p + 3 &* c); fmadd(&a.a0, x3, k3); fmadd(&a.a1, x3, k2); fmadd(&a.a2, x3, k1); fmadd(&a.a3, x3, k0)
+    let x4 = load16(p + 4 &* c); fmadd(&a.a0, x4, k4); fmadd(&a.a1, x4, k3); fmadd(&a.a2, x4, k2); fmadd(&a.a3, x4, k1); if T.count > 4 { fmadd(&a.a4, x4, k0) }
+    let x5 = load16(p + 5 &* c); fmadd(&a.a1, x5, k4); fmadd(&a.a2, x5, k3); fmadd(&a.a3, x5, k2); if T.count > 4 { fmadd(&a.a4, x5, k1) }; if T.count > 5 { fmadd(&a.a5, x5, k0) }
+    let x6 = load16(p + 6 &* c); fmadd(&a.a2, x6, k4); fmadd(&a.a3, x6, k3); if T.count > 4 { fmadd(&a.a4, x6, k2) }; if T.count > 5 { fmadd(&a.a5, x6, k1) }; if T.count > 6 { fmadd(&a.a6, x6, k0) }
+    let x7 = load16(E.source(p + 7 &* c, 7, last, zero)); fmadd(&a.a3, x7, k4); if T.count > 4 { fmadd(&a.a4, x7, k3) }; if T.count > 5 { fmadd(&a.a5, x7, k2) }; if T.count > 6 { fmadd(&a.a6, x7, k1) }; if T.count > 7 { fmadd(&a.a7, x7, k0) }
+    if T.count >= 5 { let x8 = load16(E.source(p + 8 &* c, 8, last, zero)); fmadd(&a.a4, x8, k4); if T.count > 5 { fmadd(&a.a5, x8, k3) }; if T.count > 6 { fmadd(&a.a6, x8, k2) }; if T.count > 7 { fmadd(&a.a7, x8, k1) } }
+    if T.count >= 6 { let x9 = load16(E.source(p + 9 &* c, 9, last, zero)); fmadd(&a.a5, x9, k4); if T.count > 6 { fmadd(&a.a6, x9, k3) }; if T.count > 7 { fmadd(&a.a7, x9, k2) } }
+    if T.count >= 7 { let x10 = load16(E.source(p + 10 &* c, 10, last, zero)); fmadd(&a.a6, x10, k4); if T.count > 7 { fmadd(&a.a7, x10, k3) } }
+    if T.count >= 8 { let x11 = load16(E.source(p + 11 &* c, 11, last, zero)); fmadd(&a.a7, x11, k4) }
 }
 
 @inline(__always)
@@ -83,23 +83,23 @@ func depthwiseRow5Stride2<T: DepthwiseTileWidth, E: DepthwiseTileEdge>(
     _ a: inout DepthwiseAccumulators, _: T.Type, _: E.Type
 ) {
     let last = (T.count &- 1) &* 2 &+ 4
-    let x0 = load16(E.source(p, 0, last, zero)); depthwiseFMA(&a.a0, x0, k0)
-    let x1 = load16(p + c); depthwiseFMA(&a.a0, x1, k1)
-    let x2 = load16(p + 2 &* c); depthwiseFMA(&a.a0, x2, k2); depthwiseFMA(&a.a1, x2, k0)
-    let x3 = load16(p + 3 &* c); depthwiseFMA(&a.a0, x3, k3); depthwiseFMA(&a.a1, x3, k1)
-    let x4 = load16(p + 4 &* c); depthwiseFMA(&a.a0, x4, k4); depthwiseFMA(&a.a1, x4, k2); depthwiseFMA(&a.a2, x4, k0)
-    let x5 = load16(p + 5 &* c); depthwiseFMA(&a.a1, x5, k3); depthwiseFMA(&a.a2, x5, k1)
-    let x6 = load16(p + 6 &* c); depthwiseFMA(&a.a1, x6, k4); depthwiseFMA(&a.a2, x6, k2); depthwiseFMA(&a.a3, x6, k0)
-    let x7 = load16(p + 7 &* c); depthwiseFMA(&a.a2, x7, k3); depthwiseFMA(&a.a3, x7, k1)
-    let x8 = load16(p + 8 &* c); depthwiseFMA(&a.a2, x8, k4); depthwiseFMA(&a.a3, x8, k2); if T.count > 4 { depthwiseFMA(&a.a4, x8, k0) }
-    let x9 = load16(p + 9 &* c); depthwiseFMA(&a.a3, x9, k3); if T.count > 4 { depthwiseFMA(&a.a4, x9, k1) }
-    let x10 = load16(E.source(p + 10 &* c, 10, last, zero)); depthwiseFMA(&a.a3, x10, k4); if T.count > 4 { depthwiseFMA(&a.a4, x10, k2) }; if T.count > 5 { depthwiseFMA(&a.a5, x10, k0) }
-    if T.count >= 5 { let x11 = load16(p + 11 &* c); depthwiseFMA(&a.a4, x11, k3); if T.count > 5 { depthwiseFMA(&a.a5, x11, k1) } }
-    if T.count >= 5 { let x12 = load16(E.source(p + 12 &* c, 12, last, zero)); depthwiseFMA(&a.a4, x12, k4); if T.count > 5 { depthwiseFMA(&a.a5, x12, k2) }; if T.count > 6 { depthwiseFMA(&a.a6, x12, k0) } }
-    if T.count >= 6 { let x13 = load16(p + 13 &* c); depthwiseFMA(&a.a5, x13, k3); if T.count > 6 { depthwiseFMA(&a.a6, x13, k1) } }
-    if T.count >= 6 { let x14 = load16(E.source(p + 14 &* c, 14, last, zero)); depthwiseFMA(&a.a5, x14, k4); if T.count > 6 { depthwiseFMA(&a.a6, x14, k2) }; if T.count > 7 { depthwiseFMA(&a.a7, x14, k0) } }
-    if T.count >= 7 { let x15 = load16(p + 15 &* c); depthwiseFMA(&a.a6, x15, k3); if T.count > 7 { depthwiseFMA(&a.a7, x15, k1) } }
-    if T.count >= 7 { let x16 = load16(E.source(p + 16 &* c, 16, last, zero)); depthwiseFMA(&a.a6, x16, k4); if T.count > 7 { depthwiseFMA(&a.a7, x16, k2) } }
-    if T.count >= 8 { let x17 = load16(p + 17 &* c); depthwiseFMA(&a.a7, x17, k3) }
-    if T.count >= 8 { let x18 = load16(E.source(p + 18 &* c, 18, last, zero)); depthwiseFMA(&a.a7, x18, k4) }
+    let x0 = load16(E.source(p, 0, last, zero)); fmadd(&a.a0, x0, k0)
+    let x1 = load16(p + c); fmadd(&a.a0, x1, k1)
+    let x2 = load16(p + 2 &* c); fmadd(&a.a0, x2, k2); fmadd(&a.a1, x2, k0)
+    let x3 = load16(p + 3 &* c); fmadd(&a.a0, x3, k3); fmadd(&a.a1, x3, k1)
+    let x4 = load16(p + 4 &* c); fmadd(&a.a0, x4, k4); fmadd(&a.a1, x4, k2); fmadd(&a.a2, x4, k0)
+    let x5 = load16(p + 5 &* c); fmadd(&a.a1, x5, k3); fmadd(&a.a2, x5, k1)
+    let x6 = load16(p + 6 &* c); fmadd(&a.a1, x6, k4); fmadd(&a.a2, x6, k2); fmadd(&a.a3, x6, k0)
+    let x7 = load16(p + 7 &* c); fmadd(&a.a2, x7, k3); fmadd(&a.a3, x7, k1)
+    let x8 = load16(p + 8 &* c); fmadd(&a.a2, x8, k4); fmadd(&a.a3, x8, k2); if T.count > 4 { fmadd(&a.a4, x8, k0) }
+    let x9 = load16(p + 9 &* c); fmadd(&a.a3, x9, k3); if T.count > 4 { fmadd(&a.a4, x9, k1) }
+    let x10 = load16(E.source(p + 10 &* c, 10, last, zero)); fmadd(&a.a3, x10, k4); if T.count > 4 { fmadd(&a.a4, x10, k2) }; if T.count > 5 { fmadd(&a.a5, x10, k0) }
+    if T.count >= 5 { let x11 = load16(p + 11 &* c); fmadd(&a.a4, x11, k3); if T.count > 5 { fmadd(&a.a5, x11, k1) } }
+    if T.count >= 5 { let x12 = load16(E.source(p + 12 &* c, 12, last, zero)); fmadd(&a.a4, x12, k4); if T.count > 5 { fmadd(&a.a5, x12, k2) }; if T.count > 6 { fmadd(&a.a6, x12, k0) } }
+    if T.count >= 6 { let x13 = load16(p + 13 &* c); fmadd(&a.a5, x13, k3); if T.count > 6 { fmadd(&a.a6, x13, k1) } }
+    if T.count >= 6 { let x14 = load16(E.source(p + 14 &* c, 14, last, zero)); fmadd(&a.a5, x14, k4); if T.count > 6 { fmadd(&a.a6, x14, k2) }; if T.count > 7 { fmadd(&a.a7, x14, k0) } }
+    if T.count >= 7 { let x15 = load16(p + 15 &* c); fmadd(&a.a6, x15, k3); if T.count > 7 { fmadd(&a.a7, x15, k1) } }
+    if T.count >= 7 { let x16 = load16(E.source(p + 16 &* c, 16, last, zero)); fmadd(&a.a6, x16, k4); if T.count > 7 { fmadd(&a.a7, x16, k2) } }
+    if T.count >= 8 { let x17 = load16(p + 17 &* c); fmadd(&a.a7, x17, k3) }
+    if T.count >= 8 { let x18 = load16(E.source(p + 18 &* c, 18, last, zero)); fmadd(&a.a7, x18, k4) }
 }

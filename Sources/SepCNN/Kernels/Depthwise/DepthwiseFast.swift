@@ -1,10 +1,5 @@
 // The depthwise entry point: picks a kernel family by geometry and owns the pieces they share.
 
-import CPUFeatures
-#if arch(x86_64)
-import _Builtin_intrinsics.intel
-#endif
-
 /// Floats of scratch `depthwiseConv2DFast` needs for this geometry (e.g. a zero row for padding); may be 0.
 func depthwiseScratchCount(_ g: ConvGeometry) -> Int {
     switch depthwiseFamily(g) {
@@ -61,25 +56,6 @@ func depthwiseConv2DFast(_ g: ConvGeometry, input: UnsafePointer<Float>, weights
 func depthwiseFloorDiv(_ a: Int, _ b: Int) -> Int {
     let q = a / b
     return (a % b != 0 && (a < 0) != (b < 0)) ? q &- 1 : q
-}
-
-/// acc += a · b, the same instruction as `fmadd` but one operation from the start.
-///
-/// Swift's SIMD arithmetic reaches the optimiser as 16 scalar operations per vector that LLVM
-/// vectorises again at the end. With a few thousand FMAs per kernel instantiation that took the
-/// release build of this module from about 30 s to about 5 minutes. The intrinsic is one operation
-/// throughout. It needs an AVX-512 target, hence the gate (the untaken branch folds away, so the
-/// baseline build never sees it). The all-lanes `maskz` form is the same vfmadd; like SIMD.swift's
-/// max/min it keeps builds without AVX-512 free of a "will never be executed" warning.
-@inline(__always)
-func depthwiseFMA(_ acc: inout SIMD16<Float>, _ a: SIMD16<Float>, _ b: SIMD16<Float>) {
-#if arch(x86_64)
-    if SEPCNN_HAS_AVX512F != 0 {
-        acc = _mm512_maskz_fmadd_ps(__mmask16(truncatingIfNeeded: -1), a, b, acc)
-        return
-    }
-#endif
-    fmadd(&acc, a, b)
 }
 
 // Compile-time parameters. Kernels are generic over these types so that each combination is

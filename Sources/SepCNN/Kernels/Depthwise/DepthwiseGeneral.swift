@@ -117,8 +117,8 @@ func depthwiseGeneralRows(
                     var t = weights + (ky &* kw &* co &+ cb)
                     for _ in 0 ..< kw {
                         let k = load16(t)
-                        depthwiseFMA(&a.a0, load16(p), k); depthwiseFMA(&a.a1, load16(p + step), k)
-                        depthwiseFMA(&a.a2, load16(p + 2 &* step), k); depthwiseFMA(&a.a3, load16(p + 3 &* step), k)
+                        fmadd(&a.a0, load16(p), k); fmadd(&a.a1, load16(p + step), k)
+                        fmadd(&a.a2, load16(p + 2 &* step), k); fmadd(&a.a3, load16(p + 3 &* step), k)
                         p += dw &* pc
                         t += co
                     }
@@ -155,7 +155,7 @@ func depthwiseColumn<L: DepthwiseLanes>(
         while kx < kxHi {
             let x = L.load(r + ((ix0 &+ kx &* dw) &* c &+ cb), lanes)
             let t = L.load(weights + ((ky &* kw &+ kx) &* taps &+ cb), lanes)
-            if ky & 1 == 0 { depthwiseFMA(&a0, x, t) } else { depthwiseFMA(&a1, x, t) }
+            if ky & 1 == 0 { fmadd(&a0, x, t) } else { fmadd(&a1, x, t) }
             kx &+= 1
         }
     }

@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""The ONNX models behind issue 11's fine-tuning checks (a measuring tool: never run by tests or CI).
+
+    python3 Scripts/make_finetune_models.py OUTDIR
+
+Writes to OUTDIR:
+  fashion-pytorch.onnx   the Fashion-MNIST network of Scripts/pytorch_fashion_reference.py (separable form),
+                         trained in PyTorch for 2 epochs (Adam 1e-3, batch 64), exported in eval mode (opset 17);
+                         its PyTorch test accuracy is printed. `sepcnn train --model` fine-tunes it one more epoch.
+  mobilenet_v3_small-imagenet.onnx
+                         torchvision's MobileNetV3-Small as ImageNet users have it — 224×224×3 input,
+                         1000 classes — with seeded random weights (no hub downloads here) and BatchNorm
+                         statistics from training-mode passes over random images, for
+                         `sepcnn train --classes 10 --freeze-backbone`.
+"""
+import sys
+import warnings
+from pathlib import Path
+
+import torch
+import torchvision
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pytorch_fashion_reference import FashionNet, accuracy, images, labels  # noqa: E402
+
+
+def export(model, shape, path):
+    model.eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (torch.zeros(*shape),), str(path), opset_version=17, dynamo=False,
+                          input_names=["input"], output_names=["logits"], dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}})
+    print(f"wrote {path}")
+
+
+def main():
+    out = Path(sys.argv[1])
+    out.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(0)
+    xtr, ytr = images("train-images-idx3-ubyte.gz"), labels("train-labels-idx1-ubyte.gz")
+    xte, yte = images("t10k-images-idx3-ubyte.gz"), labels("t10k-labels-idx1-ubyte.gz")
+    net = FashionNet(separable=True)
+    optimizer = torch.optim.Adam(net.parameters(), 1e-3)
+    for epoch in range(2):
+        net.train()
+        permutation = torch.randperm(60000)
+        for i in range(0, 60000, 64):
+            index = permutation[i:i + 64]
+            optimizer.zero_grad()
+            torch.nn.functional.cross_entropy(net(xtr[index]), ytr[index]).backward()
+            optimizer.step()
+        net.eval()
+        print(f"PyTorch epoch {epoch + 1}: test accuracy {accuracy(net, xte, yte) * 100:.2f} %")
+    export(net, (1, 1, 28, 28), out / "fashion-pytorch.onnx")
+
+    torch.manual_seed(1)
+    mobilenet = torchvision.models.mobilenet_v3_small(num_classes=1000)
+    mobilenet.train()
+    with torch.no_grad():
+        for _ in range(8):
+            mobilenet(torch.rand(16, 3, 224, 224))
+    export(mobilenet, (1, 3, 224, 224), out / "mobilenet_v3_small-imagenet.onnx")
+
+
+if __name__ == "__main__":
+    main()
