@@ -13,10 +13,12 @@ extension ONNXGraphBuilder {
             // The body's layers are the block's children directly, so their paths start at `path`.
             let main = try export(residual.body, path: path, input: input)
             let skip = try residual.shortcut.map { try export($0, path: join(path, "shortcut"), input: input) } ?? input
-            return try binary("Add", main, skip, outputShape: main.shape, path: join(path, "add"))
+            let shape = try outputShape(of: residual, at: path) { try residual.outputShape(for: input.shape) }
+            return binary("Add", main, skip, outputShape: shape, path: join(path, "add"))
         case let gated as ChannelMultiply:
             let gate = try export(gated.gate, path: path, input: input)
-            return try channelMultiply(input, gate: gate, path: join(path, "multiply"))
+            _ = try outputShape(of: gated, at: path) { try gated.outputShape(for: input.shape) }
+            return channelMultiply(input, gate: gate, path: join(path, "multiply"))
         case let graph as GraphNetwork:
             return try exportGraph(graph, path: path, input: input)
         case let separable as SeparableConv2D:
@@ -44,10 +46,8 @@ extension ONNXGraphBuilder {
     }
 
     /// `x · gate`, the gate holding one factor per image and channel (`[N, C]` or `[N, 1, 1, C]`).
-    private mutating func channelMultiply(_ x: ONNXExportedValue, gate: ONNXExportedValue, path: String) throws -> ONNXExportedValue {
-        guard x.rank == 4, gate.rank == 2 || gate.rank == 4 else {
-            throw SepCNNError.shapeMismatch("ONNX export: '\(path)' scales \(describe(x.shape)) by a gate of \(describe(gate.shape))")
-        }
+    /// The layer has checked the shapes.
+    private mutating func channelMultiply(_ x: ONNXExportedValue, gate: ONNXExportedValue, path: String) -> ONNXExportedValue {
         var factors = gate
         if gate.rank == 2 {
             // [N, C] → [N, 1, 1, C] in storage terms: unit axes inserted where x's order puts height and width.
@@ -56,13 +56,13 @@ extension ONNXGraphBuilder {
             let name = addNode("Unsqueeze", inputs: [gate.name, axesName], path: path)
             factors = ONNXExportedValue(name: name, shape: [gate.shape[0], 1, 1, gate.shape[1]], order: x.order)
         }
-        return try binary("Mul", x, factors, outputShape: x.shape, path: path)
+        return binary("Mul", x, factors, outputShape: x.shape, path: path)
     }
 
     /// `a op b` with NumPy broadcasting on SepCNN's shapes: both operands are brought to the
     /// output's rank and to one axis order, which then broadcasts in ONNX exactly as in storage.
     mutating func binary(_ opType: String, _ a: ONNXExportedValue, _ b: ONNXExportedValue, outputShape: [Int],
-                         path: String) throws -> ONNXExportedValue {
+                         path: String) -> ONNXExportedValue {
         let rank = outputShape.count
         let order = a.rank == rank ? a.order : b.rank == rank ? b.order : ONNXExportedValue.defaultOrder(rank: rank)
         let left = aligned(a, rank: rank, order: order, path: path)

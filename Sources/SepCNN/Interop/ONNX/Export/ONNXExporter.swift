@@ -21,39 +21,42 @@ public enum ONNXExporter {
 
     /// The serialized ONNX ModelProto of `model`.
     public static func serializedData(of model: Model, opset: Int = defaultOpset) throws -> Data {
-        do {
-            return try modelProto(of: model, opset: opset).proto.serializedBytes()
-        } catch let error as SepCNNError {
-            throw error
-        } catch {
-            throw SepCNNError.invalidArgument("ONNX export of \(model.name): serialization failed: \(error)")
-        }
+        try serialize(modelProto(of: model, opset: opset), model.name)
     }
 
     /// Exports `model` to `url`, atomically (a reader sees the old file or the whole new one).
     @discardableResult
     public static func write(_ model: Model, to url: URL, opset: Int = defaultOpset) throws -> ONNXExportSummary {
-        let (proto, summary) = try modelProto(of: model, opset: opset)
-        let data: Data
-        do {
-            data = try proto.serializedBytes()
-        } catch {
-            throw SepCNNError.invalidArgument("ONNX export of \(model.name): serialization failed: \(error)")
-        }
+        let proto = try modelProto(of: model, opset: opset)
+        let data = try serialize(proto, model.name)
         try AtomicFile.write(data, to: url)
-        return ONNXExportSummary(byteCount: data.count, opset: opset, inputShape: summary.inputShape,
-                                 outputShape: summary.outputShape, nodeCount: summary.nodeCount,
-                                 initializerCount: summary.initializerCount)
+        /// Batch 1 in place of the symbolic batch.
+        func shape(_ info: Onnx_ValueInfoProto) -> [Int] {
+            guard case let .tensorType(tensor)? = info.type.value else { return [] }
+            return tensor.shape.dim.map { if case let .dimValue(size)? = $0.value { Int(size) } else { 1 } }
+        }
+        return ONNXExportSummary(byteCount: data.count, opset: opset, inputShape: shape(proto.graph.input[0]),
+                                 outputShape: shape(proto.graph.output[0]), nodeCount: proto.graph.node.count,
+                                 initializerCount: proto.graph.initializer.count)
     }
 
-    /// The ModelProto and what it declares.
-    static func modelProto(of model: Model, opset: Int) throws -> (proto: Onnx_ModelProto, summary: ONNXExportSummary) {
+    private static func serialize(_ proto: Onnx_ModelProto, _ name: String) throws -> Data {
+        do {
+            return try proto.serializedBytes()
+        } catch {
+            throw SepCNNError.invalidArgument("ONNX export of \(name): serialization failed: \(error)")
+        }
+    }
+
+    static func modelProto(of model: Model, opset: Int) throws -> Onnx_ModelProto {
         guard supportedOpsets.contains(opset) else {
             throw SepCNNError.invalidArgument("ONNX export: opset \(opset) is not supported; SepCNN writes opsets \(supportedOpsets.lowerBound)–\(supportedOpsets.upperBound)")
         }
         guard model.inputShape.count == 3 else {
-            throw SepCNNError.invalidArgument("ONNX export: model \(model.name) takes \(describe(model.inputShape)) images; SepCNN exports image models of [height, width, channels]")
+            throw SepCNNError.invalidArgument("ONNX export: model \(model.name) takes \(describe(model.inputShape)) inputs; SepCNN exports image models of [height, width, channels]")
         }
+        // Every shape fits, or this names the layer that does not; the walk then relies on them.
+        _ = try model.network.outputShape(for: [1] + model.inputShape)
         var builder = ONNXGraphBuilder(reservedNames: [inputName, outputName])
         let input = ONNXExportedValue(name: inputName, shape: [1] + model.inputShape, order: ONNXExportedValue.nchw)
         var output = try builder.export(model.network, path: "", input: input)
@@ -79,9 +82,7 @@ public enum ONNXExporter {
         operatorSet.version = Int64(opset)
         proto.opsetImport = [operatorSet]
         proto.graph = graph
-        let summary = ONNXExportSummary(byteCount: 0, opset: opset, inputShape: input.onnxShape, outputShape: output.onnxShape,
-                                        nodeCount: graph.node.count, initializerCount: graph.initializer.count)
-        return (proto, summary)
+        return proto
     }
 
     /// The IR version that introduced `opset` (onnx/helper.py's table): consumers refuse older pairs.

@@ -2,8 +2,8 @@
 /// (Docs/weight-layouts.md) to ONNX's, which are PyTorch's.
 extension ONNXGraphBuilder {
     mutating func exportLeaf(_ layer: any Layer, path: String, input x: ONNXExportedValue) throws -> ONNXExportedValue {
-        // Shape errors name the layer; the static shapes also resolve `.same` padding below.
-        let outputShape = try within(path.isEmpty ? layer.typeName : path) { try layer.outputShape(for: x.shape) }
+        // The static shapes also resolve `.same` padding below.
+        let outputShape = try self.outputShape(of: layer, at: path) { try layer.outputShape(for: x.shape) }
         switch layer {
         case let conv as Conv2D:
             // [kh, kw, Cin/g, Cout] → [Cout, Cin/g, kh, kw]
@@ -80,7 +80,7 @@ extension ONNXGraphBuilder {
 
     /// Layers of several inputs, or of one input and a constant operand.
     mutating func exportMultiInput(_ layer: any MultiInputLayer, path: String, inputs: [ONNXExportedValue]) throws -> ONNXExportedValue {
-        let outputShape = try within(path.isEmpty ? layer.typeName : path) { try layer.outputShape(forInputs: inputs.map(\.shape)) }
+        let outputShape = try self.outputShape(of: layer, at: path) { try layer.outputShape(forInputs: inputs.map(\.shape)) }
         switch layer {
         case let elementwise as Elementwise:
             let opType = switch elementwise.operation {
@@ -90,7 +90,7 @@ extension ONNXGraphBuilder {
             case .divide: "Div"
             }
             guard let constant = elementwise.constant?.value else {
-                return try binary(opType, inputs[0], inputs[1], outputShape: outputShape, path: path)
+                return binary(opType, inputs[0], inputs[1], outputShape: outputShape, path: path)
             }
             let x = inputs[0]
             let rank = outputShape.count
@@ -114,6 +114,11 @@ extension ONNXGraphBuilder {
     }
 
     // MARK: - Helpers
+
+    /// `shape()`, with a shape error attributed to the layer at `path`.
+    func outputShape(of layer: any Layer, at path: String, _ shape: () throws -> [Int]) throws -> [Int] {
+        path.isEmpty ? try shape() : try within(path, shape)
+    }
 
     /// A Conv node reading `x` as NCHW; `weight` is already in ONNX's `[M, C/g, kh, kw]`.
     private mutating func convolution(_ x: ONNXExportedValue, path: String, weight: Tensor, window: Window, groups: Int,
