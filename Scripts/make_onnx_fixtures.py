@@ -4,7 +4,9 @@
 Run once from the repository root (needs torch, torchvision, onnx, onnxruntime; tf2onnx and
 tensorflow for the Keras case, which is skipped if they are missing):
 
-    python3 Scripts/make_onnx_fixtures.py
+    python3 Scripts/make_onnx_fixtures.py              # every case
+    python3 Scripts/make_onnx_fixtures.py efficientnet # only the cases whose names start so;
+                                                       # manifest.json keeps the others' entries
 
 For every case it writes, under Tests/SepCNNTests/Fixtures/onnx/:
     NAME.onnx          the exported model
@@ -86,6 +88,12 @@ def export_torch(model, x, path, opset, dynamo):
                               dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}})
 
 
+def selected(name):
+    """Whether the command line asks for this case (no arguments: every case)."""
+    prefixes = sys.argv[1:]
+    return not prefixes or any(name.startswith(prefix) for prefix in prefixes)
+
+
 def torch_cases(manifest):
     models = {
         # torchvision's MobileNetV2 keeps a 1280-channel last conv; width 0.35 keeps the file small.
@@ -98,6 +106,8 @@ def torch_cases(manifest):
     }
     exports = [("opset11", 11, False), ("opset17", 17, False), ("dynamo", 18, True)]
     for model_name, (make, resolution, classifier) in models.items():
+        if not any(selected(f"{model_name}-{suffix}") for suffix, _, _ in exports):
+            continue
         torch.manual_seed(0)
         model = make()
         calibrate_batchnorm(model, (8, 3, resolution, resolution))
@@ -106,6 +116,8 @@ def torch_cases(manifest):
         scale_logits(model, torch.from_numpy(x), classifier(model))
         for suffix, opset, dynamo in exports:
             name = f"{model_name}-{suffix}"
+            if not selected(name):
+                continue
             path = OUT_DIR / f"{name}.onnx"
             try:
                 export_torch(model, x, path, opset, dynamo)
@@ -153,12 +165,41 @@ def tiny_cases(manifest):
     scale_logits(model, torch.from_numpy(x), model.classifier)
     for opset in (11, 13):
         name = f"tiny_graph-opset{opset}"
+        if not selected(name):
+            continue
         path = OUT_DIR / f"{name}.onnx"
         export_torch(model, x, path, opset, dynamo=False)
         write_case(name, path, x, manifest, f"TinyGraph (this script), torch.onnx dynamo=False, opset {opset}")
 
 
+def efficientnet_case(manifest):
+    """torchvision's EfficientNet-B0 architecture (SiLU, squeeze-and-excitation with Sigmoid gates,
+    stochastic depth, which is the identity in eval mode), shrunk by width 0.35 and depth 0.5 so the
+    file stays near 1.4 MB. Exported once, at opset 17: it is also the source of an export fixture
+    (Scripts/make_export_fixtures.py)."""
+    name = "efficientnet_b0-opset17"
+    if not selected(name):
+        return
+    from torchvision.models import efficientnet
+    torch.manual_seed(5)
+    setting, last_channel = efficientnet._efficientnet_conf("efficientnet_b0", width_mult=0.35, depth_mult=0.5)
+    model = efficientnet.EfficientNet(setting, dropout=0.2, last_channel=last_channel, num_classes=10)
+    resolution = 96
+    calibrate_batchnorm(model, (8, 3, resolution, resolution))
+    x = np.random.default_rng(6).standard_normal((1, 3, resolution, resolution)).astype(np.float32)
+    scale_logits(model, torch.from_numpy(x), model.classifier[-1])
+    path = OUT_DIR / f"{name}.onnx"
+    export_torch(model, x, path, 17, dynamo=False)
+    with torch.no_grad():
+        expected = model(torch.from_numpy(x)).numpy()
+    write_case(name, path, x, manifest, "torchvision EfficientNet-B0 layout, width 0.35, depth 0.5, torch.onnx dynamo=False, opset 17")
+    actual = np.fromfile(OUT_DIR / f"{name}.output.bin", dtype="<f4").reshape(expected.shape)
+    assert np.abs(actual - expected).max() < 1e-4, f"{name}: ONNX Runtime disagrees with PyTorch"
+
+
 def keras_case(manifest):
+    if not selected("keras_mobilenet_v2-tf2onnx"):
+        return
     try:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         import tensorflow as tf
@@ -194,10 +235,20 @@ def main():
     manifest = []
     torch_cases(manifest)
     tiny_cases(manifest)
+    efficientnet_case(manifest)
     keras_case(manifest)
     versions = {"torch": torch.__version__, "torchvision": torchvision.__version__, "onnx": onnx.__version__,
                 "onnxruntime": ort.__version__}
-    with open(OUT_DIR / "manifest.json", "w") as f:
+    manifest_path = OUT_DIR / "manifest.json"
+    if sys.argv[1:] and manifest_path.exists():
+        # A partial run replaces its own cases, each with the versions that made it, and keeps the
+        # others in their places under the versions that made them.
+        with open(manifest_path) as f:
+            previous = json.load(f)
+        fresh = {case["name"]: dict(case, versions=versions) for case in manifest}
+        manifest = [fresh.pop(case["name"], case) for case in previous["cases"]] + list(fresh.values())
+        versions = previous["versions"]
+    with open(manifest_path, "w") as f:
         json.dump({"generator": "Scripts/make_onnx_fixtures.py", "versions": versions, "cases": manifest}, f, indent=1)
         f.write("\n")
 

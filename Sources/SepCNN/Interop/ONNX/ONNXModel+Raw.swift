@@ -12,13 +12,7 @@ extension ONNXModel {
             throw SepCNNError.shapeMismatch(
                 "the input must hold \(declaredInputByteCount) bytes (float32 \(describe(declaredInputShape)), \(inputLayout.rawValue.uppercased())); got \(rawInput.count) bytes")
         }
-        let values = rawInput.withUnsafeBytes { bytes in
-            (0..<rawInput.count / 4).map { Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
-        }
         let plan = try InferencePlan(model, batch: 1, pool: pool)
-        let output = try declaredOutput(plan(input(fromDeclared: values)))
-        var bytes = Data(capacity: output.count * 4)
-        for value in output { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
-        return bytes
+        return RawFloat32.data(try declaredOutput(plan(input(fromDeclared: RawFloat32.values(rawInput)))))
     }
 }

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import SepCNN
+
+struct Convert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a model as an ONNX file or as a SepCNN model file.",
+        discussion: """
+            OUTPUT ending in .onnx exports ONNX (opset \(ONNXExporter.defaultOpset)): one float32 input '\(ONNXExporter.inputName)' \
+            of shape [\(ONNXExporter.batchDimension), C, H, W] (NCHW, as a PyTorch export), so 'sepcnn run MODEL' and \
+            ONNX Runtime on the exported file take the same raw input. OUTPUT ending in .safetensors writes a SepCNN \
+            model file (PyTorch names and layouts) that every command accepts as MODEL.
+            """)
+
+    @OptionGroup var model: ModelArguments
+
+    @Argument(help: "The file to write: NAME.onnx or NAME.safetensors.")
+    var output: String
+
+    private enum Format { case onnx, modelFile }
+
+    private var format: Format? {
+        let lowercased = output.lowercased()
+        return lowercased.hasSuffix(".onnx") ? .onnx : lowercased.hasSuffix(".safetensors") ? .modelFile : nil
+    }
+
+    func validate() throws {
+        guard format != nil else {
+            throw ValidationError("OUTPUT must end in .onnx (an ONNX file) or .safetensors (a SepCNN model file); got '\(output)'")
+        }
+    }
+
+    func run() throws {
+        let loaded = try Model.load(model.model, options: model.options, weights: model.weights)
+        let url = URL(fileURLWithPath: output)
+        switch format {
+        case .onnx:
+            let summary = try ONNXExporter.write(loaded, to: url)
+            print("Wrote \(output): ONNX opset \(summary.opset), input '\(ONNXExporter.inputName)' float32 "
+                  + "\(shapeText(summary.inputShape)) NCHW, output '\(ONNXExporter.outputName)' \(shapeText(summary.outputShape)), "
+                  + "\(summary.nodeCount) nodes, \(summary.initializerCount) initializers, \(byteText(summary.byteCount))")
+        case .modelFile:
+            try ModelFile.save(loaded, to: url)
+            let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
+            print("Wrote \(output): SepCNN model file of \(loaded.name), \(loaded.namedParameters().count) tensors"
+                  + (size.map { ", \(byteText($0))" } ?? ""))
+        case nil:
+            break  // refused by validate()
+        }
+    }
+
+    /// `[N, 3, 224, 224]`: the batch is whatever the caller feeds.
+    private func shapeText(_ shape: [Int]) -> String {
+        "[" + (["N"] + shape.dropFirst().map(String.init)).joined(separator: ", ") + "]"
+    }
+
+    private func byteText(_ count: Int) -> String {
+        count >= 1_000_000 ? String(format: "%.1f MB", Double(count) / 1e6) : String(format: "%.1f kB", Double(count) / 1e3)
+    }
+}
