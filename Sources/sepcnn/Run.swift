@@ -37,7 +37,7 @@ struct Run: ParsableCommand {
         }
         let pool = ThreadPool(threads: threads ?? ThreadPool.defaultThreads)
         let result: Data
-        if model.model.lowercased().hasSuffix(".onnx") {
+        if ONNXModel.isONNXFile(atPath: model.model) {
             // An ONNX file keeps the layout its graph declares, whatever produced it.
             guard model.options == ModelOptions(), model.weights == nil else {
                 throw ValidationError("--width-multiplier, --resolution, --classes and --weights apply to built-in models, not to \(model.model)")

@@ -50,3 +50,15 @@ extension Model {
         }
     }
 }
+
+extension ONNXModel {
+    /// Whether `path` names a file that `Model.load` reads as ONNX: one that exists and is not
+    /// safetensors (a model file or checkpoint), whatever its name.
+    public static func isONNXFile(atPath path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        // The header check needs the 8-byte length, the first byte of the JSON, and the file's size.
+        guard let head = try? handle.read(upToCount: 9), let size = try? handle.seekToEnd() else { return false }
+        return !SafetensorsFile.hasSafetensorsHeader(head, fileSize: Int(size))
+    }
+}

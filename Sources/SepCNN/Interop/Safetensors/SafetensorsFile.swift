@@ -50,10 +50,12 @@ public struct SafetensorsFile: Sendable {
     }
 
     /// Whether `data` starts as a safetensors file does: a plausible header length, then a JSON object.
-    static func hasSafetensorsHeader(_ data: Data) -> Bool {
-        guard data.count >= 9 else { return false }
+    /// `data` may be the file's first bytes only, with `fileSize` the whole file's.
+    static func hasSafetensorsHeader(_ data: Data, fileSize: Int? = nil) -> Bool {
+        let size = fileSize ?? data.count
+        guard data.count >= 9, size >= 9 else { return false }
         let declared = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-        return declared >= 2 && declared <= UInt64(data.count - 8) && data[data.startIndex + 8] == UInt8(ascii: "{")
+        return declared >= 2 && declared <= UInt64(size - 8) && data[data.startIndex + 8] == UInt8(ascii: "{")
     }
 
     /// Parses and validates the bytes of a safetensors file.
