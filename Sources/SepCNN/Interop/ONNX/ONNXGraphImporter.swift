@@ -34,7 +34,7 @@ struct ONNXGraphImporter {
     /// How many node inputs and graph outputs read each value name: folding into a producer is
     /// only safe when the producer's output has a single reader.
     private var readers: [String: Int] = [:]
-    private var usedNames = Set<String>()
+    private var usedNames = UniqueNames()
     /// The ONNX name under which each node's output first appeared (aliases come later).
     var directNames: [Int: String] = [:]
     /// The ONNX node being converted, for messages and names.
@@ -227,14 +227,7 @@ struct ONNXGraphImporter {
         while base.hasPrefix("/") { base.removeFirst() }
         if base.isEmpty { base = "\(current.opType)_\(nodes.count)" }
         base += suffix
-        var name = base
-        var counter = 1
-        while usedNames.contains(name) {
-            counter += 1
-            name = "\(base)_\(counter)"
-        }
-        usedNames.insert(name)
-        return name
+        return usedNames.claim(base)
     }
 
     // MARK: - Layout

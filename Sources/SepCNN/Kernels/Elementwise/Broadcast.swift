@@ -39,6 +39,22 @@ struct BroadcastGeometry: Equatable {
     /// How many elements each operand holds: the output's extent along every axis it is not stretched over.
     var aCount: Int { zip(shape, aStrides).reduce(1) { $0 * ($1.1 == 0 ? 1 : $1.0) } }
     var bCount: Int { zip(shape, bStrides).reduce(1) { $0 * ($1.1 == 0 ? 1 : $1.0) } }
+
+    /// Where output row `row` (an index over every axis but the innermost) starts in each operand:
+    /// the odometer the row loops of the forward and backward kernels advance by.
+    @inline(__always)
+    func operandOffsets(ofRow row: Int) -> (a: Int, b: Int) {
+        var remainder = row, offsetA = 0, offsetB = 0
+        var axis = shape.count - 2
+        while axis >= 0 {
+            let index = remainder % shape[axis]
+            remainder /= shape[axis]
+            offsetA &+= index &* aStrides[axis]
+            offsetB &+= index &* bStrides[axis]
+            axis -= 1
+        }
+        return (offsetA, offsetB)
+    }
 }
 
 /// `output = a op b` with broadcasting. The innermost axis runs as a tight loop (stride 1 or 0 for
@@ -56,18 +72,7 @@ func broadcastBinary(_ operation: BinaryOperation, _ a: UnsafePointer<Float>, _ 
     var offsetA = 0, offsetB = 0
     for row in 0..<rows {
         binaryRow(operation, a + offsetA, sa, b + offsetB, sb, output + row &* inner, inner)
-        // Advance the outer index (axes rank-2 ... 0) by one, recomputing the operand offsets.
-        var remainder = row + 1
-        offsetA = 0
-        offsetB = 0
-        var axis = rank - 2
-        while axis >= 0 {
-            let index = remainder % g.shape[axis]
-            remainder /= g.shape[axis]
-            offsetA &+= index &* g.aStrides[axis]
-            offsetB &+= index &* g.bStrides[axis]
-            axis -= 1
-        }
+        (offsetA, offsetB) = g.operandOffsets(ofRow: row + 1)
     }
 }
 

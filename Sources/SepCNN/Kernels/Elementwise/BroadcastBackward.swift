@@ -38,18 +38,7 @@ func broadcastBinaryBackward(_ operation: BinaryOperation, _ a: UnsafePointer<Fl
                 accumulateRow(into: gradB + offsetB, stretched: sb == 0, dyRow, x, sa, y, sb, inner) { d, u, v in -d * u / (v * v) }
             }
         }
-        // The odometer of `broadcastBinary`: the operand offsets of the next row's outer index.
-        var remainder = row + 1
-        offsetA = 0
-        offsetB = 0
-        var axis = rank - 2
-        while axis >= 0 {
-            let index = remainder % g.shape[axis]
-            remainder /= g.shape[axis]
-            offsetA &+= index &* g.aStrides[axis]
-            offsetB &+= index &* g.bStrides[axis]
-            axis -= 1
-        }
+        (offsetA, offsetB) = g.operandOffsets(ofRow: row + 1)
     }
 }
 

@@ -5,7 +5,7 @@ struct ONNXGraphBuilder {
     private(set) var initializers: [Onnx_TensorProto] = []
     /// Value, node and initializer names in use. ONNX keeps node names apart from value names, but
     /// one namespace keeps the file easy to read.
-    private var usedNames: Set<String>
+    private var usedNames: UniqueNames
     /// A value already transposed into an order, so each conversion is emitted once.
     private var transposes: [TransposeKey: String] = [:]
     /// Scalar constants shared by every node that needs them (Clip's bounds).
@@ -17,19 +17,12 @@ struct ONNXGraphBuilder {
     }
 
     init(reservedNames: [String]) {
-        usedNames = Set(reservedNames)
+        usedNames = UniqueNames(reserving: reservedNames)
     }
 
     /// `base`, or `base_2`, `base_3`, … if it is taken.
     mutating func uniqueName(_ base: String) -> String {
-        var name = base
-        var counter = 1
-        while usedNames.contains(name) {
-            counter += 1
-            name = "\(base)_\(counter)"
-        }
-        usedNames.insert(name)
-        return name
+        usedNames.claim(base)
     }
 
     /// Appends a node named `path/opType` with one output of the same name, and returns that name.
