@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The ONNX models behind issue 11's fine-tuning checks (a measuring tool: never run by tests or CI).
 
-    python3 Scripts/make_finetune_models.py OUTDIR
+    python3 Scripts/make_finetune_models.py OUTDIR [--imagenet-only]
 
 Writes to OUTDIR:
   fashion-pytorch.onnx   the Fashion-MNIST network of Scripts/pytorch_fashion_reference.py (separable form),
@@ -10,7 +10,7 @@ Writes to OUTDIR:
   mobilenet_v3_small-imagenet.onnx
                          torchvision's MobileNetV3-Small as ImageNet users have it — 224×224×3 input,
                          1000 classes — with seeded random weights (no hub downloads here) and BatchNorm
-                         statistics from training-mode passes over random images, for
+                         statistics averaged over training-mode passes on random smooth images, for
                          `sepcnn train --classes 10 --freeze-backbone`.
 """
 import sys
@@ -36,6 +36,8 @@ def export(model, shape, path):
 def main():
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
+    if "--imagenet-only" in sys.argv:
+        return export_imagenet_shaped(out)
     torch.manual_seed(0)
     xtr, ytr = images("train-images-idx3-ubyte.gz"), labels("train-labels-idx1-ubyte.gz")
     xte, yte = images("t10k-images-idx3-ubyte.gz"), labels("t10k-labels-idx1-ubyte.gz")
@@ -53,12 +55,24 @@ def main():
         print(f"PyTorch epoch {epoch + 1}: test accuracy {accuracy(net, xte, yte) * 100:.2f} %")
     export(net, (1, 1, 28, 28), out / "fashion-pytorch.onnx")
 
+    export_imagenet_shaped(out)
+
+
+def export_imagenet_shaped(out):
     torch.manual_seed(1)
     mobilenet = torchvision.models.mobilenet_v3_small(num_classes=1000)
+    # A plain average of the batch statistics (momentum None): with the default momentum, 8 passes
+    # leave running statistics halfway between the initial and the batch ones, which saturates a
+    # random network and makes its features the same for every image (measured: std 5e-9).
+    for module in mobilenet.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.momentum = None
     mobilenet.train()
     with torch.no_grad():
         for _ in range(8):
-            mobilenet(torch.rand(16, 3, 224, 224))
+            # Smooth random blobs, closer to photographs than white noise.
+            blobs = torch.rand(16, 3, 7, 7) ** 3
+            mobilenet(torch.nn.functional.interpolate(blobs, size=(224, 224), mode="bilinear"))
     export(mobilenet, (1, 3, 224, 224), out / "mobilenet_v3_small-imagenet.onnx")
 
 

@@ -182,6 +182,20 @@ import Testing
         #expect(negative?.message.contains("rate must lie in [0, 1)") == true && negative?.layerPath == "dropout")
     }
 
+    /// A description claiming a huge layer in a small file is refused before the layer is allocated.
+    @Test func architecturesLargerThanTheirFileAreRefused() throws {
+        let error = try Self.loadError { $0.replacingOccurrences(of: #""inputFeatures":256,"outputFeatures":10"#,
+                                                                with: #""inputFeatures":256,"outputFeatures":4000000000"#) }
+        #expect(error?.message.contains("the architecture needs 1028000000820 weights") == true && error?.message.contains("but the file holds only") == true,
+                "\(error?.message ?? "")")
+        let description = LayerDescription(type: "Conv2D", configuration: try JSONValue(encoding: Conv2D.Configuration(
+            inputChannels: 1 << 40, outputChannels: 1 << 40, kernelSize: 3, stride: 1, padding: .valid, dilation: 1, groups: 1,
+            bias: true, activation: .linear)))
+        #expect(try LayerRegistry.parameterCount(of: description) == .max, "saturates instead of overflowing")
+        #expect(try LayerRegistry.parameterCount(of: Self.handBuiltModel().network.layerDescription())
+                == Self.handBuiltModel().namedParameters().reduce(0) { $0 + $1.parameter.count })
+    }
+
     @Test func futureVersionsAreRefused() throws {
         let error = try Self.loadError { $0.replacingOccurrences(of: #""version":2"#, with: #""version":3"#) }
         #expect(error?.message.contains("version 3 is newer than this SepCNN reads") == true)

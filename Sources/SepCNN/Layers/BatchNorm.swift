@@ -150,6 +150,8 @@ extension BatchNorm: DescribableLayer {
         public var momentum: Float
     }
 
+    public static func parameterCount(of c: Configuration) -> Int { saturatingProduct(4, c.channels) }
+
     public var configuration: Configuration { Configuration(channels: channels, epsilon: epsilon, momentum: momentum) }
 
     public convenience init(configuration c: Configuration, children: [(name: String, layer: any Layer)]) throws {

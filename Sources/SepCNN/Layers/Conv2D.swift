@@ -126,6 +126,11 @@ extension Conv2D: DescribableLayer {
         public var activation: Activation
     }
 
+    public static func parameterCount(of c: Configuration) -> Int {
+        saturatingSum([saturatingProduct(c.kernelSize.height, c.kernelSize.width, c.inputChannels / max(c.groups, 1), c.outputChannels),
+                       c.bias ? c.outputChannels : 0])
+    }
+
     public var configuration: Configuration {
         Configuration(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize, stride: stride,
                       padding: padding, dilation: dilation, groups: groups, bias: bias != nil, activation: activation)

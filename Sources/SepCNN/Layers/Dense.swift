@@ -79,6 +79,10 @@ extension Dense: DescribableLayer {
         public var activation: Activation
     }
 
+    public static func parameterCount(of c: Configuration) -> Int {
+        saturatingSum([saturatingProduct(c.inputFeatures, c.outputFeatures), c.bias ? c.outputFeatures : 0])
+    }
+
     public var configuration: Configuration {
         Configuration(inputFeatures: inputFeatures, outputFeatures: outputFeatures, bias: bias != nil, activation: activation)
     }

@@ -107,6 +107,11 @@ extension DepthwiseConv2D: DescribableLayer {
         public var activation: Activation
     }
 
+    public static func parameterCount(of c: Configuration) -> Int {
+        saturatingSum([saturatingProduct(c.kernelSize.height, c.kernelSize.width, c.channels, c.depthMultiplier),
+                       c.bias ? saturatingProduct(c.channels, c.depthMultiplier) : 0])
+    }
+
     public var configuration: Configuration {
         Configuration(channels: channels, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation,
                       depthMultiplier: depthMultiplier, bias: bias != nil, activation: activation)

@@ -129,4 +129,6 @@ extension Elementwise: DescribableLayer {
         }
         self.init(c.operation, constant: try Tensor(shape: shape, repeating: 0), constantFirst: c.constantFirst)
     }
+
+    public static func parameterCount(of c: Configuration) -> Int { c.constantShape.map(saturatingProduct) ?? 0 }
 }

@@ -77,6 +77,10 @@ extension PointwiseConv2D: DescribableLayer {
         public var activation: Activation
     }
 
+    public static func parameterCount(of c: Configuration) -> Int {
+        saturatingSum([saturatingProduct(c.inputChannels, c.outputChannels), c.bias ? c.outputChannels : 0])
+    }
+
     public var configuration: Configuration {
         Configuration(inputChannels: inputChannels, outputChannels: outputChannels, bias: bias != nil, activation: activation)
     }

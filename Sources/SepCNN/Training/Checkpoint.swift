@@ -95,7 +95,8 @@ public struct Checkpoint {
         guard training.format == "sepcnn-checkpoint", training.version == 1 else {
             throw SepCNNError.invalidFile("unsupported checkpoint format '\(training.format)' version \(training.version)")
         }
-        let model = try ModelFile.rebuildModel(from: architectureText)
+        let modelFloats = file.entries.filter { $0.name.hasPrefix("model.") }.reduce(0) { $0 + $1.tensor.count }
+        let model = try ModelFile.rebuildModel(from: architectureText, availableFloats: modelFloats)
         var tensors = Dictionary(file.entries.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
         for (name, parameter) in model.namedParameters() {
             guard let tensor = tensors.removeValue(forKey: "model." + name) else {

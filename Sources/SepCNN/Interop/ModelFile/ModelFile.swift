@@ -13,15 +13,22 @@ import Foundation
 public enum ModelFile {
     static let metadataKey = "architecture"
 
-    /// The `__metadata__` entry from which `rebuildModel(from:)` makes `model` again (model files and
+    /// The `__metadata__` entry from which `rebuildModel(from:availableFloats:)` makes `model` again (model files and
     /// checkpoints both carry it). Throws, naming the layer, for a layer that cannot be described.
     static func architectureMetadata(of model: Model) throws -> String {
         try model.modelDescription().json()
     }
 
-    /// The freshly initialised model an `architecture` metadata entry describes.
-    static func rebuildModel(from text: String) throws -> Model {
+    /// The freshly initialised model an `architecture` metadata entry describes, whose weights and
+    /// buffers come from a file holding `availableFloats` of them: an architecture asking for far
+    /// more is refused before anything is allocated. (A little more is left to the tensor checks,
+    /// which name the tensor that is missing.)
+    static func rebuildModel(from text: String, availableFloats: Int) throws -> Model {
         let description = try ModelDescription(json: text)
+        let needed = try LayerRegistry.parameterCount(of: description.network)
+        guard needed <= max(2 * availableFloats, availableFloats + (1 << 20)) else {
+            throw SepCNNError.invalidFile("the architecture needs \(needed) weights, but the file holds only \(availableFloats)")
+        }
         // The fresh weights are overwritten; a private generator leaves the global stream alone.
         return try Random.withSeed(0) { try Model(description) }
     }
@@ -50,7 +57,7 @@ public enum ModelFile {
         guard let text = file.metadata[metadataKey] else {
             throw SepCNNError.invalidFile("not a SepCNN model file: __metadata__ has no '\(metadataKey)' entry")
         }
-        let model = try rebuildModel(from: text)
+        let model = try rebuildModel(from: text, availableFloats: file.entries.reduce(0) { $0 + $1.tensor.count })
         try assign(file, to: model, aliases: { _ in [] })
         return model
     }

@@ -11,10 +11,40 @@ public protocol DescribableLayer: Layer, SendableMetatype {
     /// A layer with fresh weights from `configuration` and its already rebuilt `children` (in the
     /// order of `children`); throws when they do not fit together.
     init(configuration: Configuration, children: [(name: String, layer: any Layer)]) throws
+    /// How many floats of weights and buffers a layer of `configuration` allocates (children not
+    /// counted), so that a description read from a file is checked against the tensors the file
+    /// holds before anything is allocated. Saturates instead of overflowing.
+    static func parameterCount(of configuration: Configuration) -> Int
 }
 
 extension DescribableLayer {
     public static var layerType: String { String(describing: Self.self) }
+    public static func parameterCount(of configuration: Configuration) -> Int { 0 }
+}
+
+/// The product of `factors` (negative ones count as 0), or `Int.max` if it overflows: for counts a
+/// file claims, before they are checked.
+func saturatingProduct(_ factors: [Int]) -> Int {
+    var product = 1
+    for factor in factors {
+        let (next, overflow) = product.multipliedReportingOverflow(by: max(factor, 0))
+        if overflow { return .max }
+        product = next
+    }
+    return product
+}
+
+func saturatingProduct(_ factors: Int...) -> Int { saturatingProduct(factors) }
+
+/// The sum of `terms`, or `Int.max` if it overflows.
+func saturatingSum(_ terms: [Int]) -> Int {
+    var sum = 0
+    for term in terms {
+        let (next, overflow) = sum.addingReportingOverflow(max(term, 0))
+        if overflow { return .max }
+        sum = next
+    }
+    return sum
 }
 
 /// The configuration of layers that have none (activations, `Flatten`, containers).

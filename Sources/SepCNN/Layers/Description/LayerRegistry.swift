@@ -6,13 +6,14 @@ import Synchronization
 /// file that uses them.
 public enum LayerRegistry {
     typealias Builder = @Sendable (JSONValue, [(name: String, layer: any Layer)]) throws -> any Layer
+    typealias Counter = @Sendable (JSONValue) throws -> Int
 
-    private static let builders = Mutex<[String: Builder]>(
-        Dictionary(uniqueKeysWithValues: builtInLayers.map { ($0.layerType, builder(for: $0)) }))
+    private static let builders = Mutex<[String: (build: Builder, count: Counter)]>(
+        Dictionary(uniqueKeysWithValues: builtInLayers.map { ($0.layerType, entry(for: $0)) }))
 
     /// Makes `type` rebuildable from descriptions; a later registration of the same `layerType` replaces it.
     public static func register<L: DescribableLayer>(_ type: L.Type) {
-        builders.withLock { $0[type.layerType] = builder(for: type) }
+        builders.withLock { $0[type.layerType] = entry(for: type) }
     }
 
     /// Every type a description may name.
@@ -25,20 +26,32 @@ public enum LayerRegistry {
         let children = try description.children.map { child in
             (name: child.name, layer: try within(child.name) { try makeLayer(from: child.layer) })
         }
-        guard let build = builders.withLock({ $0[description.type] }) else {
-            throw SepCNNError.invalidFile("unknown layer type '\(description.type)'; known types are: \(registeredTypes.joined(separator: ", "))")
-        }
-        return try build(description.configuration, children)
+        return try entry(for: description.type).build(description.configuration, children)
     }
 
-    private static func builder<L: DescribableLayer>(for type: L.Type) -> Builder {
-        { configuration, children in
-            let decoded: L.Configuration
-            do { decoded = try configuration.decode(L.Configuration.self) } catch {
+    /// The floats of weights and buffers the layers of `description` would allocate, computed
+    /// without building them; throws like `makeLayer(from:)` for an unknown type or a bad configuration.
+    public static func parameterCount(of description: LayerDescription) throws -> Int {
+        let own = try entry(for: description.type).count(description.configuration)
+        let children = try description.children.map { child in try within(child.name) { try parameterCount(of: child.layer) } }
+        return saturatingSum([own] + children)
+    }
+
+    private static func entry(for type: String) throws -> (build: Builder, count: Counter) {
+        guard let entry = builders.withLock({ $0[type] }) else {
+            throw SepCNNError.invalidFile("unknown layer type '\(type)'; known types are: \(registeredTypes.joined(separator: ", "))")
+        }
+        return entry
+    }
+
+    private static func entry<L: DescribableLayer>(for type: L.Type) -> (build: Builder, count: Counter) {
+        @Sendable func decoded(_ configuration: JSONValue) throws -> L.Configuration {
+            do { return try configuration.decode(L.Configuration.self) } catch {
                 throw SepCNNError.invalidFile("the configuration of \(L.layerType) is not valid: \(describeDecodingError(error))")
             }
-            return try L(configuration: decoded, children: children)
         }
+        return (build: { configuration, children in try L(configuration: try decoded(configuration), children: children) },
+                count: { configuration in L.parameterCount(of: try decoded(configuration)) })
     }
 
     private static var builtInLayers: [any DescribableLayer.Type] { [
