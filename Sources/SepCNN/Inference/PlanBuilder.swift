@@ -3,18 +3,18 @@
 /// before it and fuses the activation after it, so `conv → BN → ReLU6` becomes one kernel call.
 struct PlanBuilder {
     var steps: [any PlanStep] = []
-    /// Shape of every value; value 0 is the input.
-    private(set) var shapes: [[Int]]
+    /// Every value the plan computes; value 0 is the (float32) input.
+    private(set) var values: [PlanValue]
 
     init(inputShape: [Int]) {
-        shapes = [inputShape]
+        values = [PlanValue(inputShape)]
     }
 
-    func shape(of value: Int) -> [Int] { shapes[value] }
+    func shape(of value: Int) -> [Int] { values[value].shape }
 
-    mutating func newValue(_ shape: [Int]) -> Int {
-        shapes.append(shape)
-        return shapes.count - 1
+    mutating func newValue(_ shape: [Int], _ elementType: ArenaElementType = .float32) -> Int {
+        values.append(PlanValue(shape, elementType))
+        return values.count - 1
     }
 
     /// The layers a container runs, nested containers opened up.
@@ -118,7 +118,7 @@ struct PlanBuilder {
 
     /// A layer with no steps of its own runs its `forward`.
     mutating func emitLayerStep(_ layer: any Layer, input: Int, label: String) throws -> Int {
-        let inputShape = shapes[input]
+        let inputShape = shape(of: input)
         let output = newValue(try layer.outputShape(for: inputShape))
         steps.append(LayerStep(layer: layer, inputShape: inputShape, inputs: [input], output: output, label: label))
         return output
