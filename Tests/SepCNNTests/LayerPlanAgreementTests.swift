@@ -43,4 +43,17 @@ import Testing
             #expect(isGEMM == (stride == 1 && padding == .valid), "\(g) lowered \(isGEMM ? "" : "not ")to a GEMM")
         }
     }
+
+    @Test func clampLowersToItsOperator() throws {
+        var r = RandomGenerator(seed: 44)
+        let network = Sequential(named: [
+            ("conv", try Conv2D(inputChannels: 3, outputChannels: 8, kernelSize: 3, padding: .same)),
+            ("clip", try Clamp(minimum: -1, maximum: 2, scale: 0.5, offset: 0.1)),
+        ])
+        let input = try Tensor.normal([2, 9, 11, 3], using: &r)
+        let plan = try InferencePlan(network, inputShape: input.shape)
+        #expect(plan.steps.contains { $0 is OperatorStep<ClampOperator> })
+        #expect(!plan.steps.contains { $0 is LayerStep })
+        #expect(try plan(input) == network(input))
+    }
 }

@@ -62,7 +62,7 @@ public final class Elementwise: MultiInputLayer {
     }
 
     public func forward(_ inputs: [Tensor], training: Bool) throws -> Tensor {
-        _ = try geometry(forInputs: inputs.map(\.shape))
+        _ = try geometry(forInputs: inputs.map(\.shape))  // the input count and shapes, in the layer's words
         let operands = constant.map { constantFirst ? ($0.value, inputs[0]) : (inputs[0], $0.value) } ?? (inputs[0], inputs[1])
         return try BinaryOperator(operation, operands.0.shape, operands.1.shape)(operands.0, operands.1)
     }
