@@ -7,7 +7,7 @@ import Testing
 /// wider than the 8-pixel tile, batch 2, every kind of activation, with and without bias, on 1–3
 /// threads. Tolerance |x − ref| ≤ 1e-4 · (1 + |ref|).
 @Suite struct ConvFewChannelsTests {
-    @Test func matchesReferenceOnRandomGeometries() {
+    @Test func matchesReferenceOnRandomGeometries() throws {
         var r = RandomGenerator(seed: 31)
         func pick(_ range: ClosedRange<Int>) -> Int { Int(r.next() % UInt64(range.count)) + range.lowerBound }
         let activations: [Activation] = [.linear, .relu, .relu6, .hardSwish, .sigmoid]
@@ -26,6 +26,7 @@ import Testing
                 kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw,
                 dilationHeight: dh, dilationWidth: dw, padTop: padTop, padLeft: padLeft, groups: 1)
             #expect(usesFewChannelsConvolution(g))
+            if ConvolutionOperator.isPixelwise(g) { continue }  // a plain GEMM, not this kernel
             let x = (0..<g.inputCount).map { _ in r.normal() }
             let w = (0..<(kh * kw * g.inputChannels * g.outputChannels)).map { _ in r.normal() }
             let bias: [Float]? = trial % 3 == 0 ? nil : (0..<g.outputChannels).map { _ in r.normal() }
@@ -33,10 +34,10 @@ import Testing
             let pool = pools[trial % pools.count]
             var expected = [Float](repeating: 0, count: g.outputCount), actual = [Float](repeating: .nan, count: g.outputCount)
             conv2DReference(g, input: x, weights: w, bias: bias, activation: activation, output: &expected)
-            let packed = packFewChannelsWeights(g, weights: w)
-            var scratch = [Float](repeating: .nan, count: fewChannelsScratchCount(g) * pool.threads)
-            convFewChannels(g, input: x, packedWeights: packed, bias: bias, activation: activation,
-                            output: &actual, scratch: &scratch, pool: pool)
+            let convolution = try ConvolutionOperator(g, weights: w, bias: bias, activation: activation)
+            guard case .fewChannels = convolution.kernel else { Issue.record("\(g) does not take the few-channels kernel"); continue }
+            var scratch = [Float](repeating: .nan, count: convolution.scratchCount(threads: pool.threads))
+            convolution.run(input: x, output: &actual, scratch: &scratch, pool: pool)
             let worst = zip(actual, expected).map { abs($0 - $1) / (1 + abs($1)) }.max() ?? 0
             #expect(OperationsTests.agree(actual, expected), "relative error \(worst) for \(g), \(activation), bias \(bias != nil), \(pool.threads) threads")
         }

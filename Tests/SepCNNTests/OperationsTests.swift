@@ -20,7 +20,7 @@ import Testing
             var expected = [Float](repeating: 0, count: m * n), actual = [Float](repeating: .nan, count: m * n)
             gemmReference(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, bias: bias, activation: .relu, c: &expected, ldc: n)
             let packed = PackedGEMMWeights(k: k, n: n, b: b, ldb: n)
-            gemm(m: m, a: a, lda: k, packed: packed, bias: bias, activation: .relu, c: &actual, ldc: n, pool: pool)
+            GEMMOperator.multiply(rows: m, a: a, lda: k, packed: packed, bias: bias, activation: .relu, c: &actual, ldc: n, pool: pool)
             #expect(Self.agree(actual, expected), "m \(m) k \(k) n \(n) on \(threads) threads")
         }
     }
@@ -51,7 +51,7 @@ import Testing
             let layer = try Conv2D(inputChannels: c.input[3], outputChannels: c.out, kernelSize: Size2D(c.kernel),
                                    stride: Size2D(c.stride), padding: .same, groups: c.groups, activation: .relu6)
             let g = try layer.geometry(for: input.shape)
-            #expect(conv2DScratchCount(g, threads: threads) < im2colScratchCount(g), "\(c) is not chunked")
+            #expect(ConvolutionOperator.im2colPartsScratchCount(g, threads: threads) < im2colScratchCount(g), "\(c) is not chunked")
             let plan = try InferencePlan(layer, inputShape: input.shape, pool: pool)
             var expected = Tensor(uncheckedShape: try layer.outputShape(for: input.shape))
             input.withPointer { x in layer.weight.value.withPointer { w in layer.bias!.value.withPointer { b in

@@ -32,35 +32,34 @@ enum BlockFusion {
         var expand: GEMMStep? = nil
         if let step = steps[index] as? GEMMStep, index + 1 < steps.count,
            let next = steps[index + 1] as? DepthwiseStep, next.inputs[0] == step.output, isPrivate(step.output),
-           step.rows == next.geometry.batch * next.geometry.inputHeight * next.geometry.inputWidth {
+           step.operation.rows == next.operation.geometry.batch * next.operation.geometry.inputHeight * next.operation.geometry.inputWidth {
             expand = step
             index += 1
         }
         guard index + 1 < steps.count, let depthwise = steps[index] as? DepthwiseStep,
               let project = steps[index + 1] as? GEMMStep, project.inputs[0] == depthwise.output, isPrivate(depthwise.output)
         else { return nil }
-        let g = depthwise.geometry
-        guard g.outputHeight >= minimumOutputHeight, project.packed.k == g.outputChannels,
-              project.rows == g.batch * g.outputHeight * g.outputWidth else { return nil }
-        if let expand, expand.packed.n != g.inputChannels { return nil }
+        let g = depthwise.operation.geometry
+        guard g.outputHeight >= minimumOutputHeight, project.operation.k == g.outputChannels,
+              project.operation.rows == g.batch * g.outputHeight * g.outputWidth else { return nil }
+        if let expand, expand.operation.n != g.inputChannels { return nil }
         index += 2
 
         let blockInput = expand?.inputs[0] ?? depthwise.inputs[0]
         var output = project.output
         var residual = false
         var labels = [expand?.label, depthwise.label, project.label].compactMap { $0 }
-        if index < steps.count, let add = steps[index] as? AddStep, isPrivate(project.output),
-           Set(add.inputs) == [project.output, blockInput], g.strideHeight == 1, g.strideWidth == 1,
-           g.inputHeight == g.outputHeight, g.inputWidth == g.outputWidth, expand?.packed.k ?? g.inputChannels == project.packed.n {
+        if index < steps.count, let add = steps[index] as? BinaryStep, case .add = add.operation.kernel, add.constant == nil,
+           isPrivate(project.output), Set(add.inputs) == [project.output, blockInput], g.strideHeight == 1, g.strideWidth == 1,
+           g.inputHeight == g.outputHeight, g.inputWidth == g.outputWidth,
+           expand?.operation.k ?? g.inputChannels == project.operation.n {
             output = add.output
             residual = true
             labels.append(add.label)
             index += 1
         }
         let fused = FusedBlockStep(
-            geometry: g, expand: expand.map { PackedPointwise(packed: $0.packed, bias: $0.bias, activation: $0.activation) },
-            depthwise: depthwise, project: PackedPointwise(packed: project.packed, bias: project.bias, activation: project.activation),
-            residual: residual, inputs: [blockInput], output: output, label: labels.joined(separator: " → "))
+            expand: expand?.operation, depthwise: depthwise.operation, project: project.operation, residual: residual, inputs: [blockInput], output: output, label: labels.joined(separator: " → "))
         return (fused, index - start)
     }
 }

@@ -6,20 +6,21 @@
 /// settles on two or three alternating blocks, as a hand-written ping-pong would.
 struct BufferPlanner {
     private(set) var offsets: [Int] = []
-    private(set) var arenaCount = 0
+    /// Bytes, as every offset.
+    private(set) var arenaByteCount = 0
     private var free: [(offset: Int, count: Int)] = []
     private var sizes: [Int] = []
 
-    /// Reserves space for a value of `count` floats and returns its id.
-    mutating func allocate(_ count: Int) -> Int {
-        let size = roundedToCacheLine(max(count, 1))  // every block starts on a cache line: aligned vector loads
+    /// Reserves space for a value of `byteCount` bytes and returns its id.
+    mutating func allocate(byteCount: Int) -> Int {
+        let size = (max(byteCount, 1) + 63) & ~63  // every block starts on a cache line: aligned vector loads
         if let index = free.indices.filter({ free[$0].count >= size }).min(by: { free[$0].count < free[$1].count }) {
             let block = free.remove(at: index)
             if block.count > size { free.append((block.offset + size, block.count - size)) }
             offsets.append(block.offset)
         } else {
-            offsets.append(arenaCount)
-            arenaCount += size
+            offsets.append(arenaByteCount)
+            arenaByteCount += size
         }
         sizes.append(size)
         return offsets.count - 1

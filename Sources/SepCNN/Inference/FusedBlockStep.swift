@@ -1,10 +1,3 @@
-/// A pointwise layer's folded weights as a plan keeps them: packed once, bias, fused activation.
-struct PackedPointwise {
-    let packed: PackedGEMMWeights
-    let bias: AlignedFloats
-    let activation: Activation
-}
-
 /// A depthwise-separable block run a band of output rows at a time: optional expand (1×1) →
 /// depthwise → project (1×1) → optional residual addition of the block's input.
 ///
@@ -17,11 +10,9 @@ struct PackedPointwise {
 struct FusedBlockStep: PlanStep {
     /// The depthwise convolution of the whole block (its input is the expanded tensor).
     let geometry: ConvGeometry
-    let expand: PackedPointwise?
-    let depthwiseWeights: AlignedFloats
-    let depthwiseBias: AlignedFloats
-    let depthwiseActivation: Activation
-    let project: PackedPointwise
+    let expand: GEMMOperator?
+    let depthwise: DepthwiseOperator
+    let project: GEMMOperator
     /// Adds inputs[0] (the block's input) to the projection, MobileNetV2's residual.
     let residual: Bool
     /// Output rows per band, chosen so the band's buffers fit in L2.
@@ -33,19 +24,17 @@ struct FusedBlockStep: PlanStep {
     /// Bytes of band buffers (expanded rows + depthwise rows) a thread aims to keep in its L2 (1 MB on Zen 4).
     static let bandBudgetBytes = 384 * 1024
 
-    init(geometry: ConvGeometry, expand: PackedPointwise?, depthwise: DepthwiseStep, project: PackedPointwise,
+    init(expand: GEMMOperator?, depthwise: DepthwiseOperator, project: GEMMOperator,
          residual: Bool, inputs: [Int], output: Int, label: String) {
-        self.geometry = geometry
+        geometry = depthwise.geometry
         self.expand = expand
-        depthwiseWeights = depthwise.weights
-        depthwiseBias = depthwise.bias
-        depthwiseActivation = depthwise.activation
+        self.depthwise = depthwise
         self.project = project
         self.residual = residual
         self.inputs = inputs
         self.output = output
         self.label = label
-        let g = geometry
+        let g = depthwise.geometry
         var rows = 1
         while rows < g.outputHeight && Self.bandFloats(g, rows: rows + 1, expands: expand != nil) * 4 <= Self.bandBudgetBytes {
             rows += 1
@@ -106,8 +95,8 @@ struct FusedBlockStep: PlanStep {
         let x = input + image * g.inputHeight * g.inputWidth * blockInputChannels
         let y = output + image * g.outputHeight * g.outputWidth * outChannels
         let expanded = scratch
-        let depthwise = expanded + (expand == nil ? 0 : roundedToCacheLine(Self.inputRows(g, rows: bandRows) * inRowFloats))
-        let kernelScratch = depthwise + roundedToCacheLine(bandRows * g.outputWidth * g.outputChannels)
+        let filtered = expanded + (expand == nil ? 0 : roundedToCacheLine(Self.inputRows(g, rows: bandRows) * inRowFloats))
+        let kernelScratch = filtered + roundedToCacheLine(bandRows * g.outputWidth * g.outputChannels)
         var held = 0..<0  // input rows now in `expanded`, in order from its start
 
         var y0 = rows.lowerBound
@@ -127,7 +116,7 @@ struct FusedBlockStep: PlanStep {
                 if fresh < needed.upperBound {
                     gemmPacked(rows: 0 ..< (needed.upperBound - fresh) * g.inputWidth, columns: 0 ..< expand.packed.n,
                                a: x + fresh * g.inputWidth * blockInputChannels, lda: blockInputChannels,
-                               packed: expand.packed, bias: expand.bias.pointer, activation: expand.activation,
+                               packed: expand.packed, bias: expand.bias?.pointer, activation: expand.activation,
                                c: expanded + keep * inRowFloats, ldc: g.inputChannels)
                 }
                 held = needed
@@ -139,11 +128,11 @@ struct FusedBlockStep: PlanStep {
             band.inputHeight = needed.count
             band.padTop = needed.lowerBound - top
             band.outputHeight = count
-            depthwiseConv2DFast(band, input: source, weights: depthwiseWeights.pointer, bias: depthwiseBias.pointer,
-                                activation: depthwiseActivation, output: depthwise, rows: 0 ..< count, scratch: kernelScratch)
+            depthwiseConv2DFast(band, input: source, weights: depthwise.weights.pointer, bias: depthwise.bias?.pointer,
+                                activation: depthwise.activation, output: filtered, rows: 0 ..< count, scratch: kernelScratch)
             let target = y + y0 * g.outputWidth * outChannels
-            gemmPacked(rows: 0 ..< count * g.outputWidth, columns: 0 ..< outChannels, a: depthwise, lda: g.outputChannels,
-                       packed: project.packed, bias: project.bias.pointer, activation: project.activation,
+            gemmPacked(rows: 0 ..< count * g.outputWidth, columns: 0 ..< outChannels, a: filtered, lda: g.outputChannels,
+                       packed: project.packed, bias: project.bias?.pointer, activation: project.activation,
                        c: target, ldc: outChannels)
             if residual {
                 let offset = y0 * g.outputWidth * outChannels

@@ -12,11 +12,12 @@ public final class InferencePlan {
     public let inputShape: [Int]
     public let outputShape: [Int]
     let steps: [any PlanStep]
-    /// Arena offset of every value (value 0, the input, lives outside the arena).
+    /// Every value the steps compute, and its byte offset in the arena (value 0, the input, lives outside it).
+    private let values: [PlanValue]
     private let offsets: [Int]
     private let outputValue: Int
-    private let arenaCount: Int
-    private let arena: UnsafeMutablePointer<Float>
+    private let arenaByteCount: Int
+    private let arena: UnsafeMutableRawPointer
     private let scratch: UnsafeMutablePointer<Float>
     private let pool: ThreadPool
 
@@ -38,24 +39,27 @@ public final class InferencePlan {
         outputValue = try builder.lower(network, name: "", input: 0)
         steps = fusingBlocks ? BlockFusion.apply(builder.steps, outputValue: outputValue) : builder.steps
         self.inputShape = inputShape
-        outputShape = builder.shapes[outputValue]
+        outputShape = builder.shape(of: outputValue)
+        values = builder.values
         self.pool = pool
 
         // Lifetimes: a value dies after the last step that reads it; the output never dies.
-        var lastUse = [Int](repeating: -1, count: builder.shapes.count)
+        var lastUse = [Int](repeating: -1, count: values.count)
         for (index, step) in steps.enumerated() { for value in step.inputs { lastUse[value] = index } }
         var planner = BufferPlanner()
-        var block = [Int](repeating: -1, count: builder.shapes.count)
+        var block = [Int](repeating: -1, count: values.count)
         for (index, step) in steps.enumerated() {
-            block[step.output] = planner.allocate(builder.shapes[step.output].reduce(1, *))
+            block[step.output] = planner.allocate(byteCount: values[step.output].byteCount)
             for value in Set(step.inputs) where value != 0 && value != outputValue && lastUse[value] == index {
                 planner.release(block[value])
             }
         }
         offsets = block.map { $0 < 0 ? 0 : planner.offsets[$0] }
-        arenaCount = planner.arenaCount
-        arena = Self.allocateAligned(arenaCount)
-        scratch = Self.allocateAligned(steps.map { $0.scratchCount(threads: pool.threads) }.max() ?? 0)
+        arenaByteCount = planner.arenaByteCount
+        arena = Self.allocateAligned(byteCount: arenaByteCount)
+        let scratchCount = steps.map { $0.scratchCount(threads: pool.threads) }.max() ?? 0
+        scratch = Self.allocateAligned(byteCount: scratchCount * MemoryLayout<Float>.size)
+            .initializeMemory(as: Float.self, repeating: 0, count: max(scratchCount, 1))
     }
 
     deinit {
@@ -63,15 +67,16 @@ public final class InferencePlan {
         scratch.deallocate()
     }
 
-    /// Zeroed floats starting on a 64-byte boundary: every planned value starts on a cache line,
+    /// Zeroed bytes starting on a 64-byte boundary: every planned value starts on a cache line,
     /// and the kernels' vector loads never straddle two (misaligned loads ran up to a third slower).
-    private static func allocateAligned(_ count: Int) -> UnsafeMutablePointer<Float> {
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.size, alignment: 64)
-        return raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1))
+    private static func allocateAligned(byteCount: Int) -> UnsafeMutableRawPointer {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 4), alignment: 64)
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 4))
+        return raw
     }
 
     /// Bytes of intermediate memory the plan holds: every value shares this one arena.
-    public var arenaBytes: Int { arenaCount * MemoryLayout<Float>.size }
+    public var arenaBytes: Int { arenaByteCount }
 
     /// Runs the plan on `input` (shape `inputShape`) and returns the output.
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
@@ -87,7 +92,7 @@ public final class InferencePlan {
     /// which must not overlap. The last step writes straight into `output`. Allocates nothing.
     public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) throws {
         let context = ExecutionContext(input: input, output: output, outputValue: outputValue, arena: arena,
-                                       offsets: offsets, scratch: scratch, pool: pool)
+                                       offsets: offsets, values: values, scratch: scratch, pool: pool)
         for step in steps { try step.run(context) }
         if outputValue == 0 { output.update(from: input, count: outputShape.reduce(1, *)) }  // an identity network
     }
@@ -104,8 +109,9 @@ public final class InferencePlan {
         let clock = ContinuousClock()
         try input.withPointer { x in
             // The output value goes to the arena block planned for it: nothing here receives it.
-            let context = ExecutionContext(input: x, output: arena + offsets[outputValue], outputValue: outputValue,
-                                           arena: arena, offsets: offsets, scratch: scratch, pool: pool)
+            let output = (arena + offsets[outputValue]).bindMemory(to: Float.self, capacity: values[outputValue].elementCount)
+            let context = ExecutionContext(input: x, output: output, outputValue: outputValue,
+                                           arena: arena, offsets: offsets, values: values, scratch: scratch, pool: pool)
             for _ in 0..<max(repetitions, 1) {
                 for (index, step) in steps.enumerated() {
                     let elapsed = try clock.measure { try step.run(context) }

@@ -7,11 +7,7 @@ extension ActivationLayer {
     public func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
 
     public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
-        var output = Tensor(uncheckedShape: input.shape)
-        input.withPointer { x in
-            output.withMutablePointer { y in applyActivation(activation, x, y, count: input.count) }
-        }
-        return output
+        try ActivationOperator(activation: activation, count: input.count)(input, outputShape: input.shape)
     }
 
     public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
@@ -72,12 +68,7 @@ public final class Softmax: Layer {
 
     public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
         let shape = try outputShape(for: input.shape)
-        var output = Tensor(uncheckedShape: shape)
-        let columns = shape[shape.count - 1]
-        input.withPointer { x in
-            output.withMutablePointer { y in softmaxRows(x, output: y, rows: input.count / columns, columns: columns) }
-        }
-        return output
+        return try SoftmaxOperator(shape: shape)(input, outputShape: shape)
     }
 
     public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
@@ -95,6 +86,27 @@ public final class Softmax: Layer {
             }
             return gradInput
         })
+    }
+}
+
+extension ActivationLayer {
+    func lower(into builder: inout PlanBuilder, input: Int, label: String) throws -> Int {
+        let shape = builder.shape(of: input)
+        return builder.emit(ActivationOperator(activation: activation, count: shape.reduce(1, *)), input: input, shape: shape, label: label)
+    }
+}
+
+extension ReLU: LowerableLayer {}
+extension ReLU6: LowerableLayer {}
+extension HardSwish: LowerableLayer {}
+extension HardSigmoid: LowerableLayer {}
+extension Sigmoid: LowerableLayer {}
+extension SiLU: LowerableLayer {}
+
+extension Softmax: LowerableLayer {
+    func lower(into builder: inout PlanBuilder, input: Int, label: String) throws -> Int {
+        let shape = try outputShape(for: builder.shape(of: input))
+        return builder.emit(try SoftmaxOperator(shape: shape), input: input, shape: shape, label: label)
     }
 }
 

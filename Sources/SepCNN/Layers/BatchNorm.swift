@@ -74,11 +74,7 @@ public final class BatchNorm: Layer {
             updateRunningStatistics(mean: mean, variance: variance, count: rows)
         }
         let (scale, shift) = scaleAndShift(mean: mean, variance: variance)
-        let output = Tensor.computing(shape) { y in
-            input.withPointer { x in
-                scaleShiftReference(x, rows: rows, channels: channels, scale: scale, shift: shift, activation: .linear, output: y)
-            }
-        }
+        let output = try ScaleShiftOperator(rows: rows, scale: scale, shift: shift, activation: .linear)(input, outputShape: shape)
         return (output, mean, variance)
     }
 
@@ -140,6 +136,21 @@ public final class BatchNorm: Layer {
         }
         runningMean.value = newMean
         runningVar.value = newVar
+    }
+}
+
+extension BatchNorm: LowerableLayer {
+    /// A BatchNorm that could not be folded (the convolution before it has an activation of its
+    /// own) becomes a scale and shift, with the activation after it fused.
+    func lower(activation: Activation, into builder: inout PlanBuilder, input: Int, label: String) throws -> Int {
+        let shape = try outputShape(for: builder.shape(of: input))
+        let (scale, shift) = scaleAndShift(mean: runningMean.value.scalars, variance: runningVar.value.scalars)
+        return builder.emit(try ScaleShiftOperator(rows: shape.reduce(1, *) / channels, scale: scale, shift: shift, activation: activation),
+                            input: input, shape: shape, label: label)
+    }
+
+    func lower(into builder: inout PlanBuilder, input: Int, label: String) throws -> Int {
+        try lower(activation: .linear, into: &builder, input: input, label: label)
     }
 }
 

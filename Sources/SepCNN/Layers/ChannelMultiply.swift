@@ -74,15 +74,19 @@ final class Multiply: Layer {
 
     func callAsFunction(_ x: Tensor, _ gate: Tensor) throws -> Tensor {
         let shape = try outputShape(x.shape, gate.shape)
-        var output = Tensor(uncheckedShape: shape)
-        x.withPointer { xp in
-            gate.withPointer { gp in
-                output.withMutablePointer { y in
-                    multiplyChannels(xp, gate: gp, output: y, batch: shape[0], pixels: shape[1] * shape[2], channels: shape[3])
-                }
-            }
-        }
-        return output
+        // A [N, C] gate holds the same values as [N, 1, 1, C], the shape that broadcasts.
+        let gate = try gate.reshaped(to: [shape[0], 1, 1, shape[3]])
+        return try BinaryOperator(.multiply, shape, gate.shape)(x, gate)
+    }
+}
+
+extension ChannelMultiply: LowerableLayer {
+    func lower(into builder: inout PlanBuilder, input: Int, label: String) throws -> Int {
+        let factors = try builder.lower(gate, name: label, input: input)
+        let shape = try multiplication.outputShape(builder.shape(of: input), builder.shape(of: factors))
+        // A [N, C] gate holds the same values as [N, 1, 1, C], the shape that broadcasts.
+        let product = try BinaryOperator(.multiply, shape, [shape[0], 1, 1, shape[3]])
+        return builder.emit(product, inputs: [input, factors], label: PlanBuilder.join(label, "multiply"))
     }
 }
 

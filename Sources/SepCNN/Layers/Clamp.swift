@@ -20,14 +20,7 @@ public final class Clamp: Layer {
     public func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
 
     public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
-        var output = Tensor(uncheckedShape: input.shape)
-        let (lo, hi, a, b) = (minimum, maximum, scale, offset)
-        input.withPointer { x in
-            output.withMutablePointer { y in
-                for i in 0..<input.count { y[i] = min(max(a * x[i] + b, lo), hi) }
-            }
-        }
-        return output
+        try ClampOperator(count: input.count, minimum: minimum, maximum: maximum, scale: scale, offset: offset)(input, outputShape: input.shape)
     }
 
     /// `scale · dy` where `minimum ≤ scale · x + offset ≤ maximum`, else 0: the bounds count as inside,
@@ -45,6 +38,14 @@ public final class Clamp: Layer {
                 }
             }
         })
+    }
+}
+
+extension Clamp: LowerableLayer {
+    func lower(into builder: inout PlanBuilder, input: Int, label: String) throws -> Int {
+        let shape = builder.shape(of: input)
+        let operation = ClampOperator(count: shape.reduce(1, *), minimum: minimum, maximum: maximum, scale: scale, offset: offset)
+        return builder.emit(operation, input: input, shape: shape, label: label)
     }
 }
 

@@ -29,21 +29,10 @@ public final class Concatenate: MultiInputLayer {
 
     public func forward(_ inputs: [Tensor], training: Bool) throws -> Tensor {
         let shape = try outputShape(forInputs: inputs.map(\.shape))
-        var output = Tensor(uncheckedShape: shape)
-        // Each input contributes one contiguous run per index of the axes before `axis`.
-        let outer = shape[..<axis].reduce(1, *)
-        let outputRun = shape[axis...].reduce(1, *)
-        var start = 0
-        output.withMutablePointer { y in
-            for input in inputs {
-                let run = input.shape[axis...].reduce(1, *)
-                input.withPointer { x in
-                    for i in 0..<outer { (y + (i &* outputRun &+ start)).update(from: x + i &* run, count: run) }
-                }
-                start += run
-            }
+        let concatenation = try ConcatenationOperator(axis: axis, inputShapes: inputs.map(\.shape))
+        return Tensor.computing(shape) { y in
+            for (index, input) in inputs.enumerated() { input.withPointer { concatenation.copy(input: index, $0, into: y) } }
         }
-        return output
     }
 
     /// Each input's gradient is its own slice of the output gradient, cut along the same runs.
@@ -65,6 +54,12 @@ public final class Concatenate: MultiInputLayer {
                 }
             }
         })
+    }
+}
+
+extension Concatenate: LowerableMultiInputLayer {
+    func lower(into builder: inout PlanBuilder, inputs: [Int], label: String) throws -> Int {
+        builder.emit(try ConcatenationOperator(axis: axis, inputShapes: inputs.map(builder.shape(of:))), inputs: inputs, label: label)
     }
 }
 

@@ -76,25 +76,8 @@ public final class Conv2D: Layer {
     /// The convolution plus bias, followed by `activation`.
     private func convolve(_ input: Tensor, activation: Activation) throws -> Tensor {
         let g = try geometry(for: input.shape)
-        var output = Tensor(uncheckedShape: [g.batch, g.outputHeight, g.outputWidth, g.outputChannels])
-        let pool = ThreadPool.shared
-        let scratchCount = conv2DLayerScratchCount(g, threads: pool.threads)
-        guard scratchCount <= Tensor.maximumElementCount else {
-            throw SepCNNError.shapeMismatch("Conv2D: unfolding input \(describe(input.shape)) for a \(kernelSize) kernel would need \(scratchCount) floats of scratch; too large")
-        }
-        var scratch = [Float](repeating: 0, count: max(scratchCount, 1))
-        input.withPointer { x in
-            weight.value.withPointer { w in
-                withOptionalPointer(bias?.value) { b in
-                    output.withMutablePointer { y in
-                        scratch.withUnsafeMutableBufferPointer { s in
-                            conv2D(g, input: x, weights: w, bias: b, activation: activation, output: y, scratch: s.baseAddress!, pool: pool)
-                        }
-                    }
-                }
-            }
-        }
-        return output
+        let convolution = try ConvolutionOperator(g, weights: weight.value.scalars, bias: bias?.value.scalars, activation: activation)
+        return try convolution(input, outputShape: [g.batch, g.outputHeight, g.outputWidth, g.outputChannels])
     }
 
     public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
@@ -110,6 +93,19 @@ public final class Conv2D: Layer {
             }
         }
         return (output, pullback)
+    }
+}
+
+extension Conv2D: FoldableLayer {
+    var folded: FoldedConvolution {
+        FoldedConvolution(weights: weight.value, bias: bias?.value, activation: activation, outputChannels: outputChannels)
+    }
+
+    func lower(_ folded: FoldedConvolution, into builder: inout PlanBuilder, input: Int, label: String) throws -> Int {
+        let g = try geometry(for: builder.shape(of: input))
+        let convolution = try ConvolutionOperator(g, weights: folded.weights, bias: folded.bias, activation: folded.activation)
+        return builder.emit(convolution: convolution, input: input, shape: [g.batch, g.outputHeight, g.outputWidth, g.outputChannels],
+                            label: label)
     }
 }
 

@@ -47,16 +47,9 @@ public final class Dense: Layer {
     /// The product with the weights plus bias, followed by `activation`.
     private func multiply(_ input: Tensor, activation: Activation) throws -> Tensor {
         let shape = try outputShape(for: input.shape)
-        return Tensor.computing(shape) { y in
-            input.withPointer { x in
-                weight.value.withPointer { w in
-                    withOptionalPointer(bias?.value) { b in
-                        gemm(m: shape[0], n: outputFeatures, k: inputFeatures, a: x, lda: inputFeatures,
-                             b: w, ldb: outputFeatures, bias: b, activation: activation, c: y, ldc: outputFeatures)
-                    }
-                }
-            }
-        }
+        let product = try GEMMOperator(rows: shape[0], k: inputFeatures, n: outputFeatures,
+                                       weights: weight.value.scalars, bias: bias?.value.scalars, activation: activation)
+        return try product(input, outputShape: shape)
     }
 
     public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
@@ -68,6 +61,19 @@ public final class Dense: Layer {
                            gradOutput: dy, gradInput: dx, gradWeights: dw, gradBias: db)
         }
         return (output, pullback)
+    }
+}
+
+extension Dense: FoldableLayer {
+    var folded: FoldedConvolution {
+        FoldedConvolution(weights: weight.value, bias: bias?.value, activation: activation, outputChannels: outputFeatures)
+    }
+
+    func lower(_ folded: FoldedConvolution, into builder: inout PlanBuilder, input: Int, label: String) throws -> Int {
+        let shape = try outputShape(for: builder.shape(of: input))
+        let product = try GEMMOperator(rows: shape[0], k: inputFeatures, n: outputFeatures,
+                                       weights: folded.weights, bias: folded.bias, activation: folded.activation)
+        return builder.emit(product, input: input, shape: shape, label: label)
     }
 }
 

@@ -72,15 +72,8 @@ public final class DepthwiseConv2D: Layer {
     /// The convolution plus bias, followed by `activation`.
     private func convolve(_ input: Tensor, activation: Activation) throws -> Tensor {
         let g = try geometry(for: input.shape)
-        return Tensor.computing([g.batch, g.outputHeight, g.outputWidth, g.outputChannels]) { y in
-            input.withPointer { x in
-                weight.value.withPointer { w in
-                    withOptionalPointer(bias?.value) { b in
-                        depthwiseConv2D(g, input: x, weights: w, bias: b, activation: activation, output: y)
-                    }
-                }
-            }
-        }
+        let depthwise = try DepthwiseOperator(g, weights: weight.value.scalars, bias: bias?.value.scalars, activation: activation)
+        return try depthwise(input, outputShape: [g.batch, g.outputHeight, g.outputWidth, g.outputChannels])
     }
 
     public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
@@ -92,6 +85,18 @@ public final class DepthwiseConv2D: Layer {
             depthwiseConv2DBackward(g, input: x, weights: w, gradOutput: dy, gradInput: dx, gradWeights: dw, gradBias: db)
         }
         return (output, pullback)
+    }
+}
+
+extension DepthwiseConv2D: FoldableLayer {
+    var folded: FoldedConvolution {
+        FoldedConvolution(weights: weight.value, bias: bias?.value, activation: activation, outputChannels: outputChannels)
+    }
+
+    func lower(_ folded: FoldedConvolution, into builder: inout PlanBuilder, input: Int, label: String) throws -> Int {
+        let g = try geometry(for: builder.shape(of: input))
+        let depthwise = try DepthwiseOperator(g, weights: folded.weights, bias: folded.bias, activation: folded.activation)
+        return builder.emit(depthwise, input: input, shape: [g.batch, g.outputHeight, g.outputWidth, g.outputChannels], label: label)
     }
 }
 

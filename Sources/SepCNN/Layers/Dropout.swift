@@ -50,6 +50,11 @@ public final class Dropout: Layer {
     }
 }
 
+extension Dropout: LowerableLayer {
+    /// The identity in inference: no step at all.
+    func lower(into builder: inout PlanBuilder, input: Int, label: String) throws -> Int { input }
+}
+
 extension Dropout: DescribableLayer {
     public struct Configuration: Codable, Equatable, Sendable {
         public var rate: Float

@@ -62,15 +62,9 @@ public final class Elementwise: MultiInputLayer {
     }
 
     public func forward(_ inputs: [Tensor], training: Bool) throws -> Tensor {
-        let g = try geometry(forInputs: inputs.map(\.shape))
+        _ = try geometry(forInputs: inputs.map(\.shape))  // the input count and shapes, in the layer's words
         let operands = constant.map { constantFirst ? ($0.value, inputs[0]) : (inputs[0], $0.value) } ?? (inputs[0], inputs[1])
-        var output = Tensor(uncheckedShape: g.shape)
-        operands.0.withPointer { a in
-            operands.1.withPointer { b in
-                output.withMutablePointer { y in broadcastBinary(operation, a, b, output: y, geometry: g) }
-            }
-        }
-        return output
+        return try BinaryOperator(operation, operands.0.shape, operands.1.shape)(operands.0, operands.1)
     }
 
     /// One gradient per input, summed over the axes it was broadcast along; the constant, a buffer,
@@ -106,6 +100,17 @@ public final class Elementwise: MultiInputLayer {
             let b = wantsB ? try gradB ?? gradOutput.reshaped(to: shapes.1) : nil
             return [a, b].compactMap { $0 }
         })
+    }
+}
+
+extension Elementwise: LowerableMultiInputLayer {
+    func lower(into builder: inout PlanBuilder, inputs: [Int], label: String) throws -> Int {
+        let shapes = inputs.map(builder.shape(of:))
+        let constant = self.constant?.value
+        let operands = constant.map { constantFirst ? ($0.shape, shapes[0]) : (shapes[0], $0.shape) } ?? (shapes[0], shapes[1])
+        let operation = try BinaryOperator(self.operation, operands.0, operands.1)
+        guard let constant else { return builder.emit(operation, inputs: inputs, label: label) }
+        return builder.emit(operation, constant: constant.scalars, constantFirst: constantFirst, input: inputs[0], label: label)
     }
 }
 

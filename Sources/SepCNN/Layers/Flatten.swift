@@ -25,4 +25,10 @@ public final class Flatten: Layer {
     }
 }
 
+extension Flatten: LowerableLayer {
+    func lower(into builder: inout PlanBuilder, input: Int, label: String) throws -> Int {
+        builder.emitCopy(input: input, shape: try outputShape(for: builder.shape(of: input)), label: label)
+    }
+}
+
 extension Flatten: SettingFreeLayer {}

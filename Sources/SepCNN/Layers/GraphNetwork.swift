@@ -158,6 +158,12 @@ public final class GraphNetwork: Layer {
     }
 }
 
+extension GraphNetwork: LowerableLayer {
+    func lower(into builder: inout PlanBuilder, input: Int, label: String) throws -> Int {
+        try builder.lowerGraph(self, name: label, input: input)
+    }
+}
+
 extension GraphNetwork: DescribableLayer {
     /// The edges; the nodes' layers are the children, in node order.
     public struct Configuration: Codable, Equatable, Sendable {

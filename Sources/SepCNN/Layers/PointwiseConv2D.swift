@@ -44,17 +44,9 @@ public final class PointwiseConv2D: Layer {
     /// The product with the weights plus bias, followed by `activation`.
     private func multiply(_ input: Tensor, activation: Activation) throws -> Tensor {
         let shape = try outputShape(for: input.shape)
-        let pixels = shape.dropLast().reduce(1, *)
-        return Tensor.computing(shape) { y in
-            input.withPointer { x in
-                weight.value.withPointer { w in
-                    withOptionalPointer(bias?.value) { b in
-                        gemm(m: pixels, n: outputChannels, k: inputChannels, a: x, lda: inputChannels,
-                             b: w, ldb: outputChannels, bias: b, activation: activation, c: y, ldc: outputChannels)
-                    }
-                }
-            }
-        }
+        let product = try GEMMOperator(rows: shape.dropLast().reduce(1, *), k: inputChannels, n: outputChannels,
+                                       weights: weight.value.scalars, bias: bias?.value.scalars, activation: activation)
+        return try product(input, outputShape: shape)
     }
 
     public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
@@ -66,6 +58,19 @@ public final class PointwiseConv2D: Layer {
                            gradOutput: dy, gradInput: dx, gradWeights: dw, gradBias: db)
         }
         return (output, pullback)
+    }
+}
+
+extension PointwiseConv2D: FoldableLayer {
+    var folded: FoldedConvolution {
+        FoldedConvolution(weights: weight.value, bias: bias?.value, activation: activation, outputChannels: outputChannels)
+    }
+
+    func lower(_ folded: FoldedConvolution, into builder: inout PlanBuilder, input: Int, label: String) throws -> Int {
+        let shape = try outputShape(for: builder.shape(of: input))
+        let product = try GEMMOperator(rows: shape.dropLast().reduce(1, *), k: inputChannels, n: outputChannels,
+                                       weights: folded.weights, bias: folded.bias, activation: folded.activation)
+        return builder.emit(product, input: input, shape: shape, label: label)
     }
 }
 

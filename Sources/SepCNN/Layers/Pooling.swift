@@ -19,7 +19,7 @@ public final class MaxPool2D: Layer {
     }
 
     public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
-        try runPool(window, typeName, input) { g, x, y in maxPool2D(g, input: x, output: y, images: 0..<g.batch) }
+        try runPool(window, typeName, input, .max)
     }
 
     public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
@@ -66,10 +66,7 @@ public final class AvgPool2D: Layer {
     }
 
     public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
-        let includePadding = countIncludesPadding
-        return try runPool(window, typeName, input) { g, x, y in
-            avgPool2DReference(g, countIncludesPadding: includePadding, input: x, output: y)
-        }
+        try runPool(window, typeName, input, .average(countIncludesPadding: countIncludesPadding))
     }
 
     public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
@@ -102,14 +99,7 @@ public final class GlobalAvgPool: Layer {
 
     public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
         let shape = try outputShape(for: input.shape)
-        var output = Tensor(uncheckedShape: shape)
-        let s = input.shape
-        input.withPointer { x in
-            output.withMutablePointer { y in
-                globalAvgPoolReference(batch: s[0], pixels: s[1] * s[2], channels: s[3], input: x, output: y)
-            }
-        }
-        return output
+        return try GlobalAveragePoolingOperator(inputShape: input.shape)(input, outputShape: shape)
     }
 
     public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
@@ -132,12 +122,38 @@ private func poolOutputShape(_ window: Window, _ layer: String, _ inputShape: [I
     return [g.batch, g.outputHeight, g.outputWidth, g.outputChannels]
 }
 
-private func runPool(_ window: Window, _ layer: String, _ input: Tensor,
-                     _ kernel: (ConvGeometry, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) throws -> Tensor {
+private func runPool(_ window: Window, _ layer: String, _ input: Tensor, _ kind: PoolingOperator.Kind) throws -> Tensor {
     try requireNHWC(input.shape, layer)
     let g = try window.geometry(layer, input: input.shape, outputChannels: input.shape[3], groups: input.shape[3])
-    return Tensor.computing([g.batch, g.outputHeight, g.outputWidth, g.outputChannels]) { y in
-        input.withPointer { x in kernel(g, x, y) }
+    return try PoolingOperator(kind, g)(input, outputShape: [g.batch, g.outputHeight, g.outputWidth, g.outputChannels])
+}
+
+extension MaxPool2D: LowerableLayer {
+    func lower(into builder: inout PlanBuilder, input: Int, label: String) throws -> Int {
+        try lowerPool(window, typeName, .max, into: &builder, input: input, label: label)
+    }
+}
+
+extension AvgPool2D: LowerableLayer {
+    func lower(into builder: inout PlanBuilder, input: Int, label: String) throws -> Int {
+        try lowerPool(window, typeName, .average(countIncludesPadding: countIncludesPadding), into: &builder, input: input, label: label)
+    }
+}
+
+private func lowerPool(_ window: Window, _ layer: String, _ kind: PoolingOperator.Kind,
+                       into builder: inout PlanBuilder, input: Int, label: String) throws -> Int {
+    let shape = builder.shape(of: input)
+    try requireNHWC(shape, layer)
+    let g = try window.geometry(layer, input: shape, outputChannels: shape[3], groups: shape[3])
+    return builder.emit(try PoolingOperator(kind, g), input: input, shape: [g.batch, g.outputHeight, g.outputWidth, g.outputChannels],
+                        label: label)
+}
+
+extension GlobalAvgPool: LowerableLayer {
+    func lower(into builder: inout PlanBuilder, input: Int, label: String) throws -> Int {
+        let shape = builder.shape(of: input)
+        return builder.emit(try GlobalAveragePoolingOperator(inputShape: shape), input: input, shape: try outputShape(for: shape),
+                            label: label)
     }
 }
 

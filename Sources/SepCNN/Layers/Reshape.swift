@@ -32,6 +32,12 @@ public final class Reshape: Layer {
     }
 }
 
+extension Reshape: LowerableLayer {
+    func lower(into builder: inout PlanBuilder, input: Int, label: String) throws -> Int {
+        builder.emitCopy(input: input, shape: try outputShape(for: builder.shape(of: input)), label: label)
+    }
+}
+
 extension Reshape: DescribableLayer {
     public struct Configuration: Codable, Equatable, Sendable {
         /// Per image, without the batch axis.

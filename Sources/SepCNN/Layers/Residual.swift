@@ -73,9 +73,16 @@ final class Add: Layer {
     func forward(_ input: Tensor, training: Bool) throws -> Tensor { input }
 
     func callAsFunction(_ a: Tensor, _ b: Tensor) throws -> Tensor {
-        var output = Tensor(uncheckedShape: try outputShape(a.shape, b.shape))
-        a.withPointer { x in b.withPointer { y in output.withMutablePointer { add(x, y, output: $0, count: a.count) } } }
-        return output
+        try BinaryOperator(.add, outputShape(a.shape, b.shape), b.shape)(a, b)
+    }
+}
+
+extension Residual: LowerableLayer {
+    func lower(into builder: inout PlanBuilder, input: Int, label: String) throws -> Int {
+        let main = try builder.lower(body, name: label, input: input)
+        let skip = try shortcut.map { try builder.lower($0, name: PlanBuilder.join(label, "shortcut"), input: input) } ?? input
+        let sum = try BinaryOperator(.add, addition.outputShape(builder.shape(of: main), builder.shape(of: skip)), builder.shape(of: skip))
+        return builder.emit(sum, inputs: [main, skip], label: PlanBuilder.join(label, "add"))
     }
 }
 

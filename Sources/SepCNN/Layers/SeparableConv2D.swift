@@ -55,6 +55,14 @@ public final class SeparableConv2D: Layer {
     }
 }
 
+extension SeparableConv2D: SequenceLayer, LowerableLayer {
+    var sequence: [(name: String, layer: any Layer)] { children }
+
+    func lower(into builder: inout PlanBuilder, input: Int, label: String) throws -> Int {
+        try builder.lower(self, name: label, input: input)
+    }
+}
+
 extension SeparableConv2D: DescribableLayer {
     public var configuration: EmptyConfiguration { EmptyConfiguration() }
 

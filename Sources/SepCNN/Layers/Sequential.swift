@@ -61,6 +61,14 @@ public final class Sequential: Layer {
     }
 }
 
+extension Sequential: SequenceLayer, LowerableLayer {
+    var sequence: [(name: String, layer: any Layer)] { layers }
+
+    func lower(into builder: inout PlanBuilder, input: Int, label: String) throws -> Int {
+        try builder.lower(self, name: label, input: input)
+    }
+}
+
 extension Sequential: DescribableLayer {
     public var configuration: EmptyConfiguration { EmptyConfiguration() }
 

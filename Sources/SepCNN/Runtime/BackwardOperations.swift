@@ -1,4 +1,4 @@
-/// The backward passes layers call: like `Operations.swift`, each picks its kernels and splits the
+/// The backward passes layers call: like the operators (`Operators/`), each picks its kernels and splits the
 /// work over a thread pool, and allocates the scratch it needs per call. Weight and bias gradients
 /// are written (overwritten), not accumulated; layers add them into `Parameter.gradient`.
 
@@ -23,6 +23,25 @@ func linearBackward(m: Int, k: Int, n: Int, input: UnsafePointer<Float>, weights
         gemm(m: m, n: k, k: n, a: gradOutput, lda: n, b: t.baseAddress!, ldb: k, bias: nil, activation: .linear,
              c: gradInput, ldc: k, pool: pool)
     }
+}
+
+/// C = act(A · B + bias) for an unpacked B, any leading dimensions: packs B for this call, except
+/// for one to three rows, where packing costs as much as the product. The backward passes use it
+/// for the transposed weights they build per call.
+func gemm(m: Int, n: Int, k: Int,
+          a: UnsafePointer<Float>, lda: Int,
+          b: UnsafePointer<Float>, ldb: Int,
+          bias: UnsafePointer<Float>?,
+          activation: Activation,
+          c: UnsafeMutablePointer<Float>, ldc: Int,
+          pool: ThreadPool = .shared) {
+    guard m > 0, n > 0 else { return }
+    if m < 4 {
+        gemmReference(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, bias: bias, activation: activation, c: c, ldc: ldc)
+        return
+    }
+    let packed = PackedGEMMWeights(k: k, n: n, b: b, ldb: ldb)
+    GEMMOperator.multiply(rows: m, a: a, lda: lda, packed: packed, bias: bias, activation: activation, c: c, ldc: ldc, pool: pool)
 }
 
 /// `C[m×n] += Aᵀ · B` (contract: `gemmTransposedAReference`) with C's rows split over the pool.

@@ -45,7 +45,7 @@ func im2colScratchCount(_ g: ConvGeometry) -> Int {
 }
 
 /// Standard convolution as plain im2col + reference GEMM, group by group (the composition
-/// `Operations.conv2D` runs with fast kernels and threads), using caller-provided scratch of
+/// `ConvolutionOperator` runs with fast kernels and threads), using caller-provided scratch of
 /// `im2colScratchCount(g)` floats. Same contract as `conv2DReference`.
 func conv2DIm2Col(_ g: ConvGeometry,
                   input: UnsafePointer<Float>,
