@@ -36,5 +36,18 @@ import SepCNN
         defer { try? FileManager.default.removeItem(at: file) }
         try ModelFile.save(net, to: file)
         #expect(try Model.load(file.path).namedParameters().count == net.namedParameters().count)
+
+        // Any model is data.
+        let mine = Model(name: "mine", inputShape: [56, 56, 32],
+                         network: Sequential([block, GlobalAvgPool(), try Dense(inputFeatures: 64, outputFeatures: 10)]))
+        #expect(try mine.modelDescription().json().contains(#""type":"DepthwiseConv2D""#))
+        let mineFile = FileManager.default.temporaryDirectory.appendingPathComponent("readme-mine-\(UUID()).safetensors")
+        let onnxFile = mineFile.deletingPathExtension().appendingPathExtension("onnx")
+        defer { try? FileManager.default.removeItem(at: mineFile); try? FileManager.default.removeItem(at: onnxFile) }
+        try ModelFile.save(mine, to: mineFile)
+        let reloaded = try Model.load(mineFile.path)
+        #expect(try reloaded(x) == mine(x))
+        try ONNXExporter.write(reloaded, to: onnxFile)
+        #expect(try Model.load(onnxFile.path).inputShape == [56, 56, 32])
     }
 }
