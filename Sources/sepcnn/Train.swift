@@ -130,7 +130,7 @@ struct Train: ParsableCommand {
     /// or a model from a file to fine-tune, at `--resolution` and with `--classes` if given.
     func makeModel(_ name: String, for data: Dataset) throws -> Model {
         var loaded: Model
-        if ModelZoo.names.contains(name) && !FileManager.default.fileExists(atPath: name) {
+        if Self.namesBuiltInModel(name) {
             let side = resolution ?? max(data.imageShape[0], ModelZoo.minimumResolution(of: name))
             loaded = try ModelZoo.make(name, options: ModelOptions(widthMultiplier: widthMultiplier, resolution: side,
                                                                    classes: classes ?? data.classNames.count))
@@ -145,7 +145,12 @@ struct Train: ParsableCommand {
 
     /// The name a model argument gives its model (a built-in name, or a file's own).
     static func modelName(_ argument: String) throws -> String {
-        ModelZoo.names.contains(argument) && !FileManager.default.fileExists(atPath: argument) ? argument : try Model.load(argument).name
+        namesBuiltInModel(argument) ? argument : try Model.load(argument).name
+    }
+
+    /// Whether `argument` means a built-in model: a file of that name comes first, as in `Model.load`.
+    static func namesBuiltInModel(_ argument: String) -> Bool {
+        ModelZoo.names.contains(argument) && !FileManager.default.fileExists(atPath: argument)
     }
 
     static func checkpointPath(_ output: String) -> String {

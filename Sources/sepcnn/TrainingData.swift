@@ -45,12 +45,11 @@ struct DataArguments: ParsableArguments {
 }
 
 /// The note printed (to standard error, so JSON output stays clean) when a dataset's images do not
-/// have the shape the model takes and are resized, gray replicated to three channels; nil if they fit.
+/// have the shape the model takes and are adapted (`InputAdapter`); nil if they fit, or cannot be
+/// adapted (training and evaluation then say why).
 func adaptationNote(images: [Int], model: Model) -> String? {
-    guard images != model.inputShape else { return nil }
-    let gray = images.count == 3 && model.inputShape.count == 3 && images[2] == 1 && model.inputShape[2] == 3
-    return "note: the \(images.map(String.init).joined(separator: "×")) images are resized to the model's "
-        + "\(model.inputShape.map(String.init).joined(separator: "×"))\(gray ? ", gray replicated to three channels" : "")"
+    guard let adapter = try? InputAdapter(from: images, to: model.inputShape), !adapter.isIdentity else { return nil }
+    return "note: the \(adapter.summary) for the model"
 }
 
 func printNote(_ text: String) {

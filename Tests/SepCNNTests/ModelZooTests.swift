@@ -144,4 +144,12 @@ import Testing
         #expect(throws: SepCNNError.self) { try ModelZoo.make("sepcnn-example", options: ModelOptions(resolution: 31)) }
         #expect(throws: SepCNNError.self) { try ModelZoo.make("mobilenet-v1", options: ModelOptions(classes: 0)) }
     }
+
+    /// The smallest resolution each model admits, rounded up to its resolution step, builds.
+    @Test(arguments: ModelZoo.names)
+    func theMinimumResolutionBuilds(_ name: String) throws {
+        let side = ModelZoo.minimumResolution(of: name)
+        let width: Double? = name.hasPrefix("mobilenet") ? 0.25 : nil
+        #expect(throws: Never.self) { try ModelZoo.make(name, options: ModelOptions(widthMultiplier: width, resolution: side, classes: 3)) }
+    }
 }

@@ -113,6 +113,7 @@ import Testing
         let gray = try Tensor(shape: [1, 2, 2, 1], scalars: [0.5, 0.5, 0.5, 0.5])
         let rgb = try adapter(gray)
         #expect(rgb.shape == [1, 4, 4, 3])
+        #expect(adapter.summary == "2×2×1 images resized to 4×4×3, gray replicated to three channels")
         #expect(rgb.scalars.allSatisfy { abs($0 - 0.5) < 1e-6 }, "a constant image stays constant in every channel")
         let ramp = try adapter(try Tensor(shape: [1, 2, 2, 1], scalars: [0, 1, 0, 1]))
         #expect(ramp[0, 1, 0, 0] == ramp[0, 1, 0, 2] && ramp[0, 1, 0, 0] < ramp[0, 1, 3, 0], "channels agree; left is darker than right")

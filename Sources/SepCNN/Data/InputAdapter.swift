@@ -22,6 +22,13 @@ public struct InputAdapter: Sendable, Equatable {
 
     public var isIdentity: Bool { sourceShape == targetShape }
 
+    /// What the adapter does, for a note to the user: `28×28×1 images resized to 224×224×3, gray replicated to three channels`.
+    public var summary: String {
+        func text(_ shape: [Int]) -> String { shape.map(String.init).joined(separator: "×") }
+        let gray = sourceShape[2] != targetShape[2] ? ", gray replicated to three channels" : ""
+        return "\(text(sourceShape)) images resized to \(text(targetShape))\(gray)"
+    }
+
     /// `batch` (`[N] + sourceShape`) as `[N] + targetShape`.
     public func callAsFunction(_ batch: Tensor) throws -> Tensor {
         guard Array(batch.shape.dropFirst()) == sourceShape else {

@@ -62,7 +62,8 @@ public enum ModelZoo {
     public static func minimumResolution(of name: String) -> Int {
         let baseName = name.hasSuffix(standardSuffix) ? String(name.dropLast(standardSuffix.count)) : name
         guard let entry = entries.first(where: { $0.name == baseName }) else { return 1 }
-        return entry.minimumResolution + (entry.minimumResolution % entry.resolutionStep)
+        let step = entry.resolutionStep
+        return (entry.minimumResolution + step - 1) / step * step
     }
 
     /// Builds the named model with fresh weights drawn from the library-wide generator (`Random.seed`).

@@ -40,7 +40,7 @@ extension Model {
     /// only the classifier trains, and the backbone's BatchNorm keeps its running statistics.
     public func freezeBackbone() throws {
         let path = try classifierPath()
-        for (name, layer) in network.namedLayers() where !layer.ownParameters.isEmpty && name != path {
+        for (name, layer) in network.namedLayers() where name != path {
             for (_, parameter) in layer.ownParameters { parameter.isFrozen = true }
         }
     }
