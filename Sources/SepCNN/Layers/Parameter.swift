@@ -12,6 +12,8 @@ public final class Parameter {
     /// A frozen weight is left as it is by training (Keras's `trainable = False`, PyTorch's
     /// `requires_grad_(False)`); see `Layer.freeze()`.
     public var isFrozen = false
+    /// Set when the weight is held on an int8 grid (`quantize(_:)`); its value is then `scale · q`.
+    public internal(set) var quantization: WeightQuantization?
 
     /// Whether training updates this tensor: a weight that is not frozen.
     public var isTrainable: Bool { !isBuffer && !isFrozen }

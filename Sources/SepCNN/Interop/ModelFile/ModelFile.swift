@@ -12,6 +12,8 @@ import Foundation
 /// included (BatchNorm's `num_batches_tracked` is written as I64 0).
 public enum ModelFile {
     static let metadataKey = "architecture"
+    /// The scales of an int8 weight `W` are stored as `W_scale` (the suffix ONNX QDQ files use).
+    static let quantizationScaleSuffix = "_scale"
 
     /// The `__metadata__` entry from which `rebuildModel(from:availableFloats:)` makes `model` again (model files and
     /// checkpoints both carry it). Throws, naming the layer, for a layer that cannot be described.
@@ -36,9 +38,18 @@ public enum ModelFile {
     /// Writes `model` to `url` atomically. Throws, naming the layer, for a layer that cannot be described.
     public static func save(_ model: Model, to url: URL) throws {
         let architecture = try architectureMetadata(of: model)
-        let entries = try stateDictionary(of: model).map { binding in
-            SafetensorsFile.Entry(name: binding.name, tensor: try binding.toPyTorch(),
-                                  dtype: binding.parameter == nil ? .int64 : .float32)
+        let entries = try stateDictionary(of: model).flatMap { binding -> [SafetensorsFile.Entry] in
+            guard let parameter = binding.parameter else {
+                return [SafetensorsFile.Entry(name: binding.name, tensor: try binding.toPyTorch(), dtype: .int64)]
+            }
+            guard let quantization = parameter.quantization, let q = parameter.quantizedValues else {
+                return [SafetensorsFile.Entry(name: binding.name, tensor: try binding.toPyTorch(), dtype: .float32)]
+            }
+            // A quantized weight: its int8 values, and one scale per output channel beside them.
+            let values = Tensor(uncheckedShape: parameter.shape, scalars: q.map(Float.init))
+            return [SafetensorsFile.Entry(name: binding.name, tensor: try binding.toPyTorch(values), dtype: .int8),
+                    SafetensorsFile.Entry(name: binding.name + quantizationScaleSuffix,
+                                          tensor: Tensor(uncheckedShape: [quantization.scales.count], scalars: quantization.scales))]
         }
         try SafetensorsFile(entries: entries, metadata: [metadataKey: architecture]).write(to: url)
     }
@@ -80,6 +91,7 @@ public enum ModelFile {
     static func assign(_ file: SafetensorsFile, to model: Model, aliases: (String) -> [String]) throws {
         let bindings = try stateDictionary(of: model)
         let tensors = Dictionary(file.entries.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
+        let dtypes = Dictionary(file.entries.map { ($0.name, $0.dtype) }, uniquingKeysWith: { first, _ in first })
         var used = Set<String>()
         for binding in bindings {
             let candidates = [binding.name] + aliases(binding.name)
@@ -93,10 +105,35 @@ public enum ModelFile {
                 throw SepCNNError.shapeMismatch(
                     "tensor '\(name)' has shape \(describe(tensor.shape)); model \(model.name) needs \(describe(binding.pytorchShape))")
             }
-            try binding.parameter?.assign(try binding.fromPyTorch(tensor))
+            if let scales = tensors[name + quantizationScaleSuffix], let parameter = binding.parameter {
+                used.insert(name + quantizationScaleSuffix)
+                try assignQuantized(name: name, values: binding.fromPyTorch(tensor), dtype: dtypes[name], scales: scales, to: parameter)
+            } else {
+                guard dtypes[name] != .int8 else {
+                    throw SepCNNError.invalidFile("int8 tensor '\(name)' has no '\(name + quantizationScaleSuffix)' scales beside it")
+                }
+                try binding.parameter?.assign(try binding.fromPyTorch(tensor))
+            }
         }
         if let unexpected = file.entries.map(\.name).filter({ !used.contains($0) }).sorted().first {
             throw SepCNNError.invalidFile("unexpected tensor '\(unexpected)' for model \(model.name)")
         }
+    }
+
+    /// An int8 weight and its per-channel scales become the parameter's float value `scale · q`.
+    private static func assignQuantized(name: String, values: Tensor, dtype: SafetensorsDType?, scales: Tensor,
+                                        to parameter: Parameter) throws {
+        guard dtype == .int8 else {
+            throw SepCNNError.invalidFile("tensor '\(name)' has scales '\(name + quantizationScaleSuffix)' but is \(dtype?.rawValue ?? "missing"), not I8")
+        }
+        guard scales.rank == 1, scales.count > 0, values.count % scales.count == 0 else {
+            throw SepCNNError.invalidFile("'\(name + quantizationScaleSuffix)' of shape \(describe(scales.shape)) does not give one scale per output channel of '\(name)' \(describe(values.shape))")
+        }
+        let quantization: WeightQuantization
+        do { quantization = try WeightQuantization(scales: scales.scalars) } catch let error as SepCNNError {
+            throw SepCNNError.invalidFile("'\(name + quantizationScaleSuffix)': \(error.message)")
+        }
+        try parameter.assign(Tensor(uncheckedShape: values.shape, scalars: quantization.dequantize(values.scalars.map { Int8($0) })))
+        parameter.quantization = quantization
     }
 }

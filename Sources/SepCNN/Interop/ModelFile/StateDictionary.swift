@@ -10,9 +10,10 @@ struct StateBinding {
     /// The shape SepCNN's tensor takes before the transpose (its own shape, or a finer view).
     var viewShape: [Int]
 
-    func toPyTorch() throws -> Tensor {
+    /// The parameter's value, or `values` of its shape, in PyTorch's layout.
+    func toPyTorch(_ values: Tensor? = nil) throws -> Tensor {
         guard let parameter else { return Tensor(uncheckedShape: []) }
-        return try parameter.value.reshaped(to: viewShape).transposed(order).reshaped(to: pytorchShape)
+        return try (values ?? parameter.value).reshaped(to: viewShape).transposed(order).reshaped(to: pytorchShape)
     }
 
     func fromPyTorch(_ tensor: Tensor) throws -> Tensor {

@@ -1,11 +1,12 @@
 /// The element types SepCNN reads from and writes to safetensors files. Every type is converted
-/// to and from `Float` (`I64` exactly up to 2²⁴; `F64` rounded; `F16`/`BF16` widened exactly and
+/// to and from `Float` (`I8` exactly, `I64` exactly up to 2²⁴; `F64` rounded; `F16`/`BF16` widened exactly and
 /// narrowed with round-to-nearest-even). Other safetensors types are refused by name.
 public enum SafetensorsDType: String, Sendable, CaseIterable {
-    case float32 = "F32", float16 = "F16", bfloat16 = "BF16", float64 = "F64", int64 = "I64"
+    case float32 = "F32", float16 = "F16", bfloat16 = "BF16", float64 = "F64", int64 = "I64", int8 = "I8"
 
     public var byteCount: Int {
         switch self {
+        case .int8: return 1
         case .float16, .bfloat16: return 2
         case .float32: return 4
         case .float64, .int64: return 8
@@ -20,6 +21,7 @@ public enum SafetensorsDType: String, Sendable, CaseIterable {
         case .bfloat16: return Float(bitPattern: UInt32(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: i &* 2, as: UInt16.self))) << 16)
         case .float64: return Float(Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self))))
         case .int64: return Float(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: i &* 8, as: Int64.self)))
+        case .int8: return Float(bytes.load(fromByteOffset: i, as: Int8.self))
         }
     }
 
@@ -39,6 +41,9 @@ public enum SafetensorsDType: String, Sendable, CaseIterable {
         case .int64:
             let clamped: Float = value.isNaN ? 0 : min(max(value.rounded(), -0x1p63), Float(0x1p63).nextDown)
             put(Int64(clamped))
+        case .int8:
+            let clamped: Float = value.isNaN ? 0 : min(max(value.rounded(.toNearestOrEven), -128), 127)
+            put(Int8(clamped))
         }
     }
 }

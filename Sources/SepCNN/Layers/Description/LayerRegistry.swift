@@ -55,7 +55,7 @@ public enum LayerRegistry {
     }
 
     private static var builtInLayers: [any DescribableLayer.Type] { [
-        Sequential.self, Residual.self, ChannelMultiply.self, GraphNetwork.self,
+        Sequential.self, Residual.self, ChannelMultiply.self, GraphNetwork.self, FakeQuantize.self,
         Conv2D.self, DepthwiseConv2D.self, PointwiseConv2D.self, SeparableConv2D.self, Dense.self, BatchNorm.self,
         ReLU.self, ReLU6.self, HardSwish.self, HardSigmoid.self, Sigmoid.self, SiLU.self, Softmax.self, Clamp.self,
         Dropout.self, Flatten.self, Reshape.self, Permute.self, Concatenate.self, Elementwise.self,
