@@ -31,7 +31,7 @@ extension PlanBuilder {
             while tail + 1 != graph.output, readers[tail + 1].count == 1 {
                 let next = readers[tail + 1][0]
                 let follower = graph.nodes[next].layer
-                guard follower is BatchNorm || follower is any ActivationLayer else { break }
+                guard follower is BatchNorm || follower is any ActivationLayer || follower is FakeQuantize else { break }
                 run.append((Self.join(name, graph.nodes[next].name), follower))
                 absorbed.insert(next)
                 tail = next

@@ -36,7 +36,8 @@ public final class InferencePlan {
     init(_ network: any Layer, inputShape: [Int], pool: ThreadPool, fusingBlocks: Bool) throws {
         try Tensor.validate(inputShape)
         var builder = PlanBuilder(inputShape: inputShape)
-        outputValue = try builder.lower(network, name: "", input: 0)
+        // The caller gets floats: an int8 result is dequantized by the last step.
+        outputValue = builder.floatInput(try builder.lower(network, name: "", input: 0))
         steps = fusingBlocks ? BlockFusion.apply(builder.steps, outputValue: outputValue) : builder.steps
         self.inputShape = inputShape
         outputShape = builder.shape(of: outputValue)
