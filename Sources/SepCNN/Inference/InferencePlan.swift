@@ -101,6 +101,18 @@ public final class InferencePlan {
     /// One line per step: what was fused, for `sepcnn bench --profile` and for reading.
     public var stepDescriptions: [String] { steps.map(\.label) }
 
+    /// The steps computing on int8 values (the quantize and dequantize steps at the edges excluded).
+    public var int8Steps: [String] {
+        steps.filter { values[$0.output].elementType != .float32 && !($0 is QuantizeStep) }.map(\.label)
+    }
+
+    /// In a plan with int8 steps, the steps that compute in float32 instead: the operations
+    /// without an int8 kernel, each between a dequantize and a quantize step. Empty for a float plan.
+    public var floatStepsBetweenInt8: [String] {
+        guard steps.contains(where: { $0 is QuantizeStep }) else { return [] }
+        return steps.filter { values[$0.output].elementType == .float32 && !($0 is DequantizeStep) }.map(\.label)
+    }
+
     /// The median time of every step over `repetitions` runs on `input`, in step order.
     public func profile(_ input: Tensor, repetitions: Int = 50) throws -> [(step: String, medianMicroseconds: Double)] {
         guard input.shape == inputShape else {
