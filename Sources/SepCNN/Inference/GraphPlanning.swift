@@ -11,6 +11,15 @@ extension PlanBuilder {
         var absorbed = Set<Int>()
         for (index, node) in graph.nodes.enumerated() where !absorbed.contains(index) {
             let inputs = node.inputs.map { planValue[$0] }
+            // An addition whose only reader is a FakeQuantize: the int8 kernel writes its grid.
+            if node.layer is Elementwise, index + 1 != graph.output, readers[index + 1].count == 1,
+               let point = graph.nodes[readers[index + 1][0]].layer as? FakeQuantize,
+               let sum = try within(node.name, { try int8Addition(node.layer, inputs: inputs, point.quantization, label: Self.join(name, node.name)) }) {
+                planValue[index + 1] = sum
+                planValue[readers[index + 1][0] + 1] = sum
+                absorbed.insert(readers[index + 1][0])
+                continue
+            }
             if let layer = node.layer as? any MultiInputLayer {
                 planValue[index + 1] = try within(node.name) {
                     let label = Self.join(name, node.name)

@@ -40,6 +40,18 @@ extension PlanBuilder {
         return output
     }
 
+    /// `a + b` of two int8 values of one shape on grid `q` by the int8 kernel, if `layer` is such an
+    /// addition; nil otherwise (the caller lowers it in float).
+    mutating func int8Addition(_ layer: any Layer, inputs: [Int], _ q: QuantizationParameters, label: String) throws -> Int? {
+        guard let add = layer as? Elementwise, add.operation == .add, add.constant == nil, inputs.count == 2,
+              let a = quantization(of: inputs[0]), let b = quantization(of: inputs[1]), shape(of: inputs[0]) == shape(of: inputs[1])
+        else { return nil }
+        let output = newValue(shape(of: inputs[0]), ArenaElementType(q))
+        let sum = try QS8AddOperator(count: values[output].elementCount, a: a, b: b, output: q, activation: .linear)
+        steps.append(QS8AddStep(operation: sum, inputs: inputs, output: output, label: label))
+        return output
+    }
+
     /// A convolution or dense layer, folded and fused: on the int8 kernels when its input is int8,
     /// its weights are on an int8 grid, a FakeQuantize gave its output a grid and its activation is
     /// a clamp; otherwise in float, quantized afterwards if a grid was asked for.
