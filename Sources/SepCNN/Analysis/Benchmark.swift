@@ -44,6 +44,23 @@ public struct BenchmarkCase: Sendable {
         }
     }
 
+    /// A built-in model quantized to int8 (calibrated on random images: timing does not depend on
+    /// the ranges), named `NAME-RESOLUTION-int8`.
+    public static func int8Model(_ name: String, options: ModelOptions = ModelOptions()) throws -> BenchmarkCase {
+        let make: @Sendable () throws -> Model = {
+            let model = try Random.withSeed(0) { try Model.load(name, options: options) }
+            var generator = RandomGenerator(seed: 2)
+            let batches = try (0..<2).map { _ in try Tensor.normal([2] + model.inputShape, using: &generator) }
+            return try PostTrainingQuantizer().quantize(model, calibrationBatches: batches)
+        }
+        let float = try Random.withSeed(0) { try Model.load(name, options: options) }
+        let macs = try ModelSummary(float).macs
+        let inputShape = [1] + float.inputShape
+        return BenchmarkCase(name: "\(float.name)-\(float.inputShape[0])-int8", flops: 2 * Double(macs)) { pool in
+            (try InferencePlan(make(), pool: pool), try randomInput(inputShape))
+        }
+    }
+
     private static func randomInput(_ shape: [Int]) throws -> Tensor {
         var generator = RandomGenerator(seed: 1)
         return try Tensor.normal(shape, using: &generator)
