@@ -19,7 +19,7 @@ import Testing
         let (steps, plan) = try Self.planAgreement(int8, batches[0])
         #expect(steps <= 3, "plan and layer path differ by \(steps) output steps")
         #expect(plan.floatStepsBetweenInt8.isEmpty, "\(plan.floatStepsBetweenInt8)")
-        #expect(plan.int8Steps.count == 11, "\(plan.int8Steps)")  // 7 convolutions and dense, 2 max pools, 1 global pool... and the stem
+        #expect(plan.int8Steps.count == 10, "\(plan.int8Steps)")  // 6 convolutions, the classifier, 2 max pools, the global pool
         #expect(!plan.steps.contains { $0 is LayerStep })
         #expect(plan.stepDescriptions.first == "input_quant" && plan.stepDescriptions.last == "dequantize")
     }

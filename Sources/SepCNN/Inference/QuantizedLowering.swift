@@ -58,8 +58,9 @@ extension PlanBuilder {
     mutating func lowerConvolution(_ conv: any FoldableLayer, _ folded: FoldedConvolution, input: Int, label: String) throws -> Int {
         if let int8 = conv as? any Int8LowerableLayer, let inputQuantization = quantization(of: input),
            let weights = folded.weightQuantization, let outputQuantization = folded.outputQuantization,
-           [.linear, .relu, .relu6].contains(folded.activation) {
-            return try int8.lowerInt8(folded, weights: weights.quantize(folded.weights), into: &self, input: input,
+           [.linear, .relu, .relu6].contains(folded.activation),
+           case let q = weights.quantize(folded.weights), !q.contains(-128) {  // −128 only from files the kernels refuse
+            return try int8.lowerInt8(folded, weights: q, into: &self, input: input,
                                       inputQuantization: inputQuantization, outputQuantization: outputQuantization, label: label)
         }
         let output = try conv.lower(folded, into: &self, input: input, label: label)
