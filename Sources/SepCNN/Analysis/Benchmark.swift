@@ -107,7 +107,7 @@ public struct BenchmarkCase: Sendable {
         let float = try floatSuite()
         guard int8 else { return float }
         // Each layer's int8 twin right after it, so the two read side by side.
-        let twins = Dictionary(uniqueKeysWithValues: int8Suite().map { (String($0.name.dropLast("-int8".count)), $0) })
+        let twins = Dictionary(uniqueKeysWithValues: try int8Suite().map { (String($0.name.dropLast("-int8".count)), $0) })
         return float.flatMap { [$0] + (twins[$0.name].map { [$0] } ?? []) }
     }
 

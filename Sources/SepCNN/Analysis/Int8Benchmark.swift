@@ -34,14 +34,13 @@ final class PreparedBenchmark: @unchecked Sendable {
 }
 
 extension BenchmarkCase {
-    /// The int8 twins of the float layer records, named with an `-int8` suffix. Network records such as
-    /// `mobilenet-v2-224-int8` belong with the int8 inference plan: add them here as
-    /// `BenchmarkCase(name:flops:prepared:)` cases and `standardSuite(int8: true)` lists them after
-    /// their float record.
-    static func int8Suite() -> [BenchmarkCase] {
+    /// The int8 twins of the float records, named with an `-int8` suffix: the layer shapes through the
+    /// int8 operators, and the networks quantized and run through their int8 inference plans.
+    static func int8Suite() throws -> [BenchmarkCase] {
         layerDepthwiseShapes.map { depthwise3x3Int8(height: $0.0, width: $0.1, channels: $0.2, stride: $0.3) }
             + layerPointwiseShapes.map { pointwiseInt8(height: $0.0, width: $0.1, inputChannels: $0.2, outputChannels: $0.3) }
-            + [standard3x3Int8(height: 56, width: 56, inputChannels: 128, outputChannels: 128)]
+            + [standard3x3Int8(height: 56, width: 56, inputChannels: 128, outputChannels: 128),
+               try int8Model("mobilenet-v1"), try int8Model("mobilenet-v2")]
     }
 
     /// int8 depthwise 3×3, padding 1, bias, as `depthwise3x3`.
