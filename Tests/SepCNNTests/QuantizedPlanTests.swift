@@ -4,14 +4,19 @@ import Testing
 
 /// A quantized model's inference plan runs its convolutions, additions and pooling on the int8
 /// kernels and computes what the layer path (fake quantization in float) computes, up to the
-/// rounding of integer accumulation: a step or two of each output.
+/// rounding of integer accumulation. Both round every intermediate value to its grid, so where the
+/// float sum lands within a hair of a rounding boundary the two can pick neighbouring steps, and one
+/// step early on moves the output by a few steps: most outputs agree within a step, the worst by a few.
 @Suite struct QuantizedPlanTests {
     /// The largest difference between the plan's and the layer path's outputs, in output steps.
     static func planAgreement(_ int8: Model, _ input: Tensor, threads: Int = 1) throws -> (steps: Float, plan: InferencePlan) {
         let plan = try InferencePlan(int8.network, inputShape: input.shape, pool: ThreadPool(threads: threads))
         let expected = try int8(input), actual = try plan(input)
         let step = try #require(int8.network.namedLayers().last { $0.layer is FakeQuantize }?.layer as? FakeQuantize).quantization.scale
-        return (zip(expected.scalars, actual.scalars).map { abs($0 - $1) }.max()! / step, plan)
+        let differences = zip(expected.scalars, actual.scalars).map { abs($0 - $1) / step }
+        let mean = differences.reduce(0, +) / Float(differences.count)
+        #expect(mean <= 0.5, "plan and layer path differ by \(mean) output steps on average")
+        return (differences.max()!, plan)
     }
 
     @Test func aQuantizedSepCNNRunsEveryLayerOnInt8Kernels() throws {
@@ -62,7 +67,7 @@ import Testing
         let batches = try QuantizationTests.calibrationBatches(for: model)
         let int8 = try PostTrainingQuantizer().quantize(model, calibrationBatches: batches)
         let (steps, plan) = try Self.planAgreement(int8, batches[2])
-        #expect(steps <= 3)
+        #expect(steps <= 4)
         #expect(plan.floatStepsBetweenInt8.isEmpty, "\(plan.floatStepsBetweenInt8)")
         #expect(plan.steps.contains { $0 is QS8AddStep })
     }
