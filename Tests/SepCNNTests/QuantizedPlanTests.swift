@@ -9,13 +9,14 @@ import Testing
 /// step early on moves the output by a few steps: most outputs agree within a step, the worst by a few.
 @Suite struct QuantizedPlanTests {
     /// The largest difference between the plan's and the layer path's outputs, in output steps.
-    static func planAgreement(_ int8: Model, _ input: Tensor, threads: Int = 1) throws -> (steps: Float, plan: InferencePlan) {
+    static func planAgreement(_ int8: Model, _ input: Tensor, threads: Int = 1,
+                              meanSteps: Float = 0.5) throws -> (steps: Float, plan: InferencePlan) {
         let plan = try InferencePlan(int8.network, inputShape: input.shape, pool: ThreadPool(threads: threads))
         let expected = try int8(input), actual = try plan(input)
         let step = try #require(int8.network.namedLayers().last { $0.layer is FakeQuantize }?.layer as? FakeQuantize).quantization.scale
         let differences = zip(expected.scalars, actual.scalars).map { abs($0 - $1) / step }
         let mean = differences.reduce(0, +) / Float(differences.count)
-        #expect(mean <= 0.5, "plan and layer path differ by \(mean) output steps on average")
+        #expect(mean <= meanSteps, "plan and layer path differ by \(mean) output steps on average")
         return (differences.max()!, plan)
     }
 
@@ -66,7 +67,8 @@ import Testing
         let model = try Random.withSeed(5) { Model(name: "graph", inputShape: [9, 9, 3], network: graph) }
         let batches = try QuantizationTests.calibrationBatches(for: model)
         let int8 = try PostTrainingQuantizer().quantize(model, calibrationBatches: batches)
-        let (steps, plan) = try Self.planAgreement(int8, batches[2])
+        // 20 outputs only: one flipped rounding moves the mean a lot.
+        let (steps, plan) = try Self.planAgreement(int8, batches[2], meanSteps: 1)
         #expect(steps <= 4)
         #expect(plan.floatStepsBetweenInt8.isEmpty, "\(plan.floatStepsBetweenInt8)")
         #expect(plan.steps.contains { $0 is QS8AddStep })
