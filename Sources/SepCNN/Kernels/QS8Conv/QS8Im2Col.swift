@@ -1,10 +1,14 @@
-/// Unfolds the receptive fields of one channel group into int8 rows for `qs8GEMMPacked`, as `im2col`
-/// does for float: for each output pixel in `pixels` (indices into batch · outputHeight · outputWidth),
-/// one row of `kh·kw·Cin/groups` values ordered (ky, kx, ci) to match the weights, then `rowStride`
-/// − that many filler bytes (the GEMM's weights there are zero). Padding is the input zero point, so
-/// it contributes (z − z) · w = 0 once the folded bias is added.
+/// Unfolds the receptive fields of one channel group into the u8 rows `qs8GEMMPacked` reads (int8
+/// XOR 0x80), as `im2col` does for float: for each output pixel in `pixels` (indices into
+/// batch · outputHeight · outputWidth), one row of `kh·kw·Cin/groups` values ordered (ky, kx, ci) to
+/// match the weights, then `rowStride` − that many filler bytes (the GEMM's weights there are zero).
+/// Padding is the input zero point, so it contributes (z − z) · w = 0 once the folded bias is added.
 func qs8Im2col(_ g: ConvGeometry, group: Int, pixels: Range<Int>, input: UnsafePointer<Int8>, zeroPoint: Int8,
-               columns: UnsafeMutablePointer<Int8>, rowStride: Int) {
+               columns: UnsafeMutablePointer<UInt8>, rowStride: Int) {
+    let padding = UInt8(bitPattern: zeroPoint) ^ 0x80
+    @inline(__always) func copy(_ dst: UnsafeMutablePointer<UInt8>, _ src: UnsafePointer<Int8>, _ count: Int) {
+        for i in 0..<count { dst[i] = UInt8(bitPattern: src[i]) ^ 0x80 }
+    }
     let inPerGroup = g.inputChannelsPerGroup, depth = g.kernelHeight &* g.kernelWidth &* inPerGroup
     let imagePixels = g.outputHeight &* g.outputWidth
     for (i, pixel) in pixels.enumerated() {
@@ -19,21 +23,21 @@ func qs8Im2col(_ g: ConvGeometry, group: Int, pixels: Range<Int>, input: UnsafeP
             let iy = oy &* g.strideHeight &- g.padTop &+ ky &* g.dilationHeight
             if rowIsContiguous && iy >= 0 && iy < g.inputHeight {
                 let run = g.kernelWidth &* inPerGroup
-                slot.update(from: image + (iy &* g.inputWidth &+ ix0) &* g.inputChannels, count: run)
+                copy(slot, image + (iy &* g.inputWidth &+ ix0) &* g.inputChannels, run)
                 slot += run
                 continue
             }
             for kx in 0..<g.kernelWidth {
                 let ix = ox &* g.strideWidth &- g.padLeft &+ kx &* g.dilationWidth
                 if iy < 0 || iy >= g.inputHeight || ix < 0 || ix >= g.inputWidth {
-                    slot.update(repeating: zeroPoint, count: inPerGroup)
+                    slot.update(repeating: padding, count: inPerGroup)
                 } else {
-                    slot.update(from: image + (iy &* g.inputWidth &+ ix) &* g.inputChannels, count: inPerGroup)
+                    copy(slot, image + (iy &* g.inputWidth &+ ix) &* g.inputChannels, inPerGroup)
                 }
                 slot += inPerGroup
             }
         }
-        if rowStride > depth { slot.update(repeating: zeroPoint, count: rowStride &- depth) }
+        if rowStride > depth { slot.update(repeating: padding, count: rowStride &- depth) }
     }
 }
 
