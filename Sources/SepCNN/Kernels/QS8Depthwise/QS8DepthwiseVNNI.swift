@@ -105,7 +105,7 @@ private func qs8DepthwiseQuadRowBytes(_ g: ConvGeometry) -> Int { qs8DepthwiseCh
 /// Scratch bytes of one thread: slot tags, the ring of quad rows, the source row(s).
 func qs8DepthwiseVNNIScratchByteCount(_ g: ConvGeometry) -> Int {
     let sets = g.kernelWidth == 3 ? 1 : 2
-    return 64 &+ g.kernelHeight &* sets &* qs8DepthwiseQuadRowBytes(g) &+ 2 &* qs8DepthwiseSourceBytes(g)
+    return 64 &+ (g.kernelHeight &+ 1) &* sets &* qs8DepthwiseQuadRowBytes(g) &+ 2 &* qs8DepthwiseSourceBytes(g)
 }
 
 /// Same result as `qs8DepthwiseReference` (with the unfolded bias) for output rows `rows`; g must pass
@@ -116,20 +116,22 @@ func qs8DepthwiseVNNI(_ g: ConvGeometry, input: UnsafePointer<Int8>, inputZeroPo
     let k = g.kernelHeight, c = g.inputChannels, sets = packed.sets
     let chunks = qs8DepthwiseChunks(g), quadRow = qs8DepthwiseQuadRowBytes(g), sourceBytes = qs8DepthwiseSourceBytes(g)
     let tags = scratch.bindMemory(to: Int.self, capacity: 8)
-    for s in 0..<k { tags[s] = Int.min }
+    for s in 0...k { tags[s] = Int.min }
     let quads = scratch + 64
-    let source0 = (quads + k &* sets &* quadRow).bindMemory(to: UInt8.self, capacity: 2 &* sourceBytes)
+    let source0 = (quads + (k &+ 1) &* sets &* quadRow).bindMemory(to: UInt8.self, capacity: 2 &* sourceBytes)
     let source1 = source0 + sourceBytes
     let padding = UInt8(bitPattern: inputZeroPoint) ^ 0x80
     let rowBytes = g.outputWidth &* c
-    for row in rows {
+    let slots = k &+ 1
+    var row = rows.lowerBound
+    while row < rows.upperBound {
         let n = row / g.outputHeight, oy = row &- n &* g.outputHeight
         let image = input + n &* (g.inputHeight &* g.inputWidth &* c)
-        // The quad rows of the K input rows this output row reads, built unless a slot holds them.
-        var rowQuads = (quads, quads, quads, quads, quads)
-        for ky in 0..<k {
+        // The quad row of input row oy·sh − padTop + ky, built unless its slot holds it. K + 1 slots: a
+        // window of K + 1 consecutive rows never shares one, and stride-1 rows reuse K of them.
+        @inline(__always) func quadRowFor(_ ky: Int) -> UnsafeMutableRawPointer {
             let iy = oy &* g.strideHeight &- g.padTop &+ ky
-            let slot = ((iy % k) &+ k) % k
+            let slot = ((iy % slots) &+ slots) % slots
             let slotQuads = quads + slot &* sets &* quadRow
             let tag = (n &<< 32) &+ iy
             if tags[slot] != tag {
@@ -138,20 +140,22 @@ func qs8DepthwiseVNNI(_ g: ConvGeometry, input: UnsafePointer<Int8>, inputZeroPo
                 qs8DepthwiseBuildQuadRow(g, pixels: pixels, padding: padding, sources: (source0, source1), sourceBytes: sourceBytes,
                                          quads: slotQuads, quadRowBytes: quadRow, chunks: chunks)
             }
-            switch ky {
-            case 0: rowQuads.0 = slotQuads
-            case 1: rowQuads.1 = slotQuads
-            case 2: rowQuads.2 = slotQuads
-            case 3: rowQuads.3 = slotQuads
-            default: rowQuads.4 = slotQuads
-            }
+            return slotQuads
         }
         let out = output + row &* rowBytes
         if k == 3 {
-            qs8DepthwiseRow3x3VNNI(rowQuads.0, rowQuads.1, rowQuads.2, packed, clamp, out, rowBytes, chunks)
+            // Stride 1: two output rows at once share the loads of their two common quad rows.
+            if g.strideHeight == 1 && row &+ 1 < rows.upperBound && oy &+ 1 < g.outputHeight {
+                qs8DepthwiseRowPair3x3VNNI(quadRowFor(0), quadRowFor(1), quadRowFor(2), quadRowFor(3), packed, clamp, out, rowBytes, chunks)
+                row &+= 2
+                continue
+            }
+            qs8DepthwiseRow3x3VNNI(quadRowFor(0), quadRowFor(1), quadRowFor(2), packed, clamp, out, rowBytes, chunks)
         } else {
-            qs8DepthwiseRow5x5VNNI(rowQuads, quadRow, packed, clamp, out, rowBytes, chunks)
+            qs8DepthwiseRow5x5VNNI((quadRowFor(0), quadRowFor(1), quadRowFor(2), quadRowFor(3), quadRowFor(4)), quadRow,
+                                   packed, clamp, out, rowBytes, chunks)
         }
+        row &+= 1
     }
 }
 
@@ -329,6 +333,55 @@ private func qs8DepthwiseRow3x3VNNI(_ r0: UnsafeMutableRawPointer, _ r1: UnsafeM
             a0 = dot(a0, q1, w10); a1 = dot(a1, q1 + 64, w11); a2 = dot(a2, q1 + 128, w12); a3 = dot(a3, q1 + 192, w13)
             a0 = dot(a0, q2, w20); a1 = dot(a1, q2 + 64, w21); a2 = dot(a2, q2 + 128, w22); a3 = dot(a3, q2 + 192, w23)
             qs8DepthwiseStoreChunk(a0, a1, a2, a3, m, clamp, bounds, out + 64 &* j, rowBytes &- 64 &* j, exact: exact)
+            j &+= phases
+        }
+    }
+}
+
+/// Output rows y and y + 1 of a stride-1 3×3 from quad rows r0…r3: 24 vpdpbusd on 16 quad loads.
+private func qs8DepthwiseRowPair3x3VNNI(_ r0: UnsafeMutableRawPointer, _ r1: UnsafeMutableRawPointer, _ r2: UnsafeMutableRawPointer,
+                                        _ r3: UnsafeMutableRawPointer, _ packed: QS8DepthwiseVNNIWeights, _ clamp: QS8OutputClamp,
+                                        _ out: UnsafeMutablePointer<Int8>, _ rowBytes: Int, _ chunks: Int) {
+    let phases = packed.phases, exact = packed.exactConversion, bounds = QS8ByteBounds(clamp)
+    for p in 0..<phases {
+        let w = UnsafeRawPointer(packed.weights + p &* 768)
+        let w00 = weight(w, 0), w01 = weight(w, 1), w02 = weight(w, 2), w03 = weight(w, 3)
+        let w10 = weight(w, 4), w11 = weight(w, 5), w12 = weight(w, 6), w13 = weight(w, 7)
+        let w20 = weight(w, 8), w21 = weight(w, 9), w22 = weight(w, 10), w23 = weight(w, 11)
+        let bias = UnsafePointer(packed.bias + p &* 64), m = QS8ChunkMultipliers(packed.multipliers + p &* 64)
+        var j = p
+        while j < chunks {
+            let o = 256 &* j
+            var a0 = loadBias(bias, 0), a1 = loadBias(bias, 1), a2 = loadBias(bias, 2), a3 = loadBias(bias, 3)
+            var b0 = a0, b1 = a1, b2 = a2, b3 = a3
+            do {
+                let q = UnsafeRawPointer(r0 + o)
+                a0 = dot(a0, q, w00); a1 = dot(a1, q + 64, w01); a2 = dot(a2, q + 128, w02); a3 = dot(a3, q + 192, w03)
+            }
+            do {
+                let q = UnsafeRawPointer(r1 + o)
+                let x0 = q.loadUnaligned(as: SIMD16<Int32>.self), x1 = (q + 64).loadUnaligned(as: SIMD16<Int32>.self)
+                let x2 = (q + 128).loadUnaligned(as: SIMD16<Int32>.self), x3 = (q + 192).loadUnaligned(as: SIMD16<Int32>.self)
+                a0 = vnniDotAccumulate(a0, x0, w10); a1 = vnniDotAccumulate(a1, x1, w11)
+                a2 = vnniDotAccumulate(a2, x2, w12); a3 = vnniDotAccumulate(a3, x3, w13)
+                b0 = vnniDotAccumulate(b0, x0, w00); b1 = vnniDotAccumulate(b1, x1, w01)
+                b2 = vnniDotAccumulate(b2, x2, w02); b3 = vnniDotAccumulate(b3, x3, w03)
+            }
+            do {
+                let q = UnsafeRawPointer(r2 + o)
+                let x0 = q.loadUnaligned(as: SIMD16<Int32>.self), x1 = (q + 64).loadUnaligned(as: SIMD16<Int32>.self)
+                let x2 = (q + 128).loadUnaligned(as: SIMD16<Int32>.self), x3 = (q + 192).loadUnaligned(as: SIMD16<Int32>.self)
+                a0 = vnniDotAccumulate(a0, x0, w20); a1 = vnniDotAccumulate(a1, x1, w21)
+                a2 = vnniDotAccumulate(a2, x2, w22); a3 = vnniDotAccumulate(a3, x3, w23)
+                b0 = vnniDotAccumulate(b0, x0, w10); b1 = vnniDotAccumulate(b1, x1, w11)
+                b2 = vnniDotAccumulate(b2, x2, w12); b3 = vnniDotAccumulate(b3, x3, w13)
+            }
+            do {
+                let q = UnsafeRawPointer(r3 + o)
+                b0 = dot(b0, q, w20); b1 = dot(b1, q + 64, w21); b2 = dot(b2, q + 128, w22); b3 = dot(b3, q + 192, w23)
+            }
+            qs8DepthwiseStoreChunk(a0, a1, a2, a3, m, clamp, bounds, out + 64 &* j, rowBytes &- 64 &* j, exact: exact)
+            qs8DepthwiseStoreChunk(b0, b1, b2, b3, m, clamp, bounds, out + (rowBytes &+ 64 &* j), rowBytes &- 64 &* j, exact: exact)
             j &+= phases
         }
     }
