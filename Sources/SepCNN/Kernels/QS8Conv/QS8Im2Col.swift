@@ -55,7 +55,7 @@ func qs8Im2col(_ g: ConvGeometry, group: Int, pixels: Range<Int>, input: UnsafeP
                 }
                 var tap = slot, ix = ix0
                 for _ in 0..<kw {
-                    if ix < 0 || ix >= width { fill(tap, inPerGroup) } else { qs8CopyFlipped(tap, sourceRow + ix &* c, inPerGroup) }
+                    if ix < 0 || ix >= width { fill(tap, inPerGroup) } else { qs8CopyFlippedShort(tap, sourceRow + ix &* c, inPerGroup) }
                     tap += inPerGroup
                     ix &+= dw
                 }
@@ -87,7 +87,7 @@ func qs8Im2colRowStride(_ g: ConvGeometry) -> Int { (g.kernelHeight &* g.kernelW
 /// dst[i] = src[i] XOR 0x80 for `count` bytes. Short runs (the stem's are 9 bytes) as straight-line 8/4/2/1-byte moves: a loop, vectorised with
 /// its run-time checks and scalar tail, cost more per run than the GEMM spends on the row.
 @inline(__always)
-func qs8CopyFlipped(_ dst: UnsafeMutablePointer<UInt8>, _ src: UnsafePointer<Int8>, _ count: Int) {
+func qs8CopyFlippedShort(_ dst: UnsafeMutablePointer<UInt8>, _ src: UnsafePointer<Int8>, _ count: Int) {
     guard count <= 16 else {
         for i in 0..<count { dst[i] = UInt8(bitPattern: src[i]) ^ 0x80 }
         return
@@ -121,7 +121,7 @@ func qs8Im2colRuns(_ dst: UnsafeMutablePointer<UInt8>, _ dstStride: Int, _ src: 
                    _ count: Int, _ run: Int) {
     var d = dst, s = src
     for _ in 0..<count {
-        qs8CopyFlipped(d, s, run)
+        qs8CopyFlippedShort(d, s, run)
         d += dstStride
         s += srcStep
     }
