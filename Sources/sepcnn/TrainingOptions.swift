@@ -14,8 +14,11 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Label smoothing of the cross-entropy.") var labelSmoothing: Float = 0
     @Flag(help: "Augment: random crop with 4 pixels of padding, horizontal flip.") var augment = false
     @Option(help: "Seed of initialisation, shuffling, augmentation and dropout.") var seed: UInt64 = 0
+    @Option(name: .customLong("bn-l1"), help: "Network Slimming sparsity: add λ·Σ|γ| over every BatchNorm scale to the loss (then prune with --criterion bn).")
+    var bnL1: Float = 0
 
     func validate() throws {
+        guard bnL1 >= 0, bnL1.isFinite else { throw ValidationError("--bn-l1 must be non-negative, got \(bnL1)") }
         guard TrainingConfiguration.OptimizerKind(rawValue: optimizer) != nil else {
             throw ValidationError("unknown optimizer '\(optimizer)'; choose sgd, adam or adamw")
         }
@@ -30,6 +33,7 @@ struct TrainingOptions: ParsableArguments {
         c.epochs = epochs; c.batchSize = batchSize; c.learningRate = lr; c.momentum = momentum
         c.weightDecay = weightDecay; c.stepEpochs = stepEpochs; c.warmupEpochs = warmupEpochs
         c.labelSmoothing = labelSmoothing; c.augment = augment; c.seed = seed
+        c.batchNormL1 = bnL1 > 0 ? bnL1 : nil
         c.optimizer = TrainingConfiguration.OptimizerKind(rawValue: optimizer) ?? .adam
         c.schedule = TrainingConfiguration.ScheduleKind(rawValue: schedule) ?? .constant
         return c
