@@ -80,4 +80,23 @@ import Testing
             #expect(try LayerRegistry.parameterCount(of: pruned.modelDescription().network) == ModelSummary(pruned).totalParameters, "\(name)")
         }
     }
+
+    @Test func pruningInStepsCompoundsToTheTarget() throws {
+        let model = try Random.withSeed(7) { PruningTestNetworks.randomized(try ModelZoo.make("fashion-sepcnn"), seed: 7) }
+        let full = try ModelSummary(model).macs
+        var rounds: [(round: Int, macs: Int)] = []
+        let pruned = try ChannelPruner(roundTo: 4).prune(model, target: .macs(0.4), steps: 3, fineTune: { current, round in
+            rounds.append((round, try ModelSummary(current).macs))
+        })
+        #expect(rounds.map(\.round) == [1, 2, 3])
+        // Round i reaches 0.4^(i/3) of the original MACs: about 74 %, 54 %, 40 %.
+        for (index, fraction) in [0.737, 0.543, 0.4].enumerated() {
+            #expect(Double(rounds[index].macs) <= fraction * Double(full) + 1)
+            #expect(Double(rounds[index].macs) > (fraction - 0.15) * Double(full))
+        }
+        #expect(try ModelSummary(pruned).macs == rounds[2].macs)
+        let ratio = try ChannelPruner(roundTo: 1).prune(model, target: .ratio(0.75), steps: 2)
+        // Each round removes half: 32 → 16 → 8.
+        #expect(try DependencyGraph(ratio).groups.map(\.channels) == [8, 16, 32])
+    }
 }

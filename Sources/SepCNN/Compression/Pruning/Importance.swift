@@ -71,14 +71,15 @@ extension DependencyGraph {
                 guard owners.contains(where: { $0 != nil }) else { continue }
                 for (role, parameter) in operation.layer.outputChannelParameters where role == (criterion == .bn ? .scale : .filter) {
                     found = true
-                    var sums: [Int: Double] = [:]
-                    let outputs = owners.count
+                    // Per output channel of the layer first, then summed into the group channel it belongs to
+                    // (several output channels share one for a depthwise multiplier).
+                    var perOutput = [Double](repeating: 0, count: owners.count)
                     for (i, w) in parameter.value.scalars.enumerated() {
-                        guard let o = owners[i % outputs] else { continue }
-                        let key = o.group << 32 | o.channel
-                        sums[key, default: 0] += criterion == .l2 ? Double(w * w) : Double(abs(w))
+                        perOutput[i % owners.count] += criterion == .l2 ? Double(w * w) : Double(abs(w))
                     }
-                    for (key, sum) in sums { scores[key >> 32][key & 0xFFFF_FFFF] += criterion == .l2 ? sum.squareRoot() : sum }
+                    var perChannel: [Int: Double] = [:]
+                    for (o, sum) in zip(owners, perOutput) { if let o { perChannel[o.group << 32 | o.channel, default: 0] += sum } }
+                    for (key, sum) in perChannel { scores[key >> 32][key & 0xFFFF_FFFF] += criterion == .l2 ? sum.squareRoot() : sum }
                 }
             }
             if criterion == .bn {
