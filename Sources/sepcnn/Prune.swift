@@ -53,6 +53,9 @@ struct Prune: ParsableCommand {
 
     @Option(help: "Threads (default: SEPCNN_THREADS, else the number of cores).") var threads: Int?
 
+    /// Batches of 64 training images BatchNorm statistics are re-estimated on after each round.
+    private static let recalibrationBatches = 20
+
     func validate() throws {
         switch (targetMacs, ratio) {
         case (nil, nil): throw ValidationError("give --target-macs F or --ratio R")
@@ -99,9 +102,16 @@ struct Prune: ParsableCommand {
             },
             fineTune: { current, round in
                 let summary = try ModelSummary(current)
+                var note = ""
+                if let splits {
+                    // The kept channels' statistics after removed ones are stale: re-estimate them first.
+                    let calibration = try PruningData(splits.train, for: current, batches: Self.recalibrationBatches, batchSize: 64)
+                    try current.recalibrateBatchNorm(on: calibration)
+                    note = ", BatchNorm recalibrated on \(grouped(Self.recalibrationBatches * 64)) training images"
+                }
                 accuracyPruned = try accuracy(current)
                 print("round \(round)/\(steps): \(grouped(summary.totalParameters)) parameters, \(grouped(summary.macs)) MACs"
-                      + (accuracyPruned.map { ", \(splits!.validationName) accuracy \(format($0 * 100, 2)) %" } ?? ""))
+                      + note + (accuracyPruned.map { ", \(splits!.validationName) accuracy \(format($0 * 100, 2)) %" } ?? ""))
                 guard fineTuneEpochs > 0, let splits else { return }
                 try fineTune(current, on: splits)
             })

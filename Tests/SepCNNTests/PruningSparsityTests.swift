@@ -37,3 +37,25 @@ import Testing
         #expect(throws: SepCNNError.invalidArgument("the BatchNorm L1 penalty must be non-negative, got -1.0")) { try configuration.validate() }
     }
 }
+
+/// Adaptive BatchNorm after pruning: running statistics become the plain average of the batches'.
+@Suite struct PruningBatchNormRecalibrationTests {
+    @Test func runningStatisticsBecomeTheAverageOfTheBatchStatistics() throws {
+        let norm = try BatchNorm(channels: 3, momentum: 0.1)
+        let model = Model(name: "bn", inputShape: [2, 2, 3], network: Sequential([norm]))
+        var generator = RandomGenerator(seed: 2)
+        let batches = try (0..<3).map { i in (images: try Tensor.normal([4, 2, 2, 3], mean: Float(i), using: &generator), labels: [0, 0, 0, 0]) }
+        try model.recalibrateBatchNorm(on: PruningData(batches: batches))
+        for c in 0..<3 {
+            var mean = 0.0, variance = 0.0
+            for batch in batches {
+                let values = stride(from: c, to: batch.images.count, by: 3).map { Double(batch.images.scalars[$0]) }
+                let m = values.reduce(0, +) / Double(values.count)
+                mean += m / 3
+                variance += values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1) / 3
+            }
+            #expect(abs(Double(norm.runningMean.value.scalars[c]) - mean) < 1e-4)
+            #expect(abs(Double(norm.runningVar.value.scalars[c]) - variance) < 1e-4)
+        }
+    }
+}
