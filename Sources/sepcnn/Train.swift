@@ -36,17 +36,7 @@ struct Train: ParsableCommand {
     @OptionGroup var data: DataArguments
 
     @Option(help: "Epochs to train.") var epochs = 3
-    @Option(help: "Images per batch.") var batchSize = 64
-    @Option(help: "Optimizer: sgd, adam or adamw.") var optimizer = "adam"
-    @Option(help: "Learning rate.") var lr: Float = 0.001
-    @Option(help: "SGD momentum.") var momentum: Float = 0.9
-    @Option(help: "Weight decay (L2 for sgd/adam, decoupled for adamw).") var weightDecay: Float = 0
-    @Option(help: "Learning-rate schedule: constant, step (×0.1 every --step-epochs) or cosine.") var schedule = "constant"
-    @Option(help: "Epochs between decays of the step schedule.") var stepEpochs = 1
-    @Option(help: "Epochs of linear warm-up.") var warmupEpochs = 0
-    @Option(help: "Label smoothing of the cross-entropy.") var labelSmoothing: Float = 0
-    @Flag(help: "Augment: random crop with 4 pixels of padding, horizontal flip.") var augment = false
-    @Option(help: "Seed of initialisation, shuffling, augmentation and dropout.") var seed: UInt64 = 0
+    @OptionGroup var training: TrainingOptions
     @Option(help: "Threads (default: SEPCNN_THREADS, else the number of cores).") var threads: Int?
 
     @Option(help: "Where to save the trained model (.safetensors).") var output: String?
@@ -58,12 +48,6 @@ struct Train: ParsableCommand {
     func validate() throws {
         if model == nil && resume == nil { throw ValidationError("give --model NAME (or --resume CHECKPOINT)") }
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must lie between 1 and 256") }
-        guard TrainingConfiguration.OptimizerKind(rawValue: optimizer) != nil else {
-            throw ValidationError("unknown optimizer '\(optimizer)'; choose sgd, adam or adamw")
-        }
-        guard TrainingConfiguration.ScheduleKind(rawValue: schedule) != nil else {
-            throw ValidationError("unknown schedule '\(schedule)'; choose constant, step or cosine")
-        }
         guard checkpointEvery > 0 else { throw ValidationError("--checkpoint-every must be positive") }
         if let resolution, !(1...4096).contains(resolution) { throw ValidationError("--resolution must lie between 1 and 4096") }
         if let classes, !(1...1_000_000).contains(classes) { throw ValidationError("--classes must lie between 1 and 1000000") }
@@ -73,13 +57,8 @@ struct Train: ParsableCommand {
     }
 
     var trainingConfiguration: TrainingConfiguration {
-        var c = TrainingConfiguration()
-        c.epochs = epochs; c.batchSize = batchSize; c.learningRate = lr; c.momentum = momentum
-        c.weightDecay = weightDecay; c.stepEpochs = stepEpochs; c.warmupEpochs = warmupEpochs
-        c.labelSmoothing = labelSmoothing; c.augment = augment; c.seed = seed
+        var c = training.configuration(epochs: epochs)
         c.freezeBackbone = freezeBackbone ? true : nil
-        c.optimizer = TrainingConfiguration.OptimizerKind(rawValue: optimizer) ?? .adam
-        c.schedule = TrainingConfiguration.ScheduleKind(rawValue: schedule) ?? .constant
         return c
     }
 
@@ -97,7 +76,7 @@ struct Train: ParsableCommand {
             print("resuming \(trainer.model.name) at epoch \(trainer.progress.epoch + 1), batch \(trainer.progress.batch + 1)")
         } else {
             try trainingConfiguration.validate()
-            let network = try Random.withSeed(seed) { try makeModel(model ?? "", for: splits.train) }
+            let network = try Random.withSeed(training.seed) { try makeModel(model ?? "", for: splits.train) }
             trainer = try Trainer(model: network, configuration: trainingConfiguration)
         }
         if let note = adaptationNote(images: splits.train.imageShape, model: trainer.model) { printNote(note) }

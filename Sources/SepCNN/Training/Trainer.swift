@@ -39,17 +39,36 @@ public final class Trainer {
         let (logits, pullback) = try Random.withSeed(mixSeed(configuration.seed, UInt64(progress.step), 0xD20F)) {
             try model.valueWithPullback(images, training: true)
         }
-        let loss = try Loss.crossEntropy(logits: logits, labels: labels, labelSmoothing: configuration.labelSmoothing)
+        var loss = try Loss.crossEntropy(logits: logits, labels: labels, labelSmoothing: configuration.labelSmoothing)
+        let scales = (configuration.batchNormL1 ?? 0) > 0 ? batchNormScales : []
+        if let lambda = configuration.batchNormL1, lambda > 0 {
+            loss.value += lambda * scales.reduce(0) { $0 + $1.value.scalars.reduce(0) { $0 + abs($1) } }
+        }
         guard loss.value.isFinite else {
             throw SepCNNError.invalidArgument(
                 "training diverged: the loss became \(loss.value.isNaN ? "NaN" : "infinite") at step \(progress.step + 1) (epoch \(progress.epoch + 1), batch \(progress.batch + 1)); "
                     + "try a lower learning rate")
         }
         _ = try pullback(loss.gradient)
+        if let lambda = configuration.batchNormL1, lambda > 0 { addSparsityGradient(lambda, to: scales) }
         optimizer.learningRate = learningRate
         try optimizer.step(model.namedParameters())
         progress.step += 1
         return (loss.value, zip(labels, predictedClasses(logits)).filter { $0 == $1 }.count)
+    }
+
+    /// Every trainable BatchNorm γ, for the Network Slimming penalty.
+    private var batchNormScales: [Parameter] {
+        model.network.namedLayers().compactMap { ($0.layer as? BatchNorm)?.weight }.filter(\.isTrainable)
+    }
+
+    /// λ · sign(γ): the (sub)gradient of λ · Σ|γ|, added to each scale's gradient.
+    private func addSparsityGradient(_ lambda: Float, to scales: [Parameter]) {
+        for gamma in scales {
+            var gradient = gamma.gradient ?? Tensor(uncheckedShape: gamma.shape)
+            for (i, g) in gamma.value.scalars.enumerated() where g != 0 { gradient.scalars[i] += g > 0 ? lambda : -lambda }
+            gamma.gradient = gradient
+        }
     }
 
     /// What `fit` reports after every batch.

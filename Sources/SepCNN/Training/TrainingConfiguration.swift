@@ -35,6 +35,10 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// Train only the final classifier (`Model.freezeBackbone()`); nil, as in checkpoints written
     /// before the option existed, means false.
     public var freezeBackbone: Bool?
+    /// Network Slimming's sparsity term: λ · Σ|γ| over every BatchNorm scale is added to the loss,
+    /// driving unimportant channels' γ toward 0 for `sepcnn prune --criterion bn`. Nil (checkpoints
+    /// written before the option existed) means 0.
+    public var batchNormL1: Float?
 
     public init() {}
 
@@ -51,6 +55,11 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         }
         guard stepEpochs > 0 else { throw SepCNNError.invalidArgument("step epochs must be positive, got \(stepEpochs)") }
         guard warmupEpochs >= 0 else { throw SepCNNError.invalidArgument("warm-up epochs must not be negative, got \(warmupEpochs)") }
+        if let batchNormL1 {
+            guard batchNormL1 >= 0, batchNormL1.isFinite else {
+                throw SepCNNError.invalidArgument("the BatchNorm L1 penalty must be non-negative, got \(batchNormL1)")
+            }
+        }
         guard (0..<1).contains(labelSmoothing) else {
             throw SepCNNError.invalidArgument("label smoothing must lie in [0, 1), got \(labelSmoothing)")
         }
