@@ -67,6 +67,17 @@ struct Train: ParsableCommand {
         guard checkpointEvery > 0 else { throw ValidationError("--checkpoint-every must be positive") }
         if let resolution, !(1...4096).contains(resolution) { throw ValidationError("--resolution must lie between 1 and 4096") }
         if let classes, !(1...1_000_000).contains(classes) { throw ValidationError("--classes must lie between 1 and 1000000") }
+        if resume == nil {
+            // The flags by name first; the configuration's own check covers the rest.
+            func require(_ value: Int, _ flag: String, in range: ClosedRange<Int>) throws {
+                guard range.contains(value) else { throw ValidationError("\(flag) must lie between \(range.lowerBound) and \(range.upperBound), got \(value)") }
+            }
+            try require(epochs, "--epochs", in: 1...TrainingConfiguration.maximumEpochs)
+            try require(batchSize, "--batch-size", in: 1...TrainingConfiguration.maximumBatchSize)
+            try require(stepEpochs, "--step-epochs", in: 1...TrainingConfiguration.maximumEpochs)
+            try require(warmupEpochs, "--warmup-epochs", in: 0...epochs)
+            do { try trainingConfiguration.validate() } catch let error as SepCNNError { throw ValidationError(error.message) }
+        }
         if resume != nil && (resolution != nil || classes != nil || freezeBackbone || widthMultiplier != nil) {
             throw ValidationError("--resume continues a run as it was set up; --resolution, --classes, --freeze-backbone and --width-multiplier apply to new runs")
         }

@@ -20,6 +20,7 @@ public final class Trainer {
 
     /// Continues the run a checkpoint saved.
     public convenience init(resuming checkpoint: Checkpoint) throws {
+        try checkpoint.progress.validate(for: checkpoint.configuration)
         try self.init(model: checkpoint.model, configuration: checkpoint.configuration)
         try optimizer.restore(checkpoint.optimizerState, for: model.namedParameters())
         progress = checkpoint.progress
@@ -75,6 +76,10 @@ public final class Trainer {
         let augmentation = configuration.augment ? Augmentation(cropPadding: 4, horizontalFlip: true) : .none
         let loader = try BatchLoader(dataset: training, batchSize: configuration.batchSize, shuffle: true,
                                      seed: configuration.seed, augmentation: augmentation)
+        guard progress.batch <= loader.batchCount else {
+            throw SepCNNError.invalidArgument(
+                "the run stands at batch \(progress.batch) of an epoch, but an epoch of this training set has \(loader.batchCount) batches; was it saved for other data?")
+        }
         let schedule = configuration.makeSchedule(stepsPerEpoch: loader.batchCount)
         let clock = ContinuousClock()
         while progress.epoch < configuration.epochs {
