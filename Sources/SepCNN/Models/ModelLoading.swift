@@ -38,7 +38,7 @@ extension Model {
                 return try ONNXModel(serializedData: data, name: url.deletingPathExtension().lastPathComponent,
                                      directory: url.deletingLastPathComponent()).model
             }
-            let file = try SafetensorsFile(decoding: data)
+            let file = try SafetensorsFile(decoding: data, checking: ModelFile.checkTensorsFitArchitecture)
             if file.metadata[Checkpoint.trainingKey] != nil { return try Checkpoint(file).model }
             guard file.metadata[ModelFile.metadataKey] != nil else {
                 throw SepCNNError.invalidFile(

@@ -104,7 +104,7 @@ public struct Checkpoint {
 
     /// Reads a checkpoint, rebuilding the model and checking every tensor against it.
     public init(contentsOf url: URL) throws {
-        let file = try SafetensorsFile(contentsOf: url)
+        let file = try SafetensorsFile(contentsOf: url, checking: ModelFile.checkTensorsFitArchitecture)
         do {
             try self.init(file)
         } catch let error as SepCNNError {

@@ -4,9 +4,11 @@ import Foundation
 /// length, a JSON header mapping each tensor name to `{"dtype", "shape", "data_offsets"}` plus an
 /// optional `"__metadata__"` string map, then the raw little-endian tensor bytes.
 ///
-/// Reading checks everything before touching the data: the header length against the file size,
-/// the JSON, every dtype, shape and offset pair, that each tensor's byte range holds exactly its
-/// elements and that no two ranges overlap. A malformed file throws `SepCNNError.invalidFile`
+/// Reading checks everything before touching the data, as the reference implementation does: the
+/// header length against the file size (and a 100 MB limit), the header's shape before it is parsed
+/// (at most `maximumTensorCount` tensors), the JSON, every dtype, shape and offset pair, that each
+/// tensor's byte range holds exactly its elements, and that the ranges cover the data exactly, in
+/// order, with no gap, overlap or trailing byte. A malformed file throws `SepCNNError.invalidFile`
 /// naming the file and the problem; nothing in it can crash or exhaust memory.
 public struct SafetensorsFile: Sendable {
     public struct Entry: Sendable {
@@ -37,15 +39,26 @@ public struct SafetensorsFile: Sendable {
 
     /// The largest header accepted, as in the Python implementation.
     static let maximumHeaderLength = 100_000_000
+    /// The most tensors a file may hold: 2¹⁶, fifty times an Adam checkpoint of MobileNetV2. Counted
+    /// in the header's bytes before the JSON is parsed, which bounds the parser's memory too.
+    static let maximumTensorCount = 1 << 16
 
     /// Reads and validates the file at `url`.
     public init(contentsOf url: URL) throws {
+        try self.init(contentsOf: url, checking: { _, _ in })
+    }
+
+    /// Reads and validates the file at `url`, letting `check` see the metadata and every tensor's
+    /// name, dtype, shape and place before any tensor is copied; `check` throws to refuse the file
+    /// (a model file holding tensors its architecture does not need, say), its message then
+    /// prefixed with the path.
+    init(contentsOf url: URL, checking check: (_ metadata: [String: String], _ tensors: [SafetensorsLayout]) throws -> Void) throws {
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
             throw SepCNNError.invalidFile("cannot read \(url.path): \(error.localizedDescription)")
         }
-        do { try self.init(decoding: data) } catch let error as SepCNNError {
-            throw SepCNNError.invalidFile("\(url.path): \(error.message)")
+        do { try self.init(decoding: data, checking: check) } catch let error as SepCNNError {
+            throw SepCNNError(error.kind, "\(url.path): \(error.message)")
         }
     }
 
@@ -60,6 +73,10 @@ public struct SafetensorsFile: Sendable {
 
     /// Parses and validates the bytes of a safetensors file.
     public init(decoding data: Data) throws {
+        try self.init(decoding: data, checking: { _, _ in })
+    }
+
+    init(decoding data: Data, checking check: (_ metadata: [String: String], _ tensors: [SafetensorsLayout]) throws -> Void) throws {
         let parsed = try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> SafetensorsFile in
             guard bytes.count >= 8 else {
                 throw SepCNNError.invalidFile("not a safetensors file: \(bytes.count) bytes, shorter than the 8-byte header length")
@@ -73,6 +90,7 @@ public struct SafetensorsFile: Sendable {
             let header = Data(bytes[8..<(8 + headerLength)])
             let body = UnsafeRawBufferPointer(rebasing: bytes[(8 + headerLength)...])
             let (layouts, metadata) = try parseSafetensorsHeader(header, bodyLength: body.count)
+            try check(metadata, layouts)
             var entries: [Entry] = []
             entries.reserveCapacity(layouts.count)
             for layout in layouts {
