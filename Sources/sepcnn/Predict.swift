@@ -46,7 +46,7 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
-        let network = try Model.load(model, weights: weights)
+        let network = try loadModelWarningIfNotFinite(model, weights: weights)
         guard network.inputShape.count == 3 else { throw ValidationError("\(model) does not take images") }
         var preprocessing = ImagePreprocessing.imageNet(size: Size2D(network.inputShape[0], network.inputShape[1]))
         if network.inputShape[2] == 1 { (preprocessing.mean, preprocessing.standardDeviation) = ([0], [1]) }

@@ -147,7 +147,7 @@ struct Train: ParsableCommand {
                                                                    classes: classes ?? data.classNames.count))
         } else {
             guard widthMultiplier == nil else { throw ValidationError("--width-multiplier applies to built-in models, not to the file \(name)") }
-            loaded = try Model.load(name)
+            loaded = try loadModelWarningIfNotFinite(name)
             if let resolution { loaded = try loaded.withInputShape([resolution, resolution, loaded.inputShape[2]]) }
             if let classes { loaded = try loaded.replacingClassifier(classes: classes) }
         }
