@@ -37,7 +37,7 @@ public final class Trainer {
     public func step(images: Tensor, labels: [Int], learningRate: Float) throws -> (loss: Float, correct: Int) {
         model.zeroGradients()
         // Dropout draws from a stream of its own per step, so a resumed run draws the same masks.
-        let (logits, pullback) = try Random.withSeed(mixSeed(configuration.seed, UInt64(progress.step), 0xD20F)) {
+        let (logits, pullback) = try Random.withSeed(mixSeed(configuration.seed, UInt64(truncatingIfNeeded: progress.step), 0xD20F)) {
             try model.valueWithPullback(images, training: true)
         }
         let loss = try Loss.crossEntropy(logits: logits, labels: labels, labelSmoothing: configuration.labelSmoothing)
