@@ -11,6 +11,9 @@ public final class Dropout: Layer {
     public init(rate: Float) throws {
         guard rate >= 0, rate < 1 else { throw SepCNNError.invalidArgument("Dropout: rate must lie in [0, 1), got \(rate)") }
         self.rate = rate
+        // The layer once seeded a generator of its own here. The draw stays, so a model built
+        // under a given seed still gets the weights it always had (committed fixtures depend on it).
+        _ = Random.withGenerator { $0.next() }
     }
 
     /// The generator of one pass's mask.

@@ -52,14 +52,58 @@ public struct SafetensorsFile: Sendable {
     /// name, dtype, shape and place before any tensor is copied; `check` throws to refuse the file
     /// (a model file holding tensors its architecture does not need, say), its message then
     /// prefixed with the path.
+    ///
+    /// The header is read and checked first, and the file only once it and `check` have passed, so
+    /// a file far larger than its model needs costs no more than its header.
     init(contentsOf url: URL, checking check: (_ metadata: [String: String], _ tensors: [SafetensorsLayout]) throws -> Void) throws {
+        do {
+            try Self.checkHeader(of: url, checking: check)
+        } catch let error as SepCNNError {
+            throw SepCNNError(error.kind, "\(url.path): \(error.message)", layerPath: error.layerPath)
+        }
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
             throw SepCNNError.invalidFile("cannot read \(url.path): \(error.localizedDescription)")
         }
+        // Everything is checked again on the whole file, which may have changed in between.
         do { try self.init(decoding: data, checking: check) } catch let error as SepCNNError {
-            throw SepCNNError(error.kind, "\(url.path): \(error.message)")
+            throw SepCNNError(error.kind, "\(url.path): \(error.message)", layerPath: error.layerPath)
         }
+    }
+
+    /// Reads only the length and header of the file at `url`, and validates them as `init(decoding:)` does.
+    private static func checkHeader(of url: URL, checking check: (_ metadata: [String: String], _ tensors: [SafetensorsLayout]) throws -> Void) throws {
+        guard let handle = FileHandle(forReadingAtPath: url.path) else {
+            throw SepCNNError.invalidFile("cannot read it: \(String(cString: strerror(errno)))")
+        }
+        defer { try? handle.close() }
+        let size: Int, first: Data
+        do {
+            size = Int(try handle.seekToEnd())
+            try handle.seek(toOffset: 0)
+            first = try handle.read(upToCount: 8) ?? Data()
+        } catch { throw SepCNNError.invalidFile("cannot read it: \(error.localizedDescription)") }
+        let headerLength = try headerLength(first, fileSize: size)
+        let header: Data
+        do { header = try handle.read(upToCount: headerLength) ?? Data() } catch {
+            throw SepCNNError.invalidFile("cannot read it: \(error.localizedDescription)")
+        }
+        guard header.count == headerLength else { throw SepCNNError.invalidFile("the file shrank while it was read") }
+        let (layouts, metadata) = try parseSafetensorsHeader(header, bodyLength: size - 8 - headerLength)
+        try check(metadata, layouts)
+    }
+
+    /// The header length the first 8 of a file's `fileSize` bytes declare, checked.
+    static func headerLength(_ first: Data, fileSize: Int) throws -> Int {
+        guard first.count == 8, fileSize >= 8 else {
+            throw SepCNNError.invalidFile("not a safetensors file: \(fileSize) bytes, shorter than the 8-byte header length")
+        }
+        let declared = first.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard declared <= UInt64(Self.maximumHeaderLength), Int(declared) <= fileSize - 8 else {
+            throw SepCNNError.invalidFile(
+                "header length \(declared) exceeds the \(fileSize - 8) bytes after it (or the \(Self.maximumHeaderLength)-byte limit)")
+        }
+        return Int(declared)
     }
 
     /// Whether `data` starts as a safetensors file does: a plausible header length, then a JSON object.
