@@ -99,6 +99,15 @@ import Testing
         #expect(error?.message.contains("batch 50 of an epoch, but an epoch of this training set has 5 batches") == true)
     }
 
+    @Test func aCheckpointIntervalThatIsNotPositiveIsRefused() throws {
+        let trainer = try TrainerTests.makeTrainer()
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sepcnn-never-\(UUID()).safetensors")
+        let error = #expect(throws: SepCNNError.self) {
+            try trainer.fit(training: try TrainerTests.toyData(seed: 1), validation: nil, checkpoint: url, checkpointEvery: 0)
+        }
+        #expect(error?.message == "checkpointEvery must be positive, got 0")
+    }
+
     /// The schedule's step arithmetic saturates instead of trapping, whatever the settings
     /// (the command line's `--warmup-epochs`, `--step-epochs` and `--epochs` reach it).
     @Test func extremeSchedulesDoNotTrap() throws {

@@ -95,6 +95,9 @@ public final class Trainer {
         let augmentation = configuration.augment ? Augmentation(cropPadding: 4, horizontalFlip: true) : .none
         let loader = try BatchLoader(dataset: training, batchSize: configuration.batchSize, shuffle: true,
                                      seed: configuration.seed, augmentation: augmentation)
+        if let checkpointEvery, checkpointEvery <= 0 {
+            throw SepCNNError.invalidArgument("checkpointEvery must be positive, got \(checkpointEvery)")
+        }
         guard progress.batch <= loader.batchCount else {
             throw SepCNNError.invalidArgument(
                 "the run stands at batch \(progress.batch) of an epoch, but an epoch of this training set has \(loader.batchCount) batches; was it saved for other data?")
