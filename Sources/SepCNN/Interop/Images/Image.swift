@@ -13,8 +13,9 @@ public struct Image: Equatable, Sendable {
         guard width > 0, height > 0, channels == 1 || channels == 3 else {
             throw SepCNNError.invalidArgument("an image needs a positive size and 1 or 3 channels, got \(width)×\(height)×\(channels)")
         }
-        guard pixels.count == width * height * channels else {
-            throw SepCNNError.invalidArgument("an image of \(width)×\(height)×\(channels) needs \(width * height * channels) bytes, got \(pixels.count)")
+        let (area, overflow) = width.multipliedReportingOverflow(by: height)
+        guard !overflow, pixels.count / channels == area, pixels.count % channels == 0 else {
+            throw SepCNNError.invalidArgument("an image of \(width)×\(height)×\(channels) needs \(saturatingProduct(width, height, channels)) bytes, got \(pixels.count)")
         }
         self.init(unchecked: width, height: height, channels: channels, pixels: pixels)
     }

@@ -41,6 +41,17 @@ public struct ImagePreprocessing: Sendable {
         guard size.height > 0, size.width > 0, (resizeShorterSide ?? 1) > 0 else {
             throw SepCNNError.invalidArgument("image sizes must be positive, got \(size) and resize \(resizeShorterSide ?? 0)")
         }
+        let side = Image.maximumSide
+        guard size.height <= side, size.width <= side, (resizeShorterSide ?? 1) <= side else {
+            throw SepCNNError.invalidArgument("image sizes must be at most \(side), got \(size) and resize \(resizeShorterSide ?? 0)")
+        }
+        for image in images {
+            let (height, width) = resizedSize(image)
+            guard height * width <= Image.defaultMaximumPixels else {
+                throw SepCNNError.invalidArgument(
+                    "resizing a \(image.width)×\(image.height) image to shorter side \(resizeShorterSide ?? 0) gives \(width)×\(height), more than \(Image.defaultMaximumPixels) pixels")
+            }
+        }
         var scalars: [Float] = []
         scalars.reserveCapacity(images.count * size.height * size.width * channels)
         for image in images {
@@ -55,21 +66,24 @@ public struct ImagePreprocessing: Sendable {
         return try Tensor(shape: [images.count, size.height, size.width, channels], scalars: scalars)
     }
 
+    /// The size `image` is resized to before the crop: torchvision's rule, the shorter side becomes
+    /// `resizeShorterSide` and the other keeps the aspect ratio (truncated). With the target at most
+    /// 2¹⁵ (checked by `tensor(from:channels:)`) the longer side is below 2¹⁵ times the image's aspect
+    /// ratio, and the product of the sides stays far from overflowing for any image that fits in memory.
+    func resizedSize(_ image: Image) -> (height: Int, width: Int) {
+        guard let shorter = resizeShorterSide else { return (size.height, size.width) }
+        let (height, width) = (image.height, image.width)
+        if height <= width {
+            return (shorter, max(1, Int(Double(shorter) * Double(width) / Double(height))))
+        }
+        return (max(1, Int(Double(shorter) * Double(height) / Double(width))), shorter)
+    }
+
     /// Resized and cropped, as floats in 0…1, `size.height × size.width × channels`.
     func prepared(_ image: Image) -> [Float] {
         var pixels = image.pixels.map { Float($0) / 255 }
         var width = image.width, height = image.height
-        let (targetHeight, targetWidth): (Int, Int)
-        if let shorter = resizeShorterSide {
-            // torchvision: the shorter side becomes `shorter`, the other keeps the aspect ratio (truncated).
-            if height <= width {
-                (targetHeight, targetWidth) = (shorter, max(1, Int(Double(shorter) * Double(width) / Double(height))))
-            } else {
-                (targetHeight, targetWidth) = (max(1, Int(Double(shorter) * Double(height) / Double(width))), shorter)
-            }
-        } else {
-            (targetHeight, targetWidth) = (size.height, size.width)
-        }
+        let (targetHeight, targetWidth) = resizedSize(image)
         pixels = Self.resizeRows(pixels, width: width, height: height, channels: image.channels, to: targetWidth)
         width = targetWidth
         pixels = Self.resizeColumns(pixels, width: width, height: height, channels: image.channels, to: targetHeight)
