@@ -81,10 +81,10 @@ public struct ImagePreprocessing: Sendable {
 
     /// Resized and cropped, as floats in 0…1, `size.height × size.width × channels`.
     func prepared(_ image: Image) -> [Float] {
-        var pixels = image.pixels.map { Float($0) / 255 }
         var width = image.width, height = image.height
         let (targetHeight, targetWidth) = resizedSize(image)
-        pixels = Self.resizeRows(pixels, width: width, height: height, channels: image.channels, to: targetWidth)
+        // Rows are resized straight from the bytes: a large photo never exists as floats at full size.
+        var pixels = Self.resizeRows(image.pixels, width: width, height: height, channels: image.channels, to: targetWidth)
         width = targetWidth
         pixels = Self.resizeColumns(pixels, width: width, height: height, channels: image.channels, to: targetHeight)
         height = targetHeight
@@ -121,16 +121,30 @@ public struct ImagePreprocessing: Sendable {
         }
     }
 
+    /// Resizes every row of an interleaved `height × width × channels` image of bytes to `newWidth`,
+    /// as floats in 0…1 (each byte divided by 255, as torchvision's ToTensor does, before weighting).
+    static func resizeRows(_ bytes: [UInt8], width: Int, height: Int, channels: Int, to newWidth: Int) -> [Float] {
+        resizeRows(bytes, width: width, height: height, channels: channels, to: newWidth) { Float($0) / 255 }
+    }
+
     /// Resizes every row of an interleaved `height × width × channels` image to `newWidth`.
     static func resizeRows(_ pixels: [Float], width: Int, height: Int, channels: Int, to newWidth: Int) -> [Float] {
         if width == newWidth { return pixels }
+        return resizeRows(pixels, width: width, height: height, channels: channels, to: newWidth) { $0 }
+    }
+
+    /// Resizes rows of samples, each read through `sample` as a float.
+    private static func resizeRows<S>(_ samples: [S], width: Int, height: Int, channels: Int, to newWidth: Int,
+                                      sample: (S) -> Float) -> [Float] {
+        @inline(__always) func value(_ i: Int) -> Float { sample(samples[i]) }
+        if width == newWidth { return samples.map(sample) }
         let taps = taps(from: width, to: newWidth)
         var out = [Float](repeating: 0, count: height * newWidth * channels)
         for y in 0 ..< height {
             for (x, tap) in taps.enumerated() {
                 for c in 0 ..< channels {
                     var sum: Float = 0
-                    for (k, w) in tap.weights.enumerated() { sum += w * pixels[(y * width + tap.first + k) * channels + c] }
+                    for (k, w) in tap.weights.enumerated() { sum += w * value((y * width + tap.first + k) * channels + c) }
                     out[(y * newWidth + x) * channels + c] = sum
                 }
             }
