@@ -129,6 +129,19 @@ import Testing
         #expect(text.contains("t10k-images-idx3-ubyte.gz: decompresses to more than the 24 bytes its IDX dimensions [2, 2, 2] announce"), "\(text)")
     }
 
+    /// A (sparse) CIFAR-10 batch file of 1 GiB and a byte is refused from its size, before it is read.
+    @Test func aDatasetFileLargerThanTheCapIsRefusedBeforeItIsRead() throws {
+        let directory = try DatasetTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("test_batch.bin")
+        #expect(FileManager.default.createFile(atPath: url.path, contents: nil))
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.truncate(atOffset: UInt64(DatasetFiles.maximumDecompressedBytes) + 1)
+        try handle.close()
+        let text = Self.message { try Dataset.load(.cifar10, split: .test, from: directory) }
+        #expect(text.contains("test_batch.bin is 1073741825 bytes, more than the 1073741824 a dataset file may hold"), "\(text)")
+    }
+
     @Test func aCompressedIDXFileOfTheAnnouncedSizeLoads() throws {
         let images: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2] + (0..<8).map { UInt8($0 * 30) }
         let directory = try DatasetTests.temporaryDirectory()

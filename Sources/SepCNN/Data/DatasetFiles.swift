@@ -34,7 +34,13 @@ enum DatasetFiles {
         }
     }
 
+    /// The file's bytes, if it holds at most `maximumDecompressedBytes` (compressed or not, no
+    /// dataset file SepCNN reads is larger): its size is checked before it is read.
     private static func contents(of url: URL) throws -> Data {
+        if let size = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber,
+           size.int64Value > Int64(maximumDecompressedBytes) {
+            throw SepCNNError.invalidFile("\(url.path) is \(size.int64Value) bytes, more than the \(maximumDecompressedBytes) a dataset file may hold")
+        }
         do { return try Data(contentsOf: url) } catch {
             throw SepCNNError.invalidFile("cannot read \(url.path): \(error.localizedDescription)")
         }
