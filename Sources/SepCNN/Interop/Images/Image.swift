@@ -65,7 +65,7 @@ public struct Image: Equatable, Sendable {
     static func requirePixels(_ width: Int, _ height: Int, atMost maximumPixels: Int, format: String) throws {
         guard width * height <= maximumPixels else {
             throw SepCNNError.invalidFile(
-                "\(format) size \(width)×\(height) is \(width * height) pixels, more than the \(maximumPixels) allowed (raise maximumPixels to read it)")
+                "\(format) size \(width)×\(height) is \(width * height) pixels, more than the \(maximumPixels) allowed (raise maximumPixels, sepcnn predict --max-pixels, to read it)")
         }
     }
 
