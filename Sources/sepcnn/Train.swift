@@ -51,6 +51,17 @@ struct Train: ParsableCommand {
         guard checkpointEvery > 0 else { throw ValidationError("--checkpoint-every must be positive") }
         if let resolution, !(1...4096).contains(resolution) { throw ValidationError("--resolution must lie between 1 and 4096") }
         if let classes, !(1...1_000_000).contains(classes) { throw ValidationError("--classes must lie between 1 and 1000000") }
+        if resume == nil {
+            // The flags by name first; the configuration's own check covers the rest.
+            func require(_ value: Int, _ flag: String, in range: ClosedRange<Int>) throws {
+                guard range.contains(value) else { throw ValidationError("\(flag) must lie between \(range.lowerBound) and \(range.upperBound), got \(value)") }
+            }
+            try require(epochs, "--epochs", in: 1...TrainingConfiguration.maximumEpochs)
+            try require(training.batchSize, "--batch-size", in: 1...TrainingConfiguration.maximumBatchSize)
+            try require(training.stepEpochs, "--step-epochs", in: 1...TrainingConfiguration.maximumEpochs)
+            try require(training.warmupEpochs, "--warmup-epochs", in: 0...epochs)
+            do { try trainingConfiguration.validate() } catch let error as SepCNNError { throw ValidationError(error.message) }
+        }
         if resume != nil && (resolution != nil || classes != nil || freezeBackbone || widthMultiplier != nil) {
             throw ValidationError("--resume continues a run as it was set up; --resolution, --classes, --freeze-backbone and --width-multiplier apply to new runs")
         }
@@ -115,7 +126,7 @@ struct Train: ParsableCommand {
                                                                    classes: classes ?? data.classNames.count))
         } else {
             guard widthMultiplier == nil else { throw ValidationError("--width-multiplier applies to built-in models, not to the file \(name)") }
-            loaded = try Model.load(name)
+            loaded = try loadModelWarningIfNotFinite(name)
             if let resolution { loaded = try loaded.withInputShape([resolution, resolution, loaded.inputShape[2]]) }
             if let classes { loaded = try loaded.replacingClassifier(classes: classes) }
         }
