@@ -16,6 +16,9 @@ struct ONNXGraphImporter {
         var storedAsDeclared = false
         /// Zero padding `[top, bottom, left, right]` of a Pad node still to be applied by the Conv that reads it.
         var pendingPad: [Int]? = nil
+        /// Set on an int8 (or uint8) ONNX value: the output of a QuantizeLinear or QLinear operator,
+        /// held as the floats it stands for (ONNXQuantizedImport.swift).
+        var quantization: ActivationQuantization? = nil
 
         var rank: Int { shape.count }
         /// The shape as SepCNN stores it.
@@ -93,7 +96,7 @@ struct ONNXGraphImporter {
         }
 
         guard let outputName = graph.output.first?.name else { throw SepCNNError.invalidArgument("the graph declares no output") }
-        guard case let .runtime(output)? = values[outputName] else {
+        guard case var .runtime(output)? = values[outputName] else {
             throw SepCNNError.invalidArgument(values[outputName] == nil
                 ? "the graph output '\(outputName)' is not computed by any node"
                 : "the graph output '\(outputName)' is a constant; there is nothing to run")
@@ -101,6 +104,7 @@ struct ONNXGraphImporter {
         guard output.pendingPad == nil, !output.storedAsDeclared || output.id != 0 else {
             throw SepCNNError.invalidArgument("the graph output '\(outputName)' is the input or a pad of it; there is nothing to run")
         }
+        output = try integerOutput(output)
         let network = try GraphNetwork(nodes: nodes, output: output.id)
         return (network, inputShape, channelsLast ? .nhwc : .nchw, output)
     }
@@ -120,7 +124,7 @@ struct ONNXGraphImporter {
         "Conv", "BatchNormalization", "Relu", "Clip", "HardSigmoid", "HardSwish", "Sigmoid", "Mul", "Add", "Sub", "Div",
         "GlobalAveragePool", "AveragePool", "MaxPool", "ReduceMean", "Flatten", "Reshape", "Gemm", "MatMul", "Concat", "Pad",
         "Transpose", "Identity", "Dropout", "Constant", "Softmax", "Shape", "Gather", "Unsqueeze", "Squeeze", "Slice", "Cast",
-        "ConstantOfShape",
+        "ConstantOfShape", "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul",
     ]
 
     /// A value's declared shape with a dynamic leading (batch) dimension read as 1.
@@ -181,6 +185,10 @@ struct ONNXGraphImporter {
         }
         guard allowingPad || value.pendingPad == nil else {
             throw SepCNNError.invalidArgument("reads the output of a Pad; SepCNN supports Pad only directly before Conv")
+        }
+        guard value.quantization == nil || Self.quantizedOperators.contains(current.opType) else {
+            throw SepCNNError.invalidArgument("reads '\(current.input[index])', an int8 value, directly; SepCNN imports int8 values "
+                + "only into DequantizeLinear, QLinearConv and QLinearMatMul (a QDQ file dequantizes before every other operator)")
         }
         guard !value.storedAsDeclared || current.opType == "Transpose" else {
             throw SepCNNError.invalidArgument("internal: the NHWC graph input reached \(current.opType)")
