@@ -45,8 +45,16 @@ public struct ModelSummary: Codable, Equatable, Sendable {
         totalParameters = all.reduce(0) { $0 + $1.count }
         nonTrainableParameters = totalParameters - trainableParameters
         macs = layers.reduce(0) { $0 + $1.macs }
-        parameterBytes = totalParameters * MemoryLayout<Float>.size
+        // An int8 weight takes a byte per value and a float scale per channel.
+        parameterBytes = all.reduce(0) { total, parameter in
+            let channels = parameter.quantization?.scales.count
+            return total + (channels.map { parameter.count + 4 * $0 } ?? 4 * parameter.count)
+        }
         activationBytes = layers.reduce(0) { $0 + $1.outputShape.reduce(1, *) } * MemoryLayout<Float>.size
+    }
+
+    private var int8Note: String {
+        parameterBytes < totalParameters * 4 ? " (int8 weights; \(mebibytes(totalParameters * 4)) as float32)" : ""
     }
 
     /// Pretty-printed JSON with sorted keys.
@@ -67,7 +75,7 @@ public struct ModelSummary: Codable, Equatable, Sendable {
             Non-trainable parameters:  \(grouped(nonTrainableParameters))
             Total parameters:          \(grouped(totalParameters))
             Multiply-accumulates:      \(grouped(macs)) (\(scaled(Double(macs))))
-            Parameter memory:          \(mebibytes(parameterBytes))
+            Parameter memory:          \(mebibytes(parameterBytes))\(int8Note)
             Activation memory:         \(mebibytes(activationBytes)) (float32 output of every layer, batch 1)
 
             """

@@ -9,9 +9,12 @@
 ///
 /// While `observer` is set (calibration), values pass unchanged and the observer records them.
 public final class FakeQuantize: Layer {
-    public let quantization: QuantizationParameters
+    /// Set once calibration has measured the range (`PostTrainingQuantizer`).
+    public internal(set) var quantization: QuantizationParameters
     /// Calibration's statistics; set by `PostTrainingQuantizer` only while it calibrates.
     var observer: RangeObserver?
+    /// Called with every output (calibration's and the quantization report's probe).
+    var recorder: ((Tensor) -> Void)?
 
     public init(_ quantization: QuantizationParameters) {
         self.quantization = quantization
@@ -22,12 +25,15 @@ public final class FakeQuantize: Layer {
     public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
         if let observer {
             input.withPointer { observer.observe(UnsafeBufferPointer(start: $0, count: input.count)) }
+            recorder?(input)
             return input
         }
         let q = quantization
-        return Tensor.computing(input.shape) { y in
+        let output = Tensor.computing(input.shape) { y in
             input.withPointer { x in for i in 0..<input.count { y[i] = q.dequantize(q.quantize(x[i])) } }
         }
+        recorder?(output)
+        return output
     }
 
     public func forwardWithPullback(_ input: Tensor, training: Bool) throws -> (output: Tensor, pullback: Pullback) {
