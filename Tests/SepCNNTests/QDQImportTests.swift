@@ -130,4 +130,45 @@ struct QDQImportTests {
             #expect(error.message.contains("int8"), "\(error.message)")
         }
     }
+
+    /// A scalar initializer of `type` (int8, uint8 zero points; a float scale).
+    private static func scalar(_ name: String, _ value: Double, _ type: Onnx_TensorProto.DataType) -> Onnx_TensorProto {
+        var t = Onnx_TensorProto()
+        t.name = name
+        t.dataType = Int32(type.rawValue)
+        if type == .float { t.floatData = [Float(value)] } else { t.int32Data = [Int32(value)] }
+        return t
+    }
+
+    @Test("a lone QuantizeLinear at the output returns ONNX Runtime's integers, for int8 and uint8")
+    func loneQuantizeAtOutput() throws {
+        for (type, zero) in [(Onnx_TensorProto.DataType.int8, -3.0), (.uint8, 130)] {
+            let data = try ONNXBuilder.model(nodes: [ONNXBuilder.node("QuantizeLinear", ["x", "s", "z"], ["y"])],
+                                             initializers: [Self.scalar("s", 0.5, .float), Self.scalar("z", zero, type)])
+            let onnx = try ONNXModel(serializedData: data, name: "q")
+            let x: [Float] = [0, 0.25, 0.75, -1, 100, -100, 1.3, 2] + [Float](repeating: 0.5, count: 24)
+            let output = try onnx.declaredOutput(onnx.model(onnx.input(fromDeclared: x)))
+            let (low, high): (Double, Double) = type == .int8 ? (-128, 127) : (0, 255)
+            // ONNX: saturate(round_half_even(x / s) + zp).
+            let expected = x.map { Float(min(max((Double($0) / 0.5).rounded(.toNearestOrEven) + zero, low), high)) }
+            #expect(output == expected, "\(type)")
+        }
+    }
+
+    @Test("a DequantizeLinear of another quantization, or an int8 value read by a float operator, is refused by name")
+    func mismatchedPairs() throws {
+        let initializers = [Self.scalar("s", 0.5, .float), Self.scalar("s2", 0.25, .float), Self.scalar("z", 0, .int8)]
+        let mismatched = try ONNXBuilder.model(nodes: [
+            ONNXBuilder.node("QuantizeLinear", ["x", "s", "z"], ["q"]),
+            ONNXBuilder.node("DequantizeLinear", ["q", "s2", "z"], ["y"], name: "dq"),
+        ], initializers: initializers)
+        let message = try #require(ONNXBuilder.loadError(mismatched))
+        #expect(message.contains("DequantizeLinear node 'dq'") && message.contains("scale 0.25"), "\(message)")
+        let direct = try ONNXBuilder.model(nodes: [
+            ONNXBuilder.node("QuantizeLinear", ["x", "s", "z"], ["q"]),
+            ONNXBuilder.node("Relu", ["q"], ["y"], name: "relu"),
+        ], initializers: initializers)
+        let other = try #require(ONNXBuilder.loadError(direct))
+        #expect(other.contains("Relu node 'relu'") && other.contains("an int8 value"), "\(other)")
+    }
 }

@@ -34,10 +34,13 @@ extension ONNXGraphImporter {
         try requireInputCount(2...3)
         try refuseBlockedQuantization()
         if case .constant(let c) = try input(0) { return .constant(try quantizedConstant(c)) }
-        let x = try runtimeInput(0)
+        // A Pad still to be folded into the Conv reading it stays pending: zero is on every int8
+        // grid (q = zeroPoint), so quantizing the padded value is padding the quantized one.
+        let x = try runtimeInput(0, allowingPad: true)
         let quantization = try activationQuantization(scale: 1, zeroPoint: 2, defaultType: outputTypeAttribute() ?? .uint8)
         var y = try emit(FakeQuantize(quantization.parameters), inputs: [x.id], shape: x.shape)
         y.quantization = quantization
+        y.pendingPad = x.pendingPad
         return .runtime(y)
     }
 
@@ -45,7 +48,7 @@ extension ONNXGraphImporter {
         try requireInputCount(2...3)
         try refuseBlockedQuantization()
         if case .constant(let c) = try input(0) { return .constant(try dequantizedConstant(c)) }
-        var x = try runtimeInput(0)
+        var x = try runtimeInput(0, allowingPad: true)
         guard let quantization = x.quantization else {
             throw SepCNNError.invalidArgument("reads '\(current.input[0])', a float value; DequantizeLinear needs the int8 output of a QuantizeLinear, QLinearConv or QLinearMatMul")
         }
@@ -93,8 +96,8 @@ extension ONNXGraphImporter {
         let name = "'\(current.input[indices.scale - 1])'"
         let type = q.dataType ?? .int8
         guard [.int8, .uint8, .int32].contains(type) else {
-            try requireInt8OrUInt8(type, "the quantized tensor \(name)")
-            throw SepCNNError.invalidArgument("internal: unreachable")
+            throw SepCNNError.invalidArgument("the quantized tensor \(name) is \(onnxTypeName(type)); SepCNN imports int8 and uint8 weights and "
+                + "int32 biases only (uint16, int16, int4, uint4 and float8 are not supported)")
         }
         let scale = try constantInput(indices.scale, "the scale")
         let zeroPoint = try optionalConstantInput(indices.zeroPoint, "the zero point")
