@@ -11,7 +11,8 @@ ONNX Runtime's static QDQ MobileNetV2, beside their float32 forms, batch 1, 224Ã
   output), timed with LiteRT's interpreter (XNNPACK is its default delegate).
 - ONNX Runtime: torchvision's MobileNetV2 exported to ONNX (opset 17) and quantized with
   `quantize_static` (QDQ, per-channel, int8 activations and weights, 32 random calibration images).
-Converted models are cached in $TMPDIR/sepcnn-int8-anchors. Each timing: 20 warm-up runs, then at
+Converted models are cached in $TMPDIR/sepcnn-int8-anchors. Converting and timing each run in a
+process of their own (TensorFlow, torch and the interpreters each bring an LLVM; two abort). Each timing: 20 warm-up runs, then at
 least 50 runs and `--seconds` seconds, median; with `--rounds N` every engine is timed N times,
 alternating, and the median of the medians is reported (the host's noise comes in bursts).
 Nothing here is built or run by `swift build`, `swift test` or CI.
@@ -21,6 +22,7 @@ import json
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -127,24 +129,49 @@ def load():
         return float("nan")
 
 
+def worker(args):
+    """One step in a process of its own: TensorFlow's converter, torch and the interpreters each
+    bring an LLVM, and two in one process abort ('Option registered more than once')."""
+    if args.convert == "tflite":
+        paths = tflite_models()
+    elif args.convert == "onnx":
+        paths = onnx_models()
+    else:
+        engine, path, threads = args.time
+        make = tflite_runner if engine == "TFLite" else onnx_runner
+        print(json.dumps(median_ms(make(path, int(threads)), args.seconds)))
+        return
+    print(json.dumps({name: str(path) for name, path in paths.items()}))
+
+
+def subprocess_json(*arguments):
+    result = subprocess.run([sys.executable, __file__, *arguments], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(arguments)} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--json", type=Path, help="also write the medians (ms) here")
+    parser.add_argument("--convert", choices=["tflite", "onnx"], help=argparse.SUPPRESS)
+    parser.add_argument("--time", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
-    engines = [("TFLite", name, path, tflite_runner) for name, path in tflite_models().items()]
-    engines += [("ONNX Runtime", name, path, onnx_runner) for name, path in onnx_models().items()]
+    if args.convert or args.time:
+        return worker(args)
+    engines = [("TFLite", name, path) for name, path in subprocess_json("--convert", "tflite").items()]
+    engines += [("ONNX Runtime", name, path) for name, path in subprocess_json("--convert", "onnx").items()]
     load_before = load()
     results = {}
     for threads in args.threads:
-        runners = [(engine, name, make(path, threads)) for engine, name, path, make in engines]
-        rounds = {(engine, name): [] for engine, name, _ in runners}
+        rounds = {(engine, name): [] for engine, name, _ in engines}
         for _ in range(args.rounds):
-            for engine, name, run in runners:
-                rounds[(engine, name)].append(median_ms(run, args.seconds))
+            for engine, name, path in engines:
+                rounds[(engine, name)].append(subprocess_json("--time", engine, path, str(threads), "--seconds", str(args.seconds)))
         for key, values in rounds.items():
             results[(key[0], key[1], threads)] = statistics.median(values)
 
