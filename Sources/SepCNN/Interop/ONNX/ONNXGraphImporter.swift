@@ -80,7 +80,7 @@ struct ONNXGraphImporter {
             current = node
             let label = node.name.isEmpty ? node.opType : "\(node.opType) node '\(node.name)'"
             do {
-                let outputs = try convert(node)
+                let outputs = try convertKeepingInt8(node)
                 guard outputs.count <= node.output.count else {
                     throw SepCNNError.invalidArgument("internal: \(node.opType) produced \(outputs.count) values")
                 }
@@ -107,6 +107,24 @@ struct ONNXGraphImporter {
         output = try integerOutput(output)
         let network = try GraphNetwork(nodes: nodes, output: output.id)
         return (network, inputShape, channelsLast ? .nhwc : .nchw, output)
+    }
+
+    /// Operators that move or select values without computing new ones: on an int8 value (the
+    /// QOperator format reshapes and max-pools int8 tensors) the result is int8 on the same grid.
+    static let gridPreservingOperators: Set<String> = ["Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "MaxPool", "Identity"]
+
+    /// `convert(node)`, passing the quantization of an int8 first input through a grid-preserving operator.
+    private mutating func convertKeepingInt8(_ node: Onnx_NodeProto) throws -> [Value] {
+        guard Self.gridPreservingOperators.contains(node.opType), let name = node.input.first,
+              case .runtime(var x)? = values[name], let quantization = x.quantization else { return try convert(node) }
+        x.quantization = nil
+        values[name] = .runtime(x)
+        defer { x.quantization = quantization; values[name] = .runtime(x) }
+        return try convert(node).map { value in
+            guard case .runtime(var y) = value else { return value }
+            y.quantization = quantization
+            return .runtime(y)
+        }
     }
 
     /// Lists every operator the importer does not know, by name, in one error.
@@ -188,7 +206,7 @@ struct ONNXGraphImporter {
         }
         guard value.quantization == nil || Self.quantizedOperators.contains(current.opType) else {
             throw SepCNNError.invalidArgument("reads '\(current.input[index])', an int8 value, directly; SepCNN imports int8 values "
-                + "only into DequantizeLinear, QLinearConv and QLinearMatMul (a QDQ file dequantizes before every other operator)")
+                + "only into DequantizeLinear, QLinearConv, QLinearMatMul and operators that move values (Reshape, MaxPool, …)")
         }
         guard !value.storedAsDeclared || current.opType == "Transpose" else {
             throw SepCNNError.invalidArgument("internal: the NHWC graph input reached \(current.opType)")
