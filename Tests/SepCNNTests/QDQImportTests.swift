@@ -84,16 +84,19 @@ struct QDQImportTests {
         if fixture.outputShape.count == 2 { #expect(argmax(output) == argmax(expected)) }
     }
 
-    @Test("a compiled plan agrees with the layer path", arguments: QDQFixture.all)
+    /// An int8 plan requantizes in integers (round to nearest even of int32 × scale), not in float:
+    /// like ONNX Runtime's kernels it may land a value one step away at each layer.
+    @Test("a compiled plan is within three output steps of the layer path and of ONNX Runtime's int8 kernels", arguments: QDQFixture.all)
     func planMatchesLayers(_ fixture: QDQFixture) throws {
         let onnx = try ONNXModel(contentsOf: QDQFixture.url(fixture.name))
         let input = try onnx.input(fromDeclared: fixture.floats("input"))
         let layers = try onnx.declaredOutput(onnx.model(input))
         let planned = try onnx.declaredOutput(InferencePlan(onnx.model)(input))
         let difference = steps(planned, layers, step: fixture.outputStep)
-        #expect(difference <= 1.01, "\(difference) steps")
+        #expect(difference <= 3.01, "\(difference) steps")
         let int8 = steps(planned, try fixture.floats("output"), step: fixture.outputStep)
         #expect(int8 <= 3.01, "\(int8) steps from ONNX Runtime's int8 output")
+        if fixture.outputShape.count == 2 { #expect(argmax(planned) == argmax(try fixture.floats("output"))) }
     }
 
     /// Every convolution and dense weight is on its int8 grid, and activations are FakeQuantize layers.
