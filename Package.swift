@@ -21,7 +21,10 @@ let package = Package(
         .target(
             name: "SepCNN",
             dependencies: ["CPUFeatures", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
-            resources: [.copy("Resources/fashion-mnist")]),
+            resources: [.copy("Resources/fashion-mnist")],
+            // Lets Kernels/VNNI.swift reach vpdpbusd and vpermb (Docs/int8-kernels.md). Not an unsafe flag:
+            // the package still builds as a dependency of another one.
+            swiftSettings: [.enableExperimentalFeature("BuiltinModule")]),
         .executableTarget(
             name: "SepCNNCLI",
             dependencies: ["SepCNN", .product(name: "ArgumentParser", package: "swift-argument-parser")],

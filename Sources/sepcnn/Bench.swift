@@ -9,7 +9,8 @@ struct Bench: ParsableCommand {
             Runs MobileNetV2-224's depthwise 3×3 and pointwise shapes (the shapes of ../shared/bench),
             a standard 3×3 convolution at 56×56×128→128, and MobileNetV1/V2 at 224×224, batch 1,
             each through an inference plan after a warm-up. Names: dw3x3-HxWxC-sS, pw-HxWxCin-Cout,
-            conv3x3-HxWxCin-Cout, mobilenet-v1-224, mobilenet-v2-224. Build with
+            conv3x3-HxWxCin-Cout, mobilenet-v1-224, mobilenet-v2-224. With --int8, each layer record is
+            followed by its int8 twin (NAME-int8: the same shape through the int8 operators). Build with
             'swift build -c release -Xcc -march=native' for meaningful numbers.
             """)
 
@@ -28,6 +29,9 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("json"), help: "Also write the results as JSON to this file.")
     var jsonPath: String?
 
+    @Flag(help: "Also time each layer shape through the int8 (qs8) operators, as NAME-int8 records.")
+    var int8 = false
+
     @Flag(help: "For each model, also print the median time of every step of its plan.")
     var profile = false
 
@@ -39,7 +43,7 @@ struct Bench: ParsableCommand {
     func run() throws {
         flushOutputByLine()
         let pool = ThreadPool(threads: threads ?? ThreadPool.defaultThreads)
-        var cases = models.isEmpty ? try BenchmarkCase.standardSuite() : try models.map { try BenchmarkCase.model($0) }
+        var cases = models.isEmpty ? try BenchmarkCase.standardSuite(int8: int8) : try models.map { try BenchmarkCase.model($0) }
         if let filter { cases = cases.filter { $0.name.contains(filter) } }
         guard !cases.isEmpty else { throw ValidationError("no benchmark matches --filter \(filter ?? "")") }
         let peak = measurePeakGFLOPS(pool: pool)

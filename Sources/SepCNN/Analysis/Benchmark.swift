@@ -1,16 +1,42 @@
 import Foundation
 
 /// One timed workload of `sepcnn bench`: a single layer or a whole network, run through an
-/// `InferencePlan` exactly as inference runs it.
+/// `InferencePlan` exactly as inference runs it, or (`-int8` records) an int8 operator prepared once.
 public struct BenchmarkCase: Sendable {
-    /// `dw3x3-56x56x144-s1`, `pw-14x14x64-384`, `conv3x3-56x56x128-128`, `mobilenet-v2-224`.
+    /// `dw3x3-56x56x144-s1`, `pw-14x14x64-384`, `conv3x3-56x56x128-128`, `mobilenet-v2-224`;
+    /// int8 twins end in `-int8`.
     public let name: String
-    /// Floating-point operations per run (2 × multiply-accumulates).
+    /// Floating-point operations per run (2 × multiply-accumulates; int8 records count their MACs the same way).
     public let flops: Double
-    let build: @Sendable (ThreadPool) throws -> (InferencePlan, Tensor)
+    let workload: Workload
 
-    /// The case's compiled plan on `pool`, and the input it is timed on.
-    public func makePlan(pool: ThreadPool) throws -> (InferencePlan, Tensor) { try build(pool) }
+    enum Workload: Sendable {
+        case plan(@Sendable (ThreadPool) throws -> (InferencePlan, Tensor))
+        /// Returns the call to time, with its buffers already allocated and filled.
+        case prepared(@Sendable (ThreadPool) throws -> PreparedBenchmark)
+    }
+
+    init(name: String, flops: Double, _ build: @escaping @Sendable (ThreadPool) throws -> (InferencePlan, Tensor)) {
+        self.name = name
+        self.flops = flops
+        workload = .plan(build)
+    }
+
+    /// A case timed by calling what `prepare` returns: the hook for int8 records (layers here; the int8
+    /// inference plan's `mobilenet-v2-224-int8` can join through it, see `int8Suite`).
+    init(name: String, flops: Double, prepared prepare: @escaping @Sendable (ThreadPool) throws -> PreparedBenchmark) {
+        self.name = name
+        self.flops = flops
+        workload = .prepared(prepare)
+    }
+
+    /// The case's compiled plan on `pool`, and the input it is timed on. Throws for int8 operator records.
+    public func makePlan(pool: ThreadPool) throws -> (InferencePlan, Tensor) {
+        guard case .plan(let build) = workload else {
+            throw SepCNNError.invalidArgument("benchmark \(name) times an int8 operator, not an inference plan")
+        }
+        return try build(pool)
+    }
 
     /// Depthwise 3×3, padding 1, bias, at H×W×C and the stride.
     public static func depthwise3x3(height: Int, width: Int, channels: Int, stride: Int) -> BenchmarkCase {
@@ -44,6 +70,23 @@ public struct BenchmarkCase: Sendable {
         }
     }
 
+    /// A built-in model quantized to int8 (calibrated on random images: timing does not depend on
+    /// the ranges), named `NAME-RESOLUTION-int8`.
+    public static func int8Model(_ name: String, options: ModelOptions = ModelOptions()) throws -> BenchmarkCase {
+        let make: @Sendable () throws -> Model = {
+            let model = try Random.withSeed(0) { try Model.load(name, options: options) }
+            var generator = RandomGenerator(seed: 2)
+            let batches = try (0..<2).map { _ in try Tensor.normal([2] + model.inputShape, using: &generator) }
+            return try PostTrainingQuantizer().quantize(model, calibrationBatches: batches)
+        }
+        let float = try Random.withSeed(0) { try Model.load(name, options: options) }
+        let macs = try ModelSummary(float).macs
+        let inputShape = [1] + float.inputShape
+        return BenchmarkCase(name: "\(float.name)-\(float.inputShape[0])-int8", flops: 2 * Double(macs)) { pool in
+            (try InferencePlan(make(), pool: pool), try randomInput(inputShape))
+        }
+    }
+
     private static func randomInput(_ shape: [Int]) throws -> Tensor {
         var generator = RandomGenerator(seed: 1)
         return try Tensor.normal(shape, using: &generator)
@@ -60,13 +103,24 @@ public struct BenchmarkCase: Sendable {
 
     /// The shapes of `sepcnn bench`: MobileNetV2-224's depthwise and pointwise layers (the shapes of
     /// `../shared/bench`), 56×56×128 standard against separable, and the two whole networks.
-    public static func standardSuite() throws -> [BenchmarkCase] {
-        let depthwiseShapes = [(112, 112, 32, 1), (112, 112, 96, 2), (56, 56, 144, 1), (56, 56, 144, 2), (28, 28, 192, 1),
-                         (14, 14, 384, 1), (14, 14, 576, 1), (7, 7, 960, 1), (56, 56, 128, 1)]
-        let pointwiseShapes = [(112, 112, 32, 16), (56, 56, 24, 144), (56, 56, 144, 24), (28, 28, 32, 192), (14, 14, 64, 384),
-                         (14, 14, 384, 64), (7, 7, 160, 960), (7, 7, 960, 320), (56, 56, 128, 128)]
-        return depthwiseShapes.map { depthwise3x3(height: $0.0, width: $0.1, channels: $0.2, stride: $0.3) }
-            + pointwiseShapes.map { pointwise(height: $0.0, width: $0.1, inputChannels: $0.2, outputChannels: $0.3) }
+    public static func standardSuite(int8: Bool = false) throws -> [BenchmarkCase] {
+        let float = try floatSuite()
+        guard int8 else { return float }
+        // Each layer's int8 twin right after it, so the two read side by side.
+        let twins = Dictionary(uniqueKeysWithValues: try int8Suite().map { (String($0.name.dropLast("-int8".count)), $0) })
+        return float.flatMap { [$0] + (twins[$0.name].map { [$0] } ?? []) }
+    }
+
+    /// (height, width, channels, stride) of the depthwise 3×3 records.
+    static let layerDepthwiseShapes = [(112, 112, 32, 1), (112, 112, 96, 2), (56, 56, 144, 1), (56, 56, 144, 2), (28, 28, 192, 1),
+                                       (14, 14, 384, 1), (14, 14, 576, 1), (7, 7, 960, 1), (56, 56, 128, 1)]
+    /// (height, width, input channels, output channels) of the pointwise records.
+    static let layerPointwiseShapes = [(112, 112, 32, 16), (56, 56, 24, 144), (56, 56, 144, 24), (28, 28, 32, 192), (14, 14, 64, 384),
+                                       (14, 14, 384, 64), (7, 7, 160, 960), (7, 7, 960, 320), (56, 56, 128, 128)]
+
+    private static func floatSuite() throws -> [BenchmarkCase] {
+        return layerDepthwiseShapes.map { depthwise3x3(height: $0.0, width: $0.1, channels: $0.2, stride: $0.3) }
+            + layerPointwiseShapes.map { pointwise(height: $0.0, width: $0.1, inputChannels: $0.2, outputChannels: $0.3) }
             + [standard3x3(height: 56, width: 56, inputChannels: 128, outputChannels: 128),
                try model("mobilenet-v1"), try model("mobilenet-v2")]
     }
@@ -102,24 +156,24 @@ public struct BenchmarkOptions: Sendable {
 public enum Benchmark {
     /// Times one case: warm-up, then the median of repeated runs of its plan.
     public static func run(_ benchmark: BenchmarkCase, options: BenchmarkOptions, pool: ThreadPool, peakGFLOPS: Double) throws -> BenchmarkResult {
-        let (plan, input) = try benchmark.makePlan(pool: pool)
-        // Input and output on 64-byte boundaries, as the C benchmarks allocate theirs (aligned_alloc(64)).
-        let x = UnsafeMutableRawPointer.allocate(byteCount: max(input.count, 1) * 4, alignment: 64).bindMemory(to: Float.self, capacity: max(input.count, 1))
-        let outputCount = plan.outputShape.reduce(1, *)
-        let y = UnsafeMutableRawPointer.allocate(byteCount: max(outputCount, 1) * 4, alignment: 64).bindMemory(to: Float.self, capacity: max(outputCount, 1))
-        defer {
-            x.deallocate()
-            y.deallocate()
-        }
-        input.withPointer { x.initialize(from: $0, count: input.count) }
-        y.initialize(repeating: 0, count: max(outputCount, 1))
-        for _ in 0..<options.warmup { try plan.run(input: x, output: y) }
-        var samples: [Double] = []
-        let clock = ContinuousClock()
-        let start = clock.now
-        while samples.count < options.minimumRepetitions || (clock.now - start) < .seconds(options.minimumSeconds) {
-            samples.append(microsecondsOf(try clock.measure { try plan.run(input: x, output: y) }))
-            if samples.count >= 100_000 { break }
+        var samples: [Double]
+        switch benchmark.workload {
+        case .plan(let build):
+            let (plan, input) = try build(pool)
+            // Input and output on 64-byte boundaries, as the C benchmarks allocate theirs (aligned_alloc(64)).
+            let x = UnsafeMutableRawPointer.allocate(byteCount: max(input.count, 1) * 4, alignment: 64).bindMemory(to: Float.self, capacity: max(input.count, 1))
+            let outputCount = plan.outputShape.reduce(1, *)
+            let y = UnsafeMutableRawPointer.allocate(byteCount: max(outputCount, 1) * 4, alignment: 64).bindMemory(to: Float.self, capacity: max(outputCount, 1))
+            defer {
+                x.deallocate()
+                y.deallocate()
+            }
+            input.withPointer { x.initialize(from: $0, count: input.count) }
+            y.initialize(repeating: 0, count: max(outputCount, 1))
+            samples = try time(options) { try plan.run(input: x, output: y) }
+        case .prepared(let prepare):
+            let prepared = try prepare(pool)
+            samples = try time(options) { prepared.run() }
         }
         samples.sort()
         let median = samples[samples.count / 2]
@@ -127,6 +181,19 @@ public enum Benchmark {
         return BenchmarkResult(name: benchmark.name, threads: pool.threads, medianMicroseconds: median,
                                minimumMicroseconds: samples[0], repetitions: samples.count, gflops: gflops,
                                percentOfPeak: 100 * gflops / peakGFLOPS)
+    }
+
+    /// Warm-up, then microseconds of each timed call until both minimums are met.
+    private static func time(_ options: BenchmarkOptions, _ body: () throws -> Void) throws -> [Double] {
+        for _ in 0..<options.warmup { try body() }
+        var samples: [Double] = []
+        let clock = ContinuousClock()
+        let start = clock.now
+        while samples.count < options.minimumRepetitions || (clock.now - start) < .seconds(options.minimumSeconds) {
+            samples.append(microsecondsOf(try clock.measure { try body() }))
+            if samples.count >= 100_000 { break }
+        }
+        return samples
     }
 
     /// A table row per result, in the order given.

@@ -27,6 +27,10 @@ public struct ModelSummary: Codable, Equatable, Sendable {
     public var macs: Int
     public var parameterBytes: Int
     public var activationBytes: Int
+    /// For a quantized model: how many steps of its inference plan run on int8 kernels, and the
+    /// operations without one, which run in float between a dequantize and a quantize step.
+    public var int8Steps: Int?
+    public var floatSteps: [String]?
 
     public init(_ model: Model) throws {
         let records = try model.trace(batch: 1)
@@ -51,6 +55,11 @@ public struct ModelSummary: Codable, Equatable, Sendable {
             return total + (channels.map { parameter.count + 4 * $0 } ?? 4 * parameter.count)
         }
         activationBytes = layers.reduce(0) { $0 + $1.outputShape.reduce(1, *) } * MemoryLayout<Float>.size
+        if model.network.namedLayers().contains(where: { $0.layer is FakeQuantize }) {
+            let plan = try InferencePlan(model, batch: 1, pool: ThreadPool(threads: 1))
+            int8Steps = plan.int8Steps.count
+            floatSteps = plan.floatStepsBetweenInt8
+        }
     }
 
     private var int8Note: String {
@@ -79,6 +88,10 @@ public struct ModelSummary: Codable, Equatable, Sendable {
             Activation memory:         \(mebibytes(activationBytes)) (float32 output of every layer, batch 1)
 
             """
+        if let int8Steps, let floatSteps {
+            text += "Inference:                 \(int8Steps) steps on int8 kernels" + (floatSteps.isEmpty ? ", none in float\n"
+                : "; in float (no int8 kernel): \(floatSteps.joined(separator: ", "))\n")
+        }
         return text
     }
 }

@@ -8,8 +8,13 @@ struct FoldedConvolution {
     var bias: [Float]
     var activation: Activation
     let outputChannels: Int
+    /// The weights' int8 grid, if they are on one; folding a BatchNorm leaves it.
+    var weightQuantization: WeightQuantization?
+    /// The scale a FakeQuantize after the layer asks its output to be written in.
+    var outputQuantization: QuantizationParameters?
 
-    init(weights: Tensor, bias: Tensor?, activation: Activation, outputChannels: Int) {
+    init(weights: Tensor, bias: Tensor?, activation: Activation, outputChannels: Int, weightQuantization: WeightQuantization? = nil) {
+        self.weightQuantization = weightQuantization
         self.weights = weights.scalars
         self.bias = bias?.scalars ?? [Float](repeating: 0, count: outputChannels)
         self.activation = activation
@@ -22,6 +27,7 @@ struct FoldedConvolution {
         precondition(activation == .linear && bn.channels == outputChannels, "internal: BatchNorm folded into the wrong layer")
         let (scale, shift) = bn.scaleAndShift(mean: bn.runningMean.value.scalars, variance: bn.runningVar.value.scalars)
         for i in weights.indices { weights[i] *= scale[i % outputChannels] }
+        weightQuantization = nil
         for c in 0..<outputChannels { bias[c] = bias[c] * scale[c] + shift[c] }
     }
 }

@@ -11,6 +11,15 @@ extension PlanBuilder {
         var absorbed = Set<Int>()
         for (index, node) in graph.nodes.enumerated() where !absorbed.contains(index) {
             let inputs = node.inputs.map { planValue[$0] }
+            // An addition whose only reader is a FakeQuantize: the int8 kernel writes its grid.
+            if node.layer is Elementwise, index + 1 != graph.output, readers[index + 1].count == 1,
+               let point = graph.nodes[readers[index + 1][0]].layer as? FakeQuantize,
+               let sum = try within(node.name, { try int8Addition(node.layer, inputs: inputs, point.quantization, label: Self.join(name, node.name)) }) {
+                planValue[index + 1] = sum
+                planValue[readers[index + 1][0] + 1] = sum
+                absorbed.insert(readers[index + 1][0])
+                continue
+            }
             if let layer = node.layer as? any MultiInputLayer {
                 planValue[index + 1] = try within(node.name) {
                     let label = Self.join(name, node.name)
@@ -31,7 +40,7 @@ extension PlanBuilder {
             while tail + 1 != graph.output, readers[tail + 1].count == 1 {
                 let next = readers[tail + 1][0]
                 let follower = graph.nodes[next].layer
-                guard follower is BatchNorm || follower is any ActivationLayer else { break }
+                guard follower is BatchNorm || follower is any ActivationLayer || follower is FakeQuantize else { break }
                 run.append((Self.join(name, graph.nodes[next].name), follower))
                 absorbed.insert(next)
                 tail = next

@@ -36,7 +36,8 @@ public final class InferencePlan {
     init(_ network: any Layer, inputShape: [Int], pool: ThreadPool, fusingBlocks: Bool) throws {
         try Tensor.validate(inputShape)
         var builder = PlanBuilder(inputShape: inputShape)
-        outputValue = try builder.lower(network, name: "", input: 0)
+        // The caller gets floats: an int8 result is dequantized by the last step.
+        outputValue = builder.floatInput(try builder.lower(network, name: "", input: 0))
         steps = fusingBlocks ? BlockFusion.apply(builder.steps, outputValue: outputValue) : builder.steps
         self.inputShape = inputShape
         outputShape = builder.shape(of: outputValue)
@@ -99,6 +100,18 @@ public final class InferencePlan {
 
     /// One line per step: what was fused, for `sepcnn bench --profile` and for reading.
     public var stepDescriptions: [String] { steps.map(\.label) }
+
+    /// The steps computing on int8 values (the quantize and dequantize steps at the edges excluded).
+    public var int8Steps: [String] {
+        steps.filter { values[$0.output].elementType != .float32 && !($0 is QuantizeStep) }.map(\.label)
+    }
+
+    /// In a plan with int8 steps, the steps that compute in float32 instead: the operations
+    /// without an int8 kernel, each between a dequantize and a quantize step. Empty for a float plan.
+    public var floatStepsBetweenInt8: [String] {
+        guard steps.contains(where: { $0 is QuantizeStep }) else { return [] }
+        return steps.filter { values[$0.output].elementType == .float32 && !($0 is DequantizeStep) }.map(\.label)
+    }
 
     /// The median time of every step over `repetitions` runs on `input`, in step order.
     public func profile(_ input: Tensor, repetitions: Int = 50) throws -> [(step: String, medianMicroseconds: Double)] {

@@ -5,6 +5,8 @@ struct PlanBuilder {
     var steps: [any PlanStep] = []
     /// Every value the plan computes; value 0 is the (float32) input.
     private(set) var values: [PlanValue]
+    /// The float copy of each int8 value some float step has read, so several readers share one.
+    var dequantized: [Int: Int] = [:]
 
     init(inputShape: [Int]) {
         values = [PlanValue(inputShape)]
@@ -55,7 +57,14 @@ struct PlanBuilder {
                         folded.activation = act.layer.activation
                         labels.append(act.name)
                     }
-                    return try conv.lower(folded, into: &self, input: value, label: labels.joined(separator: " + "))
+                    if let point = next(FakeQuantize.self) {
+                        folded.outputQuantization = point.layer.quantization
+                        labels.append(point.name)
+                    }
+                    return try lowerConvolution(conv, folded, input: value, label: labels.joined(separator: " + "))
+                }
+                if let residual = current as? Residual, let point = next(FakeQuantize.self) {
+                    return try residual.lower(into: &self, input: value, label: name, outputQuantization: point.layer.quantization)
                 }
                 if let bn = current as? BatchNorm {
                     let act = next((any ActivationLayer).self)
@@ -73,6 +82,7 @@ struct PlanBuilder {
 
     /// Appends a step running `operation` on `input` into a new value of `shape`; returns that value.
     mutating func emit<Operation: UnaryOperator>(_ operation: Operation, input: Int, shape: [Int], label: String) -> Int {
+        let input = floatInput(input)
         let output = newValue(shape)
         steps.append(OperatorStep(operation, input: input, output: output, label: label))
         return output
@@ -90,6 +100,7 @@ struct PlanBuilder {
 
     /// Appends a step running `operation` on two values; returns the value it writes.
     mutating func emit(_ operation: BinaryOperator, inputs: [Int], label: String) -> Int {
+        let inputs = inputs.map { floatInput($0) }
         let output = newValue(operation.outputShape)
         steps.append(BinaryStep(operation: operation, constant: nil, constantFirst: false, inputs: inputs, output: output, label: label))
         return output
@@ -97,6 +108,7 @@ struct PlanBuilder {
 
     /// Appends a step running `operation` on a value and a constant; returns the value it writes.
     mutating func emit(_ operation: BinaryOperator, constant: [Float], constantFirst: Bool, input: Int, label: String) -> Int {
+        let input = floatInput(input)
         let output = newValue(operation.outputShape)
         steps.append(BinaryStep(operation: operation, constant: AlignedFloats(constant), constantFirst: constantFirst,
                                 inputs: [input], output: output, label: label))
@@ -104,20 +116,22 @@ struct PlanBuilder {
     }
 
     mutating func emit(_ operation: ConcatenationOperator, inputs: [Int], label: String) -> Int {
+        let inputs = inputs.map { floatInput($0) }
         let output = newValue(operation.outputShape)
         steps.append(ConcatenateStep(operation: operation, inputs: inputs, output: output, label: label))
         return output
     }
 
-    /// A reshape: the same values under `shape`.
+    /// A reshape: the same values under `shape`, float or int8.
     mutating func emitCopy(input: Int, shape: [Int], label: String) -> Int {
-        let output = newValue(shape)
-        steps.append(CopyStep(count: shape.reduce(1, *), inputs: [input], output: output, label: label))
+        let output = newValue(shape, values[input].elementType)
+        steps.append(CopyStep(byteCount: values[output].byteCount, inputs: [input], output: output, label: label))
         return output
     }
 
     /// A layer with no steps of its own runs its `forward`.
     mutating func emitLayerStep(_ layer: any Layer, input: Int, label: String) throws -> Int {
+        let input = floatInput(input)
         let inputShape = shape(of: input)
         let output = newValue(try layer.outputShape(for: inputShape))
         steps.append(LayerStep(layer: layer, inputShape: inputShape, inputs: [input], output: output, label: label))

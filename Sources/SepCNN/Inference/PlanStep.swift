@@ -25,6 +25,12 @@ struct ExecutionContext {
 
     /// A value's elements as `Element`, which must have the value's element size. The arena's
     /// bytes are rebound on every access: a block holds values of different types over a run.
+    /// An int8 value's elements (int8 values always live in the arena).
+    func int8(_ value: Int) -> UnsafeMutablePointer<Int8> { write(value, as: Int8.self) }
+
+    /// The shared scratch as bytes, for int8 steps.
+    var scratchBytes: UnsafeMutableRawPointer { UnsafeMutableRawPointer(scratch) }
+
     func write<Element>(_ value: Int, as type: Element.Type) -> UnsafeMutablePointer<Element> {
         precondition(value != 0 && value != outputValue, "internal: the plan's input and output live outside the arena")
         precondition(MemoryLayout<Element>.size == values[value].elementType.byteSize, "internal: value \(value) is \(values[value].elementType)")

@@ -5,6 +5,16 @@ enum ArenaElementType: Hashable, Sendable {
     case float32
     case int8(scale: Float, zeroPoint: Int8)
 
+    /// The int8 grid of an int8 value; nil for float32.
+    var quantization: QuantizationParameters? {
+        guard case .int8(let scale, let zeroPoint) = self else { return nil }
+        return try? QuantizationParameters(scale: scale, zeroPoint: zeroPoint)
+    }
+
+    init(_ quantization: QuantizationParameters) {
+        self = .int8(scale: quantization.scale, zeroPoint: quantization.zeroPoint)
+    }
+
     var byteSize: Int {
         switch self {
         case .float32: return 4

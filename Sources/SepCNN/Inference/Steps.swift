@@ -57,15 +57,19 @@ struct ConcatenateStep: PlanStep {
     }
 }
 
-/// A reshape (Flatten, Reshape): the same floats under a new shape.
+/// A reshape (Flatten, Reshape): the same values, float or int8, under a new shape.
 struct CopyStep: PlanStep {
-    let count: Int
+    let byteCount: Int
     let inputs: [Int]
     let output: Int
     let label: String
 
     func run(_ context: ExecutionContext) {
-        context.write(output).update(from: context.read(inputs[0]), count: count)
+        if context.values[output].elementType == .float32 {
+            context.write(output).update(from: context.read(inputs[0]), count: byteCount / 4)
+        } else {
+            context.int8(output).update(from: context.int8(inputs[0]), count: byteCount)
+        }
     }
 }
 

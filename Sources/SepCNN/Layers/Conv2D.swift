@@ -98,7 +98,8 @@ public final class Conv2D: Layer {
 
 extension Conv2D: FoldableLayer {
     var folded: FoldedConvolution {
-        FoldedConvolution(weights: weight.value, bias: bias?.value, activation: activation, outputChannels: outputChannels)
+        FoldedConvolution(weights: weight.value, bias: bias?.value, activation: activation, outputChannels: outputChannels,
+                          weightQuantization: weight.quantization)
     }
 
     func lower(_ folded: FoldedConvolution, into builder: inout PlanBuilder, input: Int, label: String) throws -> Int {

@@ -66,7 +66,8 @@ public final class Dense: Layer {
 
 extension Dense: FoldableLayer {
     var folded: FoldedConvolution {
-        FoldedConvolution(weights: weight.value, bias: bias?.value, activation: activation, outputChannels: outputFeatures)
+        FoldedConvolution(weights: weight.value, bias: bias?.value, activation: activation, outputChannels: outputFeatures,
+                          weightQuantization: weight.quantization)
     }
 
     func lower(_ folded: FoldedConvolution, into builder: inout PlanBuilder, input: Int, label: String) throws -> Int {

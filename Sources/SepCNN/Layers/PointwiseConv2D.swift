@@ -63,7 +63,8 @@ public final class PointwiseConv2D: Layer {
 
 extension PointwiseConv2D: FoldableLayer {
     var folded: FoldedConvolution {
-        FoldedConvolution(weights: weight.value, bias: bias?.value, activation: activation, outputChannels: outputChannels)
+        FoldedConvolution(weights: weight.value, bias: bias?.value, activation: activation, outputChannels: outputChannels,
+                          weightQuantization: weight.quantization)
     }
 
     func lower(_ folded: FoldedConvolution, into builder: inout PlanBuilder, input: Int, label: String) throws -> Int {

@@ -145,13 +145,21 @@ private func lowerPool(_ window: Window, _ layer: String, _ kind: PoolingOperato
     let shape = builder.shape(of: input)
     try requireNHWC(shape, layer)
     let g = try window.geometry(layer, input: shape, outputChannels: shape[3], groups: shape[3])
-    return builder.emit(try PoolingOperator(kind, g), input: input, shape: [g.batch, g.outputHeight, g.outputWidth, g.outputChannels],
-                        label: label)
+    let output = [g.batch, g.outputHeight, g.outputWidth, g.outputChannels]
+    // In int8 pooling keeps its input's grid (TFLite's rule), so no requantisation is needed.
+    if let q = builder.quantization(of: input) {
+        return builder.emit(qs8: try QS8PoolingOperator(kind, g, quantization: q), input: input, shape: output, quantization: q, label: label)
+    }
+    return builder.emit(try PoolingOperator(kind, g), input: input, shape: output, label: label)
 }
 
 extension GlobalAvgPool: LowerableLayer {
     func lower(into builder: inout PlanBuilder, input: Int, label: String) throws -> Int {
         let shape = builder.shape(of: input)
+        if let q = builder.quantization(of: input) {
+            return builder.emit(qs8: try QS8GlobalAveragePoolingOperator(inputShape: shape, quantization: q), input: input,
+                                shape: try outputShape(for: shape), quantization: q, label: label)
+        }
         return builder.emit(try GlobalAveragePoolingOperator(inputShape: shape), input: input, shape: try outputShape(for: shape),
                             label: label)
     }

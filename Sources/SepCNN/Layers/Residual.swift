@@ -6,7 +6,7 @@
 public final class Residual: Layer {
     public let body: Sequential
     public let shortcut: (any Layer)?
-    private let addition = Add()
+    let addition = Add()
 
     public init(_ body: Sequential, shortcut: (any Layer)? = nil) {
         precondition(!body.layers.contains { $0.name == "shortcut" }, "Residual: a body layer may not be called 'shortcut'")
@@ -79,10 +79,7 @@ final class Add: Layer {
 
 extension Residual: LowerableLayer {
     func lower(into builder: inout PlanBuilder, input: Int, label: String) throws -> Int {
-        let main = try builder.lower(body, name: label, input: input)
-        let skip = try shortcut.map { try builder.lower($0, name: PlanBuilder.join(label, "shortcut"), input: input) } ?? input
-        let sum = try BinaryOperator(.add, addition.outputShape(builder.shape(of: main), builder.shape(of: skip)), builder.shape(of: skip))
-        return builder.emit(sum, inputs: [main, skip], label: PlanBuilder.join(label, "add"))
+        try lower(into: &builder, input: input, label: label, outputQuantization: nil)
     }
 }
 
