@@ -7,6 +7,17 @@ struct ONNXConstant {
     var dims: [Int]
     var values: ONNXValues
     var isInteger: Bool
+    /// The element type the file stored, for tensors read from it (zero points say whether a
+    /// quantized value is int8 or uint8); nil for values SepCNN computed.
+    var dataType: Onnx_TensorProto.DataType? = nil
+    /// For the output of a DequantizeLinear of an int8 weight: its per-axis (or, with one value,
+    /// per-tensor) scales, so the Conv or Gemm reading it keeps the weight on its int8 grid.
+    var weightScales: WeightScales? = nil
+
+    struct WeightScales {
+        var axis: Int
+        var scales: [Float]
+    }
 
     init(dims: [Int], values: [Double], isInteger: Bool) {
         self.init(dims: dims, values: ONNXValues(.doubles(values)), isInteger: isInteger)
@@ -139,7 +150,8 @@ extension ONNXConstant {
         let dims = proto.dims.map { Int($0) }
         let count = try checkedElementCount(dims, name)
         guard let type = Onnx_TensorProto.DataType(rawValue: Int(proto.dataType)), let element = ElementType(type) else {
-            throw SepCNNError.invalidArgument("\(name) has data type \(proto.dataType), which SepCNN does not read (float, double, integers and bool only)")
+            throw SepCNNError.invalidArgument("\(name) has element type \(onnxTypeName(proto.dataType)), which SepCNN does not read (float, double, integers and bool only; "
+                + "quantized models must use int8 or uint8: int4, uint4, float8 and float4 are not supported)")
         }
         var raw: Data?
         if proto.dataLocation == .external {
@@ -157,6 +169,7 @@ extension ONNXConstant {
                     (0..<count).map { Float(bitPattern: bytes.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self).littleEndian) }
                 }
                 self.init(dims: dims, floats: floats)
+                dataType = type
                 return
             }
             values = element.decode(raw, count: count)
@@ -165,6 +178,7 @@ extension ONNXConstant {
                 throw SepCNNError.invalidArgument("\(name) holds \(proto.floatData.count) values, but its dimensions \(describe(dims)) need \(count)")
             }
             self.init(dims: dims, floats: proto.floatData)
+            dataType = type
             return
         } else {
             switch element {
@@ -178,6 +192,7 @@ extension ONNXConstant {
             }
         }
         self.init(dims: dims, values: values, isInteger: element.isInteger)
+        dataType = type
     }
 
     private static func externalData(_ proto: Onnx_TensorProto, directory: URL?, byteCount: Int, name: String) throws -> Data {

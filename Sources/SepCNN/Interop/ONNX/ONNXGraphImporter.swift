@@ -16,6 +16,9 @@ struct ONNXGraphImporter {
         var storedAsDeclared = false
         /// Zero padding `[top, bottom, left, right]` of a Pad node still to be applied by the Conv that reads it.
         var pendingPad: [Int]? = nil
+        /// Set on an int8 (or uint8) ONNX value: the output of a QuantizeLinear or QLinear operator,
+        /// held as the floats it stands for (ONNXQuantizedImport.swift).
+        var quantization: ActivationQuantization? = nil
 
         var rank: Int { shape.count }
         /// The shape as SepCNN stores it.
@@ -77,7 +80,7 @@ struct ONNXGraphImporter {
             current = node
             let label = node.name.isEmpty ? node.opType : "\(node.opType) node '\(node.name)'"
             do {
-                let outputs = try convert(node)
+                let outputs = try convertKeepingInt8(node)
                 guard outputs.count <= node.output.count else {
                     throw SepCNNError.invalidArgument("internal: \(node.opType) produced \(outputs.count) values")
                 }
@@ -93,7 +96,7 @@ struct ONNXGraphImporter {
         }
 
         guard let outputName = graph.output.first?.name else { throw SepCNNError.invalidArgument("the graph declares no output") }
-        guard case let .runtime(output)? = values[outputName] else {
+        guard case var .runtime(output)? = values[outputName] else {
             throw SepCNNError.invalidArgument(values[outputName] == nil
                 ? "the graph output '\(outputName)' is not computed by any node"
                 : "the graph output '\(outputName)' is a constant; there is nothing to run")
@@ -101,8 +104,27 @@ struct ONNXGraphImporter {
         guard output.pendingPad == nil, !output.storedAsDeclared || output.id != 0 else {
             throw SepCNNError.invalidArgument("the graph output '\(outputName)' is the input or a pad of it; there is nothing to run")
         }
+        output = try integerOutput(output)
         let network = try GraphNetwork(nodes: nodes, output: output.id)
         return (network, inputShape, channelsLast ? .nhwc : .nchw, output)
+    }
+
+    /// Operators that move or select values without computing new ones: on an int8 value (the
+    /// QOperator format reshapes and max-pools int8 tensors) the result is int8 on the same grid.
+    static let gridPreservingOperators: Set<String> = ["Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "MaxPool", "Identity"]
+
+    /// `convert(node)`, passing the quantization of an int8 first input through a grid-preserving operator.
+    private mutating func convertKeepingInt8(_ node: Onnx_NodeProto) throws -> [Value] {
+        guard Self.gridPreservingOperators.contains(node.opType), let name = node.input.first,
+              case .runtime(var x)? = values[name], let quantization = x.quantization else { return try convert(node) }
+        x.quantization = nil
+        values[name] = .runtime(x)
+        defer { x.quantization = quantization; values[name] = .runtime(x) }
+        return try convert(node).map { value in
+            guard case .runtime(var y) = value else { return value }
+            y.quantization = quantization
+            return .runtime(y)
+        }
     }
 
     /// Lists every operator the importer does not know, by name, in one error.
@@ -120,7 +142,7 @@ struct ONNXGraphImporter {
         "Conv", "BatchNormalization", "Relu", "Clip", "HardSigmoid", "HardSwish", "Sigmoid", "Mul", "Add", "Sub", "Div",
         "GlobalAveragePool", "AveragePool", "MaxPool", "ReduceMean", "Flatten", "Reshape", "Gemm", "MatMul", "Concat", "Pad",
         "Transpose", "Identity", "Dropout", "Constant", "Softmax", "Shape", "Gather", "Unsqueeze", "Squeeze", "Slice", "Cast",
-        "ConstantOfShape",
+        "ConstantOfShape", "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul",
     ]
 
     /// A value's declared shape with a dynamic leading (batch) dimension read as 1.
@@ -181,6 +203,10 @@ struct ONNXGraphImporter {
         }
         guard allowingPad || value.pendingPad == nil else {
             throw SepCNNError.invalidArgument("reads the output of a Pad; SepCNN supports Pad only directly before Conv")
+        }
+        guard value.quantization == nil || Self.quantizedOperators.contains(current.opType) else {
+            throw SepCNNError.invalidArgument("reads '\(current.input[index])', an int8 value, directly; SepCNN imports int8 values "
+                + "only into DequantizeLinear, QLinearConv, QLinearMatMul and operators that move values (Reshape, MaxPool, …)")
         }
         guard !value.storedAsDeclared || current.opType == "Transpose" else {
             throw SepCNNError.invalidArgument("internal: the NHWC graph input reached \(current.opType)")

@@ -16,6 +16,7 @@ extension ONNXGraphImporter {
                 throw SepCNNError.invalidArgument("casts a computed value to type \(to); SepCNN computes in float32 only")
             }
             return [.runtime(try runtimeInput(0))]
+        case "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul": return [try convertQuantized(node)]
         case "Conv": return [.runtime(try convertConv())]
         case "BatchNormalization": return [.runtime(try convertBatchNorm())]
         case "Relu": return [.runtime(try activation(ReLU()))]
@@ -80,8 +81,13 @@ extension ONNXGraphImporter {
     private mutating func convertConv() throws -> RuntimeValue {
         try requireInputCount(2...3)
         let x = try imageInput(0, allowingPad: true)
-        let w = try constantInput(1, "the weight")
-        let bias = try optionalConstantInput(2, "the bias")
+        return try convolution(x, weight: try constantInput(1, "the weight"), bias: try optionalConstantInput(2, "the bias"))
+    }
+
+    /// A Conv of the node's attributes on `x`; `w` is ONNX's `[M, C/g, kh, kw]`. A weight from a
+    /// DequantizeLinear stays on its int8 grid.
+    mutating func convolution(_ x: RuntimeValue, weight w: ONNXConstant, bias: ONNXConstant?) throws -> RuntimeValue {
+        guard x.rank == 4 else { throw SepCNNError.invalidArgument("needs an NCHW image input, got shape \(describe(x.shape))") }
         guard w.dims.count == 4 else { throw SepCNNError.invalidArgument("Conv is supported in 2-D only; the weight has shape \(describe(w.dims))") }
         let (m, perGroup, kh, kw) = (w.dims[0], w.dims[1], w.dims[2], w.dims[3])
         let c = x.shape[1]
@@ -104,6 +110,7 @@ extension ONNXGraphImporter {
         if groups == 1 && kh == 1 && kw == 1 && stride == 1 && pads.allSatisfy({ $0 == 0 }) {
             let pointwise = try PointwiseConv2D(inputChannels: c, outputChannels: m)
             try pointwise.weight.assign(w.transposedTensor([1, 0, 2, 3], shape: [c, m]))
+            try keepOnGrid(pointwise.weight, w, outputAxis: 0)
             try pointwise.bias!.assign(biasTensor(bias, m))
             layer = pointwise
         } else if groups == c && c > 1 {
@@ -113,12 +120,14 @@ extension ONNXGraphImporter {
             // ONNX output channel c·multiplier + j ↔ SepCNN [ky, kx, c, j].
             let grouped = ONNXConstant(dims: [c, multiplier, kh, kw], values: w.values, isInteger: false)
             try depthwise.weight.assign(grouped.transposedTensor([2, 3, 0, 1], shape: [kh, kw, c, multiplier]))
+            try keepOnGrid(depthwise.weight, w, outputAxis: 0)
             try depthwise.bias!.assign(biasTensor(bias, m))
             layer = depthwise
         } else {
             let conv = try Conv2D(inputChannels: c, outputChannels: m, kernelSize: Size2D(kh, kw), stride: stride,
                                   padding: padding, dilation: dilation, groups: groups)
             try conv.weight.assign(w.transposedTensor([2, 3, 1, 0], shape: [kh, kw, perGroup, m]))
+            try keepOnGrid(conv.weight, w, outputAxis: 0)
             try conv.bias!.assign(biasTensor(bias, m))
             layer = conv
         }
@@ -266,6 +275,8 @@ extension ONNXGraphImporter {
         default: return false
         }
         guard let bias, c.count == channels || c.count == 1 else { return false }
+        // Rescaling an int8 weight would take it off its grid.
+        if weight.quantization != nil && (operation == .multiply || operation == .divide) { return false }
         let values = c.floats
         func value(_ channel: Int) -> Float { values.count == 1 ? values[0] : values[channel] }
         var w = weight.value.scalars, b = bias.value.scalars
@@ -366,22 +377,28 @@ extension ONNXGraphImporter {
         let isGemm = current.opType == "Gemm"
         try requireInputCount(isGemm ? 2...3 : 2...2)
         let a = try runtimeInput(0)
-        var b = try constantInput(1, "B")
+        let b = try constantInput(1, "B")
+        let attrs = attributes
+        if isGemm { guard try attrs.int("transA", default: 0) == 0 else { throw SepCNNError.invalidArgument("transA = 1 is not supported") } }
+        let transB = isGemm ? try attrs.int("transB", default: 0) != 0 : false
+        var bias: ONNXConstant?
+        if isGemm { bias = try optionalConstantInput(2, "C") }
+        return try dense(a, weight: transB ? b.transposedKeepingScales([1, 0]) : b, outputAxis: transB ? 0 : 1, bias: bias,
+                         alpha: isGemm ? attrs.float("alpha", default: 1) : 1, beta: isGemm ? attrs.float("beta", default: 1) : 1)
+    }
+
+    /// A Dense layer for `a × b · alpha + beta · bias`, `b` being `[features, outputs]`. A weight from
+    /// a DequantizeLinear (scales along ONNX axis `outputAxis` of the file's tensor) stays on its int8 grid.
+    mutating func dense(_ a: RuntimeValue, weight b: ONNXConstant, outputAxis: Int, bias c: ONNXConstant?, alpha: Float, beta: Float) throws -> RuntimeValue {
         guard a.rank == 2, b.dims.count == 2 else {
             throw SepCNNError.invalidArgument("is supported as [batch, features] × constant [features, outputs], got \(describe(a.shape)) × \(describe(b.dims))")
-        }
-        let attrs = attributes
-        if isGemm {
-            guard try attrs.int("transA", default: 0) == 0 else { throw SepCNNError.invalidArgument("transA = 1 is not supported") }
-            if try attrs.int("transB", default: 0) != 0 { b = b.transposed([1, 0]) }
         }
         let (k, m) = (b.dims[0], b.dims[1])
         guard k == a.shape[1], m > 0 else {
             throw SepCNNError.invalidArgument("B of shape \(describe(b.dims)) does not take \(a.shape[1]) input features")
         }
-        let alpha = isGemm ? attrs.float("alpha", default: 1) : 1, beta = isGemm ? attrs.float("beta", default: 1) : 1
         var bias = [Float](repeating: 0, count: m)
-        if isGemm, let c = try optionalConstantInput(2, "C") {
+        if let c {
             guard c.count == m || c.count == 1, c.dims.count <= 2, c.dims.dropLast().allSatisfy({ $0 == 1 }) else {
                 throw SepCNNError.invalidArgument("C of shape \(describe(c.dims)) must hold one bias per output (\(m))")
             }
@@ -390,6 +407,7 @@ extension ONNXGraphImporter {
         }
         let dense = try Dense(inputFeatures: k, outputFeatures: m)
         try dense.weight.assign(Tensor(shape: [k, m], scalars: b.floats.map { $0 * alpha }))
+        if alpha != 0 { try keepOnGrid(dense.weight, b, outputAxis: outputAxis, factor: alpha) }
         try dense.bias!.assign(Tensor(shape: [m], scalars: bias))
         return try emit(dense, inputs: [a.id], shape: [a.shape[0], m])
     }
@@ -461,6 +479,13 @@ extension ONNXGraphImporter {
 }
 
 extension ONNXConstant {
+    /// `transposed`, keeping a dequantized weight's scales (the axis they lie along stays the file's).
+    func transposedKeepingScales(_ order: [Int]) -> ONNXConstant {
+        var result = transposed(order)
+        result.weightScales = weightScales
+        return result
+    }
+
     /// The values reordered by `order` (ONNX axes), as a SepCNN tensor of `shape`.
     func transposedTensor(_ order: [Int], shape: [Int]) throws -> Tensor {
         var dims = self.dims

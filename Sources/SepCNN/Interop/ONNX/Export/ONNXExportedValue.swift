@@ -14,6 +14,9 @@ struct ONNXExportedValue {
     var shape: [Int]
     /// ONNX axis `i` holds stored axis `order[i]`.
     var order: [Int]
+    /// Set on the output of an exported FakeQuantize: the int8 grid its values lie on (a bias of a
+    /// quantized Conv or Gemm reading it is written as int32 at scale s_in · s_w).
+    var quantization: QuantizationParameters? = nil
 
     var rank: Int { shape.count }
 

@@ -53,6 +53,20 @@ struct ONNXGraphBuilder {
         return unique
     }
 
+    /// Adds an int8 initializer (quantized weights, zero points) and returns its name.
+    mutating func addInitializer(_ name: String, dims: [Int], int8s: [Int8]) -> String {
+        let unique = uniqueName(name)
+        initializers.append(Onnx_TensorProto(name: unique, dims: dims, int8s: int8s))
+        return unique
+    }
+
+    /// Adds an int32 initializer (quantized biases) and returns its name.
+    mutating func addInitializer(_ name: String, dims: [Int], int32s: [Int32]) -> String {
+        let unique = uniqueName(name)
+        initializers.append(Onnx_TensorProto(name: unique, dims: dims, int32s: int32s))
+        return unique
+    }
+
     /// A float32 scalar initializer, shared by all its readers.
     mutating func scalar(_ value: Float) -> String {
         if let name = scalars[value.bitPattern] { return name }

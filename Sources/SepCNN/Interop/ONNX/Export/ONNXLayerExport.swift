@@ -8,28 +8,31 @@ extension ONNXGraphBuilder {
         case let conv as Conv2D:
             // [kh, kw, Cin/g, Cout] → [Cout, Cin/g, kh, kw]
             let w = conv.weight.value
-            let output = try convolution(x, path: path, weight: try w.transposed([3, 2, 0, 1]), window: conv.window,
-                                         groups: conv.groups, bias: conv.bias, outputShape: outputShape)
+            let output = try convolution(x, path: path, weight: try w.transposed([3, 2, 0, 1]), quantization: conv.weight.quantization,
+                                         window: conv.window, groups: conv.groups, bias: conv.bias, outputShape: outputShape)
             return activation(conv.activation, output, path: path)
         case let conv as DepthwiseConv2D:
             // [kh, kw, C, M] → [C·M, 1, kh, kw]: output channel c·M + m filters input channel c.
             let w = try conv.weight.value.transposed([2, 3, 0, 1])
             let reshaped = try w.reshaped(to: [conv.outputChannels, 1, conv.kernelSize.height, conv.kernelSize.width])
-            let output = try convolution(x, path: path, weight: reshaped, window: conv.window, groups: conv.channels,
-                                         bias: conv.bias, outputShape: outputShape)
+            let output = try convolution(x, path: path, weight: reshaped, quantization: conv.weight.quantization, window: conv.window,
+                                         groups: conv.channels, bias: conv.bias, outputShape: outputShape)
             return activation(conv.activation, output, path: path)
         case let conv as PointwiseConv2D:
             // [Cin, Cout] → [Cout, Cin, 1, 1]
             let w = try conv.weight.value.transposed([1, 0]).reshaped(to: [conv.outputChannels, conv.inputChannels, 1, 1])
             let window = Window(kernel: 1, stride: 1, dilation: 1, padding: .valid)
-            let output = try convolution(x, path: path, weight: w, window: window, groups: 1, bias: conv.bias, outputShape: outputShape)
+            let output = try convolution(x, path: path, weight: w, quantization: conv.weight.quantization, window: window, groups: 1,
+                                         bias: conv.bias, outputShape: outputShape)
             return activation(conv.activation, output, path: path)
         case let dense as Dense:
             // Gemm with transB = 1 and B = [out, in], as torch.onnx writes nn.Linear.
-            let weight = addInitializer("\(path).weight", dims: [dense.outputFeatures, dense.inputFeatures],
-                                        floats: try dense.weight.value.transposed([1, 0]).scalars)
+            let weight = try weightInput("\(path).weight", path: path, onnx: try dense.weight.value.transposed([1, 0]),
+                                         quantization: dense.weight.quantization)
             var inputs = [x.name, weight]
-            if let bias = dense.bias { inputs.append(addInitializer("\(path).bias", dims: [dense.outputFeatures], floats: bias.value.scalars)) }
+            if let bias = dense.bias {
+                inputs.append(biasInput("\(path).bias", path: path, bias: bias, input: x, weight: dense.weight.quantization))
+            }
             let name = addNode("Gemm", inputs: inputs, path: path, attributes: [.int("transB", 1)])
             return activation(dense.activation, ONNXExportedValue(name: name, shape: outputShape, order: [0, 1]), path: path)
         case let bn as BatchNorm:
@@ -46,23 +49,29 @@ extension ONNXGraphBuilder {
         case is Softmax:
             let name = addNode("Softmax", inputs: [x.name], path: path, attributes: [.int("axis", x.onnxAxis(ofStored: x.rank - 1))])
             return ONNXExportedValue(name: name, shape: outputShape, order: x.order)
+        case let fakeQuantize as FakeQuantize:
+            // Per tensor: the axis order does not matter.
+            return quantizeDequantize(fakeQuantize.quantization, x, path: path)
         case is Dropout:
             // Inference is the identity.
             return x
         case is Flatten:
             let input = inStorageSequence(x, path: path)
             let name = addNode("Flatten", inputs: [input.name], path: path, attributes: [.int("axis", 1)])
-            return ONNXExportedValue(name: name, shape: outputShape, order: [0, 1])
+            return ONNXExportedValue(name: name, shape: outputShape, order: [0, 1], quantization: x.quantization)
         case let reshape as Reshape:
             let input = inStorageSequence(x, path: path)
             // 0 copies the input's (dynamic) batch dimension.
             let shape = addInitializer("\(path).shape", dims: [reshape.targetShape.count + 1], int64s: [0] + reshape.targetShape)
             let name = addNode("Reshape", inputs: [input.name, shape], path: path)
-            return ONNXExportedValue(name: name, shape: outputShape, order: Array(0..<outputShape.count))
+            return ONNXExportedValue(name: name, shape: outputShape, order: Array(0..<outputShape.count), quantization: x.quantization)
         case let permute as Permute:
             return try self.permute(permute, x, path: path)
         case let pool as MaxPool2D:
-            return pooling("MaxPool", x, window: pool.window, path: path, outputShape: outputShape)
+            // The maximum of values on an int8 grid is on the same grid.
+            var output = pooling("MaxPool", x, window: pool.window, path: path, outputShape: outputShape)
+            output.quantization = x.quantization
+            return output
         case let pool as AvgPool2D:
             return pooling("AveragePool", x, window: pool.window, path: path, outputShape: outputShape,
                            extra: [.int("count_include_pad", pool.countIncludesPadding ? 1 : 0)])
@@ -121,11 +130,11 @@ extension ONNXGraphBuilder {
     }
 
     /// A Conv node reading `x` as NCHW; `weight` is already in ONNX's `[M, C/g, kh, kw]`.
-    private mutating func convolution(_ x: ONNXExportedValue, path: String, weight: Tensor, window: Window, groups: Int,
-                                      bias: Parameter?, outputShape: [Int]) throws -> ONNXExportedValue {
+    private mutating func convolution(_ x: ONNXExportedValue, path: String, weight: Tensor, quantization: WeightQuantization?,
+                                      window: Window, groups: Int, bias: Parameter?, outputShape: [Int]) throws -> ONNXExportedValue {
         let input = value(x, in: ONNXExportedValue.nchw, path: path)
-        var inputs = [input.name, addInitializer("\(path).weight", dims: weight.shape, floats: weight.scalars)]
-        if let bias { inputs.append(addInitializer("\(path).bias", dims: [bias.count], floats: bias.value.scalars)) }
+        var inputs = [input.name, try weightInput("\(path).weight", path: path, onnx: weight, quantization: quantization)]
+        if let bias { inputs.append(biasInput("\(path).bias", path: path, bias: bias, input: x, weight: quantization)) }
         let attributes: [Onnx_AttributeProto] = [
             .ints("dilations", [window.dilation.height, window.dilation.width]),
             .int("group", groups),
@@ -224,6 +233,7 @@ extension ONNXGraphBuilder {
         }
         var inverse = [Int](repeating: 0, count: permute.order.count)
         for (output, source) in permute.order.enumerated() { inverse[source] = output }
-        return ONNXExportedValue(name: x.name, shape: permute.order.map { x.shape[$0] }, order: x.order.map { inverse[$0] })
+        return ONNXExportedValue(name: x.name, shape: permute.order.map { x.shape[$0] }, order: x.order.map { inverse[$0] },
+                                 quantization: x.quantization)
     }
 }

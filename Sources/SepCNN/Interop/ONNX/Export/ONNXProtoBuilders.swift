@@ -38,6 +38,26 @@ extension Onnx_TensorProto {
         rawData = RawFloat32.data(floats)
     }
 
+    /// An int8 tensor (quantized weights, zero points), as raw data.
+    init(name: String, dims: [Int], int8s: [Int8]) {
+        self.init()
+        self.name = name
+        self.dims = dims.map(Int64.init)
+        dataType = Int32(DataType.int8.rawValue)
+        rawData = Data(int8s.map { UInt8(bitPattern: $0) })
+    }
+
+    /// An int32 tensor (quantized biases), as little-endian raw data.
+    init(name: String, dims: [Int], int32s: [Int32]) {
+        self.init()
+        self.name = name
+        self.dims = dims.map(Int64.init)
+        dataType = Int32(DataType.int32.rawValue)
+        var bytes = Data(capacity: int32s.count * 4)
+        for value in int32s { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+        rawData = bytes
+    }
+
     /// An int64 tensor (shapes, axes), as little-endian raw data.
     init(name: String, dims: [Int], int64s: [Int]) {
         self.init()
