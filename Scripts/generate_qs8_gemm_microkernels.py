@@ -6,12 +6,12 @@ Usage:  python3 Scripts/generate_qs8_gemm_microkernels.py > Sources/SepCNN/Kerne
 
 Kernel `qs8GEMMMicrokernel<MR>x<W>VNNI` computes an MR-row × W-column tile of C for a panel W = 16·v
 columns wide (layout: Docs/int8-kernels.md):
-  - A (int8, row stride lda) is read in place: per row and group of 4 k, one 32-bit broadcast XORed
-    with 0x80808080 (s8 → u8 = s8 + 128; the packed bias compensates);
+  - A (u8 = int8 XOR 0x80, flipped once by the caller; row stride lda) is read in place: per row and
+    group of 4 k, one 32-bit broadcast from memory (the packed bias compensates the +128);
   - B is one packed panel: per group of 4 k, W columns × 4 bytes, v 64-byte vectors;
   - one vpdpbusd per row and vector per k group; a last group of 1–3 k is loaded byte by byte
     (the row may end there) and meets zero weights in the padding;
-  - the epilogue adds the folded int32 bias, requantizes (QS8Requantization.swift) and stores bytes,
+  - accumulators start from the folded int32 bias; the epilogue requantizes (QS8Requantization.swift) and stores bytes,
     the last vector masked to `cols` columns.
 """
 
@@ -29,19 +29,20 @@ def kernel(mr, v):
     out = []
     o = out.append
     o(f"@inline(never)")
-    o(f"func qs8GEMMMicrokernel{mr}x{w}VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,")
+    o(f"func qs8GEMMMicrokernel{mr}x{w}VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,")
     o(f"    _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {{")
+    # Accumulators start from the folded bias (columns past the panel's are zero), so the epilogue has one add less.
+    o(f"    let " + ", ".join(f"bias{j} = UnsafeRawPointer(e.bias + {16 * j}).loadUnaligned(as: SIMD16<Int32>.self)" for j in range(v)))
     for r in range(mr):
-        o(f"    var " + ", ".join(f"c{r}_{j} = SIMD16<Int32>()" for j in range(v)))
+        o(f"    var " + ", ".join(f"c{r}_{j} = bias{j}" for j in range(v)))
     for r in range(mr):
         o(f"    let a{r} = UnsafeRawPointer({at('a', 'lda', r)})")
-    o(f"    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))")
     o(f"    var bp = UnsafeRawPointer(b), offset = 0")
 
     def body(load):
         o(f"        " + "; ".join(f"let b{j} = (bp + {64 * j}).loadUnaligned(as: SIMD16<Int32>.self)" for j in range(v)))
         for r in range(mr):
-            o(f"        do {{ let x = SIMD16<Int32>(repeating: {load.format(f'a{r}')}) ^ flip; "
+            o(f"        do {{ let x = SIMD16<Int32>(repeating: {load.format(f'a{r}')}); "
               + "; ".join(f"c{r}_{j} = vnniDotAccumulate(c{r}_{j}, x, b{j})" for j in range(v)) + " }")
         o(f"        bp += {64 * v}; offset &+= 4")
     o(f"    for _ in 0..<kGroups {{")
@@ -52,11 +53,10 @@ def kernel(mr, v):
     o(f"    }}")
     for j in range(v):
         o(f"    do {{" if j == 0 else f"    if e.cols > {16 * j} {{")
-        o(f"        let bias = UnsafeRawPointer(e.bias + {16 * j}).loadUnaligned(as: SIMD16<Int32>.self)")
         o(f"        let m = UnsafeRawPointer(e.multipliers + {16 * j}).loadUnaligned(as: SIMD16<Float>.self)")
         o(f"        let n = e.cols &- {16 * j}")
         for r in range(mr):
-            o(f"        qs8StoreBytes16({at('c', 'ldc', r)} + {16 * j}, qs8Requantize16(c{r}_{j} &+ bias, m, e.clamp), n)")
+            o(f"        qs8StoreBytes16({at('c', 'ldc', r)} + {16 * j}, qs8Requantize16(c{r}_{j}, m, e.clamp), n)")
         o(f"    }}")
     o("}")
     return "\n".join(out)
@@ -85,7 +85,7 @@ print("""    }
 
 /// Runs the `rows` × `width` kernel (1 ≤ rows ≤ qs8GEMMMaxMicrokernelRows(width:)).
 @inline(__always)
-func qs8GEMMRunMicrokernelVNNI(rows: Int, width: Int, _ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMRunMicrokernelVNNI(rows: Int, width: Int, _ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
     switch width {""")
 for v in (1, 2, 3, 4):

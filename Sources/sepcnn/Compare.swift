@@ -46,7 +46,7 @@ struct Compare: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard repetitions >= 0 else { throw ValidationError("--repetitions must not be negative") }
+        guard (0...1_000_000).contains(repetitions) else { throw ValidationError("--repetitions must lie between 0 and 1000000, got \(repetitions)") }
         if model != nil {
             let layerFlagsGiven = inputChannels != 128 || outputChannels != 128 || kernel != 3 || height != 56 || width != 56 || stride != 1
             if layerFlagsGiven { throw ValidationError("--in, --out, --kernel, --height, --width and --stride describe a single layer; drop them when comparing a model") }

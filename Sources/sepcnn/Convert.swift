@@ -31,7 +31,7 @@ struct Convert: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try Model.load(model.model, options: model.options, weights: model.weights)
+        let loaded = try loadModelWarningIfNotFinite(model.model, options: model.options, weights: model.weights)
         let url = URL(fileURLWithPath: output)
         switch format {
         case .onnx:

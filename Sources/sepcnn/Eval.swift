@@ -28,7 +28,7 @@ struct Eval: ParsableCommand {
     func run() throws {
         flushOutputByLine()
         if let threads { try ThreadPool.setSharedThreads(threads) }
-        let network = try Model.load(model, weights: weights)
+        let network = try loadModelWarningIfNotFinite(model, weights: weights)
         let (dataset, setName) = try data.evaluationSet()
         if let note = adaptationNote(images: dataset.imageShape, model: network) { printNote(note) }
         let evaluation = try Trainer.evaluate(network, on: dataset)

@@ -36,6 +36,9 @@ struct Predict: ParsableCommand {
     @Option(help: "Per-channel standard deviation to divide by, comma-separated.")
     var std: String?
 
+    @Option(help: "Largest image accepted, in pixels (default 2^28 = 268435456; at most 2^30).")
+    var maxPixels = Image.defaultMaximumPixels
+
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
@@ -43,10 +46,11 @@ struct Predict: ParsableCommand {
         guard !images.isEmpty else { throw ValidationError("give at least one image") }
         guard top > 0 else { throw ValidationError("--top must be positive") }
         if let resize, resize <= 0 { throw ValidationError("--resize must be positive") }
+        guard (1...(1 << 30)).contains(maxPixels) else { throw ValidationError("--max-pixels must lie between 1 and 1073741824, got \(maxPixels)") }
     }
 
     func run() throws {
-        let network = try Model.load(model, weights: weights)
+        let network = try loadModelWarningIfNotFinite(model, weights: weights)
         guard network.inputShape.count == 3 else { throw ValidationError("\(model) does not take images") }
         var preprocessing = ImagePreprocessing.imageNet(size: Size2D(network.inputShape[0], network.inputShape[1]))
         if network.inputShape[2] == 1 { (preprocessing.mean, preprocessing.standardDeviation) = ([0], [1]) }
@@ -57,7 +61,7 @@ struct Predict: ParsableCommand {
         let classifier = try ImageClassifier(model: network, preprocessing: preprocessing, labels: names)
         var results: [(String, [ImageClassifier.Prediction])] = []
         for path in images {
-            let image = try Image.read(contentsOf: URL(fileURLWithPath: path))
+            let image = try Image.read(contentsOf: URL(fileURLWithPath: path), maximumPixels: maxPixels)
             results.append((path, try classifier.classify([image], top: top)[0]))
         }
         if json {

@@ -44,7 +44,7 @@ struct Run: ParsableCommand {
             }
             result = try ONNXModel(contentsOf: URL(fileURLWithPath: model.model)).run(rawInput: data, pool: pool)
         } else {
-            result = try Model.load(model.model, options: model.options, weights: model.weights).run(rawNCHWInput: data, pool: pool)
+            result = try loadModelWarningIfNotFinite(model.model, options: model.options, weights: model.weights).run(rawNCHWInput: data, pool: pool)
         }
         try result.write(to: URL(fileURLWithPath: output), options: .atomic)
     }

@@ -7,7 +7,7 @@ struct SepCNNCommand: ParsableCommand {
         commandName: "sepcnn",
         abstract: "Build, inspect and compare depthwise-separable CNNs.",
         discussion: "Built-in models:\n" + ModelZoo.catalogue,
-        subcommands: [Demo.self, Summary.self, Compare.self, Train.self, Eval.self, Bench.self, Run.self, Predict.self, Convert.self, Quantize.self])
+        subcommands: [Demo.self, Summary.self, Compare.self, Train.self, Eval.self, Bench.self, Run.self, Predict.self, Convert.self, Quantize.self, Prune.self])
 }
 
 /// The options every command that builds a built-in model shares.

@@ -11,7 +11,7 @@ struct Summary: ParsableCommand {
     var json = false
 
     func run() throws {
-        let summary = try ModelSummary(Model.load(model.model, options: model.options, weights: model.weights))
+        let summary = try ModelSummary(loadModelWarningIfNotFinite(model.model, options: model.options, weights: model.weights))
         print(json ? try summary.json() : summary.table(), terminator: json ? "\n" : "")
     }
 }

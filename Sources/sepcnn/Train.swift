@@ -36,17 +36,7 @@ struct Train: ParsableCommand {
     @OptionGroup var data: DataArguments
 
     @Option(help: "Epochs to train.") var epochs = 3
-    @Option(help: "Images per batch.") var batchSize = 64
-    @Option(help: "Optimizer: sgd, adam or adamw.") var optimizer = "adam"
-    @Option(help: "Learning rate.") var lr: Float = 0.001
-    @Option(help: "SGD momentum.") var momentum: Float = 0.9
-    @Option(help: "Weight decay (L2 for sgd/adam, decoupled for adamw).") var weightDecay: Float = 0
-    @Option(help: "Learning-rate schedule: constant, step (×0.1 every --step-epochs) or cosine.") var schedule = "constant"
-    @Option(help: "Epochs between decays of the step schedule.") var stepEpochs = 1
-    @Option(help: "Epochs of linear warm-up.") var warmupEpochs = 0
-    @Option(help: "Label smoothing of the cross-entropy.") var labelSmoothing: Float = 0
-    @Flag(help: "Augment: random crop with 4 pixels of padding, horizontal flip.") var augment = false
-    @Option(help: "Seed of initialisation, shuffling, augmentation and dropout.") var seed: UInt64 = 0
+    @OptionGroup var training: TrainingOptions
     @Option(help: "Threads (default: SEPCNN_THREADS, else the number of cores).") var threads: Int?
 
     @Option(help: "Where to save the trained model (.safetensors).") var output: String?
@@ -58,28 +48,28 @@ struct Train: ParsableCommand {
     func validate() throws {
         if model == nil && resume == nil { throw ValidationError("give --model NAME (or --resume CHECKPOINT)") }
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must lie between 1 and 256") }
-        guard TrainingConfiguration.OptimizerKind(rawValue: optimizer) != nil else {
-            throw ValidationError("unknown optimizer '\(optimizer)'; choose sgd, adam or adamw")
-        }
-        guard TrainingConfiguration.ScheduleKind(rawValue: schedule) != nil else {
-            throw ValidationError("unknown schedule '\(schedule)'; choose constant, step or cosine")
-        }
         guard checkpointEvery > 0 else { throw ValidationError("--checkpoint-every must be positive") }
         if let resolution, !(1...4096).contains(resolution) { throw ValidationError("--resolution must lie between 1 and 4096") }
         if let classes, !(1...1_000_000).contains(classes) { throw ValidationError("--classes must lie between 1 and 1000000") }
+        if resume == nil {
+            // The flags by name first; the configuration's own check covers the rest.
+            func require(_ value: Int, _ flag: String, in range: ClosedRange<Int>) throws {
+                guard range.contains(value) else { throw ValidationError("\(flag) must lie between \(range.lowerBound) and \(range.upperBound), got \(value)") }
+            }
+            try require(epochs, "--epochs", in: 1...TrainingConfiguration.maximumEpochs)
+            try require(training.batchSize, "--batch-size", in: 1...TrainingConfiguration.maximumBatchSize)
+            try require(training.stepEpochs, "--step-epochs", in: 1...TrainingConfiguration.maximumEpochs)
+            try require(training.warmupEpochs, "--warmup-epochs", in: 0...epochs)
+            do { try trainingConfiguration.validate() } catch let error as SepCNNError { throw ValidationError(error.message) }
+        }
         if resume != nil && (resolution != nil || classes != nil || freezeBackbone || widthMultiplier != nil) {
             throw ValidationError("--resume continues a run as it was set up; --resolution, --classes, --freeze-backbone and --width-multiplier apply to new runs")
         }
     }
 
     var trainingConfiguration: TrainingConfiguration {
-        var c = TrainingConfiguration()
-        c.epochs = epochs; c.batchSize = batchSize; c.learningRate = lr; c.momentum = momentum
-        c.weightDecay = weightDecay; c.stepEpochs = stepEpochs; c.warmupEpochs = warmupEpochs
-        c.labelSmoothing = labelSmoothing; c.augment = augment; c.seed = seed
+        var c = training.configuration(epochs: epochs)
         c.freezeBackbone = freezeBackbone ? true : nil
-        c.optimizer = TrainingConfiguration.OptimizerKind(rawValue: optimizer) ?? .adam
-        c.schedule = TrainingConfiguration.ScheduleKind(rawValue: schedule) ?? .constant
         return c
     }
 
@@ -97,7 +87,7 @@ struct Train: ParsableCommand {
             print("resuming \(trainer.model.name) at epoch \(trainer.progress.epoch + 1), batch \(trainer.progress.batch + 1)")
         } else {
             try trainingConfiguration.validate()
-            let network = try Random.withSeed(seed) { try makeModel(model ?? "", for: splits.train) }
+            let network = try Random.withSeed(training.seed) { try makeModel(model ?? "", for: splits.train) }
             trainer = try Trainer(model: network, configuration: trainingConfiguration)
         }
         if let note = adaptationNote(images: splits.train.imageShape, model: trainer.model) { printNote(note) }
@@ -136,7 +126,7 @@ struct Train: ParsableCommand {
                                                                    classes: classes ?? data.classNames.count))
         } else {
             guard widthMultiplier == nil else { throw ValidationError("--width-multiplier applies to built-in models, not to the file \(name)") }
-            loaded = try Model.load(name)
+            loaded = try loadModelWarningIfNotFinite(name)
             if let resolution { loaded = try loaded.withInputShape([resolution, resolution, loaded.inputShape[2]]) }
             if let classes { loaded = try loaded.replacingClassifier(classes: classes) }
         }

@@ -39,7 +39,7 @@ import Testing
         ("truncated data", idx([3, 2, 2], [UInt8](repeating: 0, count: 11)), nil, "truncated"),
         ("truncated header", Data([0, 0, 8, 3, 0, 0]), nil, "truncated"),
         ("trailing bytes", idx([3, 2, 2], [UInt8](repeating: 0, count: 13)), nil, "1 bytes after the data"),
-        ("overflowing dimensions", idx([0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF], []), nil, "more elements than"),
+        ("overflowing dimensions", idx([0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF], []), nil, "more than the 1073741824 bytes SepCNN loads"),
         ("count mismatch", nil, idx([2], [1, 2]), "holds 3 images but t10k-labels-idx1-ubyte holds 2 labels"),
         ("label out of range", nil, idx([3], [1, 10, 2]), "label 10 of image 1 is outside 0..<10"),
     ]

@@ -112,6 +112,15 @@ import Testing
         }
     }
 
+    @Test func aQuantizationPointWithAZeroPointOutOfRangeOrABadScaleIsRefused() throws {
+        for (configuration, message) in [(["scale": JSONValue.number(0.1), "zeroPoint": .number(200)], "outside the int8 range"),
+                                         (["scale": .number(0), "zeroPoint": .number(0)], "positive and finite")] {
+            let description = LayerDescription(type: "FakeQuantize", configuration: .object(configuration))
+            let error = #expect(throws: SepCNNError.self) { try LayerRegistry.makeLayer(from: description) }
+            #expect(error?.message.contains(message) == true, "\(error?.message ?? "")")
+        }
+    }
+
     @Test func fakeQuantizeRoundsToItsGridAndPassesGradientsInsideItsRange() throws {
         let layer = FakeQuantize(try QuantizationParameters(scale: 0.5, zeroPoint: -10))
         let input = Tensor(uncheckedShape: [5], scalars: [0.2, 0.26, -100, 100, 3.74])

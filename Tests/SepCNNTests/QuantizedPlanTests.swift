@@ -30,14 +30,27 @@ import Testing
         #expect(plan.stepDescriptions.first == "input_quant" && plan.stepDescriptions.last == "dequantize")
     }
 
-    @Test(arguments: [1, 2, 3])
-    func aQuantizedMobileNetV2AddsItsResidualsInInt8(threads: Int) throws {
-        let options = ModelOptions(widthMultiplier: 0.35, resolution: 32, classes: 7)
+    @Test(arguments: [(0.35, 1), (0.35, 2), (0.35, 3), (1.0, 1)])
+    func aQuantizedMobileNetV2AddsItsResidualsInInt8(width: Double, threads: Int) throws {
+        let options = ModelOptions(widthMultiplier: width, resolution: 32, classes: 7)
         let (_, int8, batches) = try QuantizationTests.quantized("mobilenet-v2", options: options)
         let (steps, plan) = try Self.planAgreement(int8, batches[0], threads: threads)
         #expect(steps <= 4, "plan and layer path differ by \(steps) output steps")
         #expect(plan.steps.filter { $0 is QS8AddStep }.count == 10)
         #expect(plan.floatStepsBetweenInt8.isEmpty, "\(plan.floatStepsBetweenInt8)")
+    }
+
+    /// Untrained BatchNorm statistics leave MobileNetV2's features at 10⁻⁸: the classifier's bias at
+    /// s_in · s_w would saturate int32 (found by the QDQ export tests: 150 steps off, silently).
+    @Test func aLayerWhoseBiasWouldSaturateInt32RunsInFloat() throws {
+        let model = try Random.withSeed(5) {
+            try ModelZoo.make("mobilenet-v2", options: ModelOptions(widthMultiplier: 0.25, resolution: 32, classes: 10))
+        }
+        var generator = RandomGenerator(seed: 9)
+        let int8 = try PostTrainingQuantizer().quantize(model, calibrationBatches: [try Tensor.normal([4] + model.inputShape, using: &generator)])
+        let (steps, plan) = try Self.planAgreement(int8, try Tensor.normal([1] + model.inputShape, using: &generator))
+        #expect(steps <= 1)
+        #expect(plan.floatStepsBetweenInt8 == ["classifier + classifier_quant"])
     }
 
     @Test func anOperationWithoutAnInt8KernelRunsInFloatBetweenDequantizeAndQuantize() throws {

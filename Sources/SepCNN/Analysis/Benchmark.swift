@@ -59,6 +59,13 @@ public struct BenchmarkCase: Sendable {
         }
     }
 
+    /// MobileNet's stem: 3×3 stride 2, padding 1, 3 → 32 channels, bias.
+    public static func stem(height: Int, width: Int) -> BenchmarkCase {
+        layer("stem3x3s2-\(height)x\(width)x3-32", inputShape: [1, height, width, 3]) {
+            try Conv2D(inputChannels: 3, outputChannels: 32, kernelSize: 3, stride: Size2D(2), padding: .explicit(1))
+        }
+    }
+
     /// A built-in model or a model file (see `Model.load`) at batch 1, named `NAME-RESOLUTION`.
     public static func model(_ name: String, options: ModelOptions = ModelOptions()) throws -> BenchmarkCase {
         let make: @Sendable () throws -> Model = { try Random.withSeed(0) { try Model.load(name, options: options) } }
@@ -104,8 +111,9 @@ public struct BenchmarkCase: Sendable {
     /// The shapes of `sepcnn bench`: MobileNetV2-224's depthwise and pointwise layers (the shapes of
     /// `../shared/bench`), 56×56×128 standard against separable, and the two whole networks.
     public static func standardSuite(int8: Bool = false) throws -> [BenchmarkCase] {
-        let float = try floatSuite()
-        guard int8 else { return float }
+        guard int8 else { return try floatSuite() }
+        // The stem (MobileNet's first layer) only in int8 runs: the float suite's output stays as it was.
+        let float = try floatSuite() + [stem(height: 224, width: 224)]
         // Each layer's int8 twin right after it, so the two read side by side.
         let twins = Dictionary(uniqueKeysWithValues: try int8Suite().map { (String($0.name.dropLast("-int8".count)), $0) })
         return float.flatMap { [$0] + (twins[$0.name].map { [$0] } ?? []) }

@@ -39,8 +39,16 @@ extension BenchmarkCase {
     static func int8Suite() throws -> [BenchmarkCase] {
         layerDepthwiseShapes.map { depthwise3x3Int8(height: $0.0, width: $0.1, channels: $0.2, stride: $0.3) }
             + layerPointwiseShapes.map { pointwiseInt8(height: $0.0, width: $0.1, inputChannels: $0.2, outputChannels: $0.3) }
-            + [standard3x3Int8(height: 56, width: 56, inputChannels: 128, outputChannels: 128),
+            + [standard3x3Int8(height: 56, width: 56, inputChannels: 128, outputChannels: 128), stemInt8(height: 224, width: 224),
                try int8Model("mobilenet-v1"), try int8Model("mobilenet-v2")]
+    }
+
+    /// int8 stem, as `stem`.
+    static func stemInt8(height: Int, width: Int) -> BenchmarkCase {
+        let g = ConvGeometry(batch: 1, inputHeight: height, inputWidth: width, inputChannels: 3, outputHeight: (height - 1) / 2 + 1,
+                             outputWidth: (width - 1) / 2 + 1, outputChannels: 32, kernelHeight: 3, kernelWidth: 3,
+                             strideHeight: 2, strideWidth: 2, dilationHeight: 1, dilationWidth: 1, padTop: 1, padLeft: 1, groups: 1)
+        return convolutionInt8("stem3x3s2-\(height)x\(width)x3-32-int8", g)
     }
 
     /// int8 depthwise 3×3, padding 1, bias, as `depthwise3x3`.

@@ -8,7 +8,7 @@ extension Dataset {
 
     /// An IDX image file `[N, H, W]` and label file `[N]` as a dataset of `[N, H, W, 1]` images in 0...1.
     static func idx(images imagesURL: URL, labels labelsURL: URL, classNames: [String]) throws -> Dataset {
-        let imageBytes = try DatasetFiles.read(imagesURL), labelBytes = try DatasetFiles.read(labelsURL)
+        let imageBytes = try DatasetFiles.readIDX(imagesURL, rank: 3), labelBytes = try DatasetFiles.readIDX(labelsURL, rank: 1)
         let (dims, pixels) = try IDXReader.read(imageBytes, file: imagesURL.path, expectedRank: 3)
         let (labelDims, labelRange) = try IDXReader.read(labelBytes, file: labelsURL.path, expectedRank: 1)
         guard dims[0] == labelDims[0] else {

@@ -59,6 +59,7 @@ extension PlanBuilder {
         if let int8 = conv as? any Int8LowerableLayer, let inputQuantization = quantization(of: input),
            let weights = folded.weightQuantization, let outputQuantization = folded.outputQuantization,
            [.linear, .relu, .relu6].contains(folded.activation),
+           Self.biasFitsInt32(folded.bias, inputScale: inputQuantization.scale, weightScales: weights.scales),
            case let q = weights.quantize(folded.weights), !q.contains(-128) {  // −128 only from files the kernels refuse
             return try int8.lowerInt8(folded, weights: q, into: &self, input: input,
                                       inputQuantization: inputQuantization, outputQuantization: outputQuantization, label: label)
@@ -66,6 +67,19 @@ extension PlanBuilder {
         let output = try conv.lower(folded, into: &self, input: input, label: label)
         guard let q = folded.outputQuantization else { return output }
         return try int8Value(output, q, label: "quantize")
+    }
+}
+
+extension PlanBuilder {
+    /// Whether every bias quantized at s_in · s_w[c] leaves the int32 accumulator room for the
+    /// products (|q_b| ≤ 2³⁰). A tiny input scale — a calibrated range of 10⁻⁸, from BatchNorm
+    /// statistics never trained — would saturate it, and the int8 result would silently lose the
+    /// bias; such a layer runs in float instead.
+    static func biasFitsInt32(_ bias: [Float], inputScale: Float, weightScales: [Float]) -> Bool {
+        let channels = weightScales.count
+        return bias.enumerated().allSatisfy { c, b in
+            abs(Double(b) / (Double(inputScale) * Double(weightScales[c % channels]))) <= 0x1p30
+        }
     }
 }
 

@@ -18,9 +18,13 @@ public enum AtomicFile {
     /// the temporary file is renamed over `url` (atomic within one file system). The directory
     /// is synced too, so the rename itself survives a crash. Throws with the path on any failure
     /// and removes the temporary file.
+    ///
+    /// Temporary files that interrupted writes of the same file left behind (a process killed while
+    /// writing leaves `.NAME.tmp-PID-RANDOM`) are removed first: those whose process no longer runs.
     public static func write(_ data: Data, to url: URL) throws {
         let directory = url.deletingLastPathComponent().path
-        let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        removeStaleTemporaryFiles(of: url)
+        let temporary = directory + "/" + temporaryPrefix(of: url) + "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard descriptor >= 0 else { throw failure("cannot create a temporary file in \(directory)") }
         var closed = false
@@ -49,6 +53,22 @@ public enum AtomicFile {
         if directoryDescriptor >= 0 {
             _ = fsync(directoryDescriptor)  // best effort: some file systems refuse fsync on directories
             close(directoryDescriptor)
+        }
+    }
+
+    /// The name of `url`'s temporary files up to the writer's process id.
+    static func temporaryPrefix(of url: URL) -> String { "." + url.lastPathComponent + ".tmp-" }
+
+    /// Removes the temporary files of `url` whose writing process has ended (best effort: a file
+    /// that cannot be listed or removed is left). A live writer's file, this process's included,
+    /// is kept, so concurrent writers never lose their file; a stale file whose process id has since
+    /// been reused stays until that process ends.
+    static func removeStaleTemporaryFiles(of url: URL) {
+        let directory = url.deletingLastPathComponent().path, prefix = temporaryPrefix(of: url)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count).prefix { $0 != "-" }), pid > 0, pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink(directory + "/" + name) }
         }
     }
 

@@ -40,11 +40,12 @@ public final class Conv2D: Layer {
         self.padding = padding
         self.groups = groups
         self.activation = activation
-        let receptive = kernelSize.height * kernelSize.width
-        let fanIn = inputChannels / groups * receptive
+        // Saturating: a weight too large to allocate is refused by the shape check, not by a trap here.
+        let receptive = saturatingProduct(kernelSize.height, kernelSize.width)
+        let fanIn = saturatingProduct(inputChannels / groups, receptive)
         weight = Parameter(try Initializer.pytorchWeight.tensor(
             shape: [kernelSize.height, kernelSize.width, inputChannels / groups, outputChannels],
-            fanIn: fanIn, fanOut: outputChannels * receptive))
+            fanIn: fanIn, fanOut: saturatingProduct(outputChannels, receptive)))
         self.bias = bias
             ? Parameter(try Initializer.pytorchBias(fanIn: fanIn).tensor(shape: [outputChannels], fanIn: fanIn, fanOut: outputChannels))
             : nil

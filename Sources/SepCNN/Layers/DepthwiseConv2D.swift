@@ -35,10 +35,11 @@ public final class DepthwiseConv2D: Layer {
         self.dilation = dilation
         self.padding = padding
         self.activation = activation
-        let fanIn = kernelSize.height * kernelSize.width
-        let outputs = channels * depthMultiplier
+        // Saturating: a weight too large to allocate is refused by the shape check, not by a trap here.
+        let fanIn = saturatingProduct(kernelSize.height, kernelSize.width)
+        let outputs = saturatingProduct(channels, depthMultiplier)
         weight = Parameter(try Initializer.pytorchWeight.tensor(
-            shape: [kernelSize.height, kernelSize.width, channels, depthMultiplier], fanIn: fanIn, fanOut: outputs * fanIn))
+            shape: [kernelSize.height, kernelSize.width, channels, depthMultiplier], fanIn: fanIn, fanOut: saturatingProduct(outputs, fanIn)))
         self.bias = bias
             ? Parameter(try Initializer.pytorchBias(fanIn: fanIn).tensor(shape: [outputs], fanIn: fanIn, fanOut: outputs))
             : nil

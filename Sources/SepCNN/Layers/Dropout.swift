@@ -1,14 +1,24 @@
 /// Zeroes each element with probability `rate` in training mode and scales the rest by
 /// 1 / (1 − rate) (inverted dropout, as PyTorch and Keras); the identity in inference mode.
+///
+/// Each training-mode pass draws its mask from a generator seeded by one number from the generator
+/// in use (`Random`): the layer keeps no random state of its own, so a `Trainer`, which runs every
+/// step under `Random.withSeed` of the run's seed and the step, draws the same masks when a run is
+/// resumed from a checkpoint as when it never stopped.
 public final class Dropout: Layer {
     public let rate: Float
-    private var generator: RandomGenerator
 
-    /// The mask generator is seeded from the library-wide generator (`Random.seed`).
     public init(rate: Float) throws {
         guard rate >= 0, rate < 1 else { throw SepCNNError.invalidArgument("Dropout: rate must lie in [0, 1), got \(rate)") }
         self.rate = rate
-        generator = RandomGenerator(seed: Random.withGenerator { $0.next() })
+        // The layer once seeded a generator of its own here. The draw stays, so a model built
+        // under a given seed still gets the weights it always had (committed fixtures depend on it).
+        _ = Random.withGenerator { $0.next() }
+    }
+
+    /// The generator of one pass's mask.
+    private func maskGenerator() -> RandomGenerator {
+        RandomGenerator(seed: Random.withGenerator { $0.next() })
     }
 
     public func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
@@ -17,6 +27,7 @@ public final class Dropout: Layer {
         guard training, rate > 0 else { return input }
         var output = input
         let keep = 1 / (1 - rate)
+        var generator = maskGenerator()
         output.withMutablePointer { y in
             for i in 0..<input.count {
                 y[i] = generator.nextUnitFloat() < rate ? 0 : y[i] * keep
@@ -36,6 +47,7 @@ public final class Dropout: Layer {
         }
         var mask = Tensor(uncheckedShape: input.shape)
         let keep = 1 / (1 - rate)
+        var generator = maskGenerator()
         mask.withMutablePointer { m in
             for i in 0..<input.count { m[i] = generator.nextUnitFloat() < rate ? 0 : keep }
         }

@@ -37,16 +37,30 @@ struct Window: Hashable, Sendable {
     var dilation: Size2D
     var padding: Padding
 
-    /// Throws unless every size is positive and explicit padding is non-negative.
+    /// The largest kernel side, stride, dilation or padding accepted: 2¹⁶, beyond any real layer, so
+    /// the window arithmetic (dilated kernels, padded inputs, products of sides) cannot overflow.
+    static let maximumExtent = 1 << 16
+
+    /// Throws unless every size lies in 1...`maximumExtent` and explicit padding in 0...`maximumExtent`.
     func validate(_ layer: String) throws {
-        try requirePositive(kernel.height, "kernel height", layer)
-        try requirePositive(kernel.width, "kernel width", layer)
-        try requirePositive(stride.height, "stride", layer)
-        try requirePositive(stride.width, "stride", layer)
-        try requirePositive(dilation.height, "dilation", layer)
-        try requirePositive(dilation.width, "dilation", layer)
-        if case let .explicit(top, bottom, left, right) = padding, min(top, bottom, left, right) < 0 {
-            throw SepCNNError.invalidArgument("\(layer): padding must not be negative, got \(padding)")
+        func require(_ value: Int, _ what: String, from low: Int = 1) throws {
+            guard (low...Self.maximumExtent).contains(value) else {
+                throw SepCNNError.invalidArgument(low == 1 && value <= 0
+                    ? "\(layer): \(what) must be positive, got \(value)"
+                    : "\(layer): \(what) must lie between \(low) and \(Self.maximumExtent), got \(value)")
+            }
+        }
+        try require(kernel.height, "kernel height")
+        try require(kernel.width, "kernel width")
+        try require(stride.height, "stride")
+        try require(stride.width, "stride")
+        try require(dilation.height, "dilation")
+        try require(dilation.width, "dilation")
+        if case let .explicit(top, bottom, left, right) = padding {
+            guard min(top, bottom, left, right) >= 0 else {
+                throw SepCNNError.invalidArgument("\(layer): padding must not be negative, got \(padding)")
+            }
+            for side in [top, bottom, left, right] { try require(side, "padding", from: 0) }
         }
     }
 

@@ -55,3 +55,11 @@ public final class Model {
         return records
     }
 }
+
+extension Model {
+    /// The parameters and buffers (BatchNorm's running statistics included) holding a NaN or an
+    /// infinity, by name: a model file saved from a diverged run loads, and callers warn about these.
+    public func nonFiniteParameters() -> [String] {
+        namedParameters().filter { !$0.parameter.value.isFinite }.map(\.name)
+    }
+}

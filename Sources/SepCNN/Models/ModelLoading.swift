@@ -29,22 +29,30 @@ extension Model {
     /// The model in a model file, a checkpoint or an ONNX file, told apart by their bytes.
     /// Throws, naming the file and what was expected, for anything else.
     public static func load(contentsOf url: URL) throws -> Model {
+        guard FileManager.default.isReadableFile(atPath: url.path) else {
+            throw SepCNNError.invalidArgument("cannot read the model '\(url.path)': no such file, or not readable")
+        }
+        if !ONNXModel.isONNXFile(atPath: url.path) {
+            // A model file or checkpoint: its header is checked against its architecture before the tensors are read.
+            let file = try SafetensorsFile(contentsOf: url, checking: ModelFile.checkTensorsFitArchitecture)
+            do {
+                if file.metadata[Checkpoint.trainingKey] != nil { return try Checkpoint(file).model }
+                guard file.metadata[ModelFile.metadataKey] != nil else {
+                    throw SepCNNError.invalidFile(
+                        "a safetensors file without a SepCNN architecture (a PyTorch state dict?); load it into a built-in model with --weights")
+                }
+                return try ModelFile.model(from: file)
+            } catch let error as SepCNNError {
+                throw SepCNNError(error.kind, "\(url.path): \(error.message)", layerPath: error.layerPath)
+            }
+        }
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
             throw SepCNNError.invalidArgument("cannot read the model '\(url.path)': \(error.localizedDescription)")
         }
         do {
-            guard SafetensorsFile.hasSafetensorsHeader(data) else {
-                return try ONNXModel(serializedData: data, name: url.deletingPathExtension().lastPathComponent,
-                                     directory: url.deletingLastPathComponent()).model
-            }
-            let file = try SafetensorsFile(decoding: data)
-            if file.metadata[Checkpoint.trainingKey] != nil { return try Checkpoint(file).model }
-            guard file.metadata[ModelFile.metadataKey] != nil else {
-                throw SepCNNError.invalidFile(
-                    "a safetensors file without a SepCNN architecture (a PyTorch state dict?); load it into a built-in model with --weights")
-            }
-            return try ModelFile.model(from: file)
+            return try ONNXModel(serializedData: data, name: url.deletingPathExtension().lastPathComponent,
+                                 directory: url.deletingLastPathComponent()).model
         } catch let error as SepCNNError {
             throw SepCNNError(error.kind, "\(url.path): \(error.message)", layerPath: error.layerPath)
         }

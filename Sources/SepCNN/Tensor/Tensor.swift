@@ -119,3 +119,15 @@ extension Tensor: CustomStringConvertible {
         return "Tensor(\(describe(shape)): [\(preview)\(count > 8 ? ", …" : "")])"
     }
 }
+
+extension Tensor {
+    /// Whether every element is finite (no NaN, no infinity). One pass: x − x is 0 for finite x
+    /// and NaN otherwise, so the sum of those differences is 0 exactly when all are finite.
+    public var isFinite: Bool {
+        scalars.withUnsafeBufferPointer { x in
+            var sum: Float = 0
+            for value in x { sum += value - value }
+            return sum == 0
+        }
+    }
+}

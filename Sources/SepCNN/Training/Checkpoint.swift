@@ -19,6 +19,36 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     public var history: [EpochRecord] = []
 
     public init() {}
+
+    /// The largest count a checkpoint may hold for steps, batches and images: beyond any real run
+    /// (2⁴⁸ images is nine centuries at 10⁴ images a second), and far enough from `Int.max` that
+    /// no increment can overflow.
+    public static let maximumCount = 1 << 48
+
+    /// Throws naming the first field that no run of `configuration` can have reached: a negative or
+    /// absurd counter, more correct predictions than images, an epoch past the run's end, a
+    /// non-finite or negative sum, or more epochs recorded than completed.
+    public func validate(for configuration: TrainingConfiguration) throws {
+        func require(_ value: Int, _ field: String, in range: ClosedRange<Int>) throws {
+            guard range.contains(value) else {
+                throw SepCNNError.invalidFile("progress.\(field) is \(value), outside \(range.lowerBound)...\(range.upperBound)")
+            }
+        }
+        func requireFinite(_ value: Double, _ field: String) throws {
+            guard value.isFinite, value >= 0 else {
+                throw SepCNNError.invalidFile("progress.\(field) is \(value); it must be finite and not negative")
+            }
+        }
+        try require(epoch, "epoch", in: 0...configuration.epochs)
+        try require(batch, "batch", in: 0...Self.maximumCount)
+        try require(step, "step", in: 0...Self.maximumCount)
+        try require(epochImages, "epochImages", in: 0...Self.maximumCount)
+        try require(epochCorrect, "epochCorrect", in: 0...epochImages)
+        try requireFinite(epochLossSum, "epochLossSum")
+        try requireFinite(seconds, "seconds")
+        try requireFinite(epochSeconds, "epochSeconds")
+        try require(history.count, "history.count", in: 0...epoch)
+    }
 }
 
 /// One finished epoch's figures.
@@ -74,7 +104,7 @@ public struct Checkpoint {
 
     /// Reads a checkpoint, rebuilding the model and checking every tensor against it.
     public init(contentsOf url: URL) throws {
-        let file = try SafetensorsFile(contentsOf: url)
+        let file = try SafetensorsFile(contentsOf: url, checking: ModelFile.checkTensorsFitArchitecture)
         do {
             try self.init(file)
         } catch let error as SepCNNError {
@@ -95,6 +125,14 @@ public struct Checkpoint {
         guard training.format == "sepcnn-checkpoint", training.version == 1 else {
             throw SepCNNError.invalidFile("unsupported checkpoint format '\(training.format)' version \(training.version)")
         }
+        do { try training.configuration.validate() } catch let error as SepCNNError {
+            throw SepCNNError.invalidFile("configuration: \(error.message)")
+        }
+        try training.progress.validate(for: training.configuration)
+        // A parameter is updated at most once a step.
+        for (name, count) in training.optimizerSteps.sorted(by: { $0.key < $1.key }) where !(0...training.progress.step).contains(count) {
+            throw SepCNNError.invalidFile("optimizerSteps['\(name)'] is \(count), outside 0...\(training.progress.step) (progress.step)")
+        }
         let modelFloats = file.entries.filter { $0.name.hasPrefix("model.") }.reduce(0) { $0 + $1.tensor.count }
         let model = try ModelFile.rebuildModel(from: architectureText, availableFloats: modelFloats)
         var tensors = Dictionary(file.entries.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
@@ -111,7 +149,6 @@ public struct Checkpoint {
         }
         let state = OptimizerState(tensors: optimizerTensors, steps: training.optimizerSteps)
         // The optimizer checks its buffers against the parameters when the trainer restores them.
-        try training.configuration.validate()
         self.init(model: model, configuration: training.configuration, optimizerState: state, progress: training.progress)
     }
 }

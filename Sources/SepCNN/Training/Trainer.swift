@@ -20,6 +20,7 @@ public final class Trainer {
 
     /// Continues the run a checkpoint saved.
     public convenience init(resuming checkpoint: Checkpoint) throws {
+        try checkpoint.progress.validate(for: checkpoint.configuration)
         try self.init(model: checkpoint.model, configuration: checkpoint.configuration)
         try optimizer.restore(checkpoint.optimizerState, for: model.namedParameters())
         progress = checkpoint.progress
@@ -36,20 +37,58 @@ public final class Trainer {
     public func step(images: Tensor, labels: [Int], learningRate: Float) throws -> (loss: Float, correct: Int) {
         model.zeroGradients()
         // Dropout draws from a stream of its own per step, so a resumed run draws the same masks.
-        let (logits, pullback) = try Random.withSeed(mixSeed(configuration.seed, UInt64(progress.step), 0xD20F)) {
+        let (logits, pullback) = try Random.withSeed(mixSeed(configuration.seed, UInt64(truncatingIfNeeded: progress.step), 0xD20F)) {
             try model.valueWithPullback(images, training: true)
         }
-        let loss = try Loss.crossEntropy(logits: logits, labels: labels, labelSmoothing: configuration.labelSmoothing)
+        var loss = try Loss.crossEntropy(logits: logits, labels: labels, labelSmoothing: configuration.labelSmoothing)
+        let scales = (configuration.batchNormL1 ?? 0) > 0 ? batchNormScales : []
+        if let lambda = configuration.batchNormL1, lambda > 0 {
+            loss.value += lambda * scales.reduce(0) { $0 + $1.value.scalars.reduce(0) { $0 + abs($1) } }
+        }
         guard loss.value.isFinite else {
             throw SepCNNError.invalidArgument(
                 "training diverged: the loss became \(loss.value.isNaN ? "NaN" : "infinite") at step \(progress.step + 1) (epoch \(progress.epoch + 1), batch \(progress.batch + 1)); "
                     + "try a lower learning rate")
         }
         _ = try pullback(loss.gradient)
+        if let lambda = configuration.batchNormL1, lambda > 0 { addSparsityGradient(lambda, to: scales) }
         optimizer.learningRate = learningRate
         try optimizer.step(model.namedParameters())
         progress.step += 1
         return (loss.value, zip(labels, predictedClasses(logits)).filter { $0 == $1 }.count)
+    }
+
+    /// Every trainable BatchNorm γ, for the Network Slimming penalty.
+    private var batchNormScales: [Parameter] {
+        model.network.namedLayers().compactMap { ($0.layer as? BatchNorm)?.weight }.filter(\.isTrainable)
+    }
+
+    /// λ · sign(γ): the (sub)gradient of λ · Σ|γ|, added to each scale's gradient.
+    private func addSparsityGradient(_ lambda: Float, to scales: [Parameter]) {
+        for gamma in scales {
+            var gradient = gamma.gradient ?? Tensor(uncheckedShape: gamma.shape)
+            for (i, g) in gamma.value.scalars.enumerated() where g != 0 { gradient.scalars[i] += g > 0 ? lambda : -lambda }
+            gamma.gradient = gradient
+        }
+    }
+
+    /// Steps between `fit`'s checks that every parameter and BatchNorm statistic is finite. A loss
+    /// gone NaN or infinite is caught at the step itself; a running variance can overflow while the
+    /// loss stays finite (batch statistics, not running ones, normalise in training), so the model is
+    /// checked too: every 10 steps (a pass over the weights costs far less than a tenth of a step),
+    /// at the end of every epoch and before every checkpoint, which therefore never saves a diverged run.
+    public static let finiteCheckInterval = 10
+
+    /// Throws, naming the first parameter, buffer or (with `optimizer`) optimizer buffer holding a
+    /// NaN or an infinity and the step, if there is one. Nothing is changed.
+    public func requireFiniteState(optimizer includeOptimizer: Bool = false) throws {
+        let bad = model.namedParameters().first { !$0.parameter.value.isFinite }?.name
+            ?? (includeOptimizer ? optimizer.state.tensors.sorted { $0.key < $1.key }.first { !$0.value.isFinite }.map { "optimizer state " + $0.key } : nil)
+        guard let bad else { return }
+        let checked = progress.step <= Self.finiteCheckInterval ? "" : " (all were finite \(Self.finiteCheckInterval) steps earlier at most)"
+        throw SepCNNError.invalidArgument(
+            "training diverged: '\(bad)' holds a NaN or an infinity after step \(progress.step) (epoch \(progress.epoch + 1), batch \(progress.batch))\(checked); "
+                + "try a lower learning rate")
     }
 
     /// What `fit` reports after every batch.
@@ -75,6 +114,13 @@ public final class Trainer {
         let augmentation = configuration.augment ? Augmentation(cropPadding: 4, horizontalFlip: true) : .none
         let loader = try BatchLoader(dataset: training, batchSize: configuration.batchSize, shuffle: true,
                                      seed: configuration.seed, augmentation: augmentation)
+        if let checkpointEvery, checkpointEvery <= 0 {
+            throw SepCNNError.invalidArgument("checkpointEvery must be positive, got \(checkpointEvery)")
+        }
+        guard progress.batch <= loader.batchCount else {
+            throw SepCNNError.invalidArgument(
+                "the run stands at batch \(progress.batch) of an epoch, but an epoch of this training set has \(loader.batchCount) batches; was it saved for other data?")
+        }
         let schedule = configuration.makeSchedule(stepsPerEpoch: loader.batchCount)
         let clock = ContinuousClock()
         while progress.epoch < configuration.epochs {
@@ -97,12 +143,13 @@ public final class Trainer {
                                     imagesPerSecond: Double(progress.epochImages) / max(progress.epochSeconds, 1e-9),
                                     learningRate: rate))
                 let stopping = shouldStop(progress)
-                if progress.batch < loader.batchCount, let checkpoint,
-                   stopping || (checkpointEvery.map { progress.batch % $0 == 0 } ?? false) {
-                    try self.checkpoint.write(to: checkpoint)
-                }
+                let saving = progress.batch < loader.batchCount && checkpoint != nil
+                    && (stopping || (checkpointEvery.map { progress.batch % $0 == 0 } ?? false))
+                if saving || progress.step % Self.finiteCheckInterval == 0 { try requireFiniteState(optimizer: saving) }
+                if saving, let checkpoint { try self.checkpoint.write(to: checkpoint) }
                 if stopping && progress.batch < loader.batchCount { return }
             }
+            try requireFiniteState(optimizer: true)
             var record = EpochRecord(epoch: progress.epoch + 1, loss: progress.epochLossSum / Double(max(progress.epochImages, 1)),
                                      accuracy: Double(progress.epochCorrect) / Double(max(progress.epochImages, 1)),
                                      validationLoss: nil, validationAccuracy: nil, seconds: progress.epochSeconds,

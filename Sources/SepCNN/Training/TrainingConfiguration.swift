@@ -35,13 +35,28 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// Train only the final classifier (`Model.freezeBackbone()`); nil, as in checkpoints written
     /// before the option existed, means false.
     public var freezeBackbone: Bool?
+    /// Network Slimming's sparsity term: λ · Σ|γ| over every BatchNorm scale is added to the loss,
+    /// driving unimportant channels' γ toward 0 for `sepcnn prune --criterion bn`. Nil (checkpoints
+    /// written before the option existed) means 0.
+    public var batchNormL1: Float?
 
     public init() {}
 
-    /// Throws naming the first setting out of range.
+    /// The most epochs a run may have: far beyond any real run, and small enough that epoch and
+    /// step arithmetic (epochs × batches per epoch, with at most 2³² images) cannot overflow.
+    public static let maximumEpochs = 1_000_000
+    /// The largest batch accepted (2²⁰ images).
+    public static let maximumBatchSize = 1 << 20
+
+    /// Throws naming the first setting out of range (with its value and the allowed range).
     public func validate() throws {
-        guard epochs > 0 else { throw SepCNNError.invalidArgument("epochs must be positive, got \(epochs)") }
-        guard batchSize > 0 else { throw SepCNNError.invalidArgument("batch size must be positive, got \(batchSize)") }
+        func require(_ value: Int, _ name: String, in range: ClosedRange<Int>) throws {
+            guard range.contains(value) else {
+                throw SepCNNError.invalidArgument("\(name) must lie between \(range.lowerBound) and \(range.upperBound), got \(value)")
+            }
+        }
+        try require(epochs, "epochs", in: 1...Self.maximumEpochs)
+        try require(batchSize, "batch size", in: 1...Self.maximumBatchSize)
         guard learningRate > 0, learningRate.isFinite else {
             throw SepCNNError.invalidArgument("learning rate must be positive, got \(learningRate)")
         }
@@ -49,8 +64,14 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         guard weightDecay >= 0, weightDecay.isFinite else {
             throw SepCNNError.invalidArgument("weight decay must be non-negative, got \(weightDecay)")
         }
-        guard stepEpochs > 0 else { throw SepCNNError.invalidArgument("step epochs must be positive, got \(stepEpochs)") }
-        guard warmupEpochs >= 0 else { throw SepCNNError.invalidArgument("warm-up epochs must not be negative, got \(warmupEpochs)") }
+        try require(stepEpochs, "step epochs", in: 1...Self.maximumEpochs)
+        // Warm-up longer than the run would never reach the schedule.
+        try require(warmupEpochs, "warm-up epochs", in: 0...epochs)
+        if let batchNormL1 {
+            guard batchNormL1 >= 0, batchNormL1.isFinite else {
+                throw SepCNNError.invalidArgument("the BatchNorm L1 penalty must be non-negative, got \(batchNormL1)")
+            }
+        }
         guard (0..<1).contains(labelSmoothing) else {
             throw SepCNNError.invalidArgument("label smoothing must lie in [0, 1), got \(labelSmoothing)")
         }
@@ -65,13 +86,18 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     }
 
     /// The learning rate of every step, for `stepsPerEpoch` updates an epoch.
+    /// Products saturate, so even settings `validate()` refuses cannot trap here.
     public func makeSchedule(stepsPerEpoch: Int) -> LearningRateSchedule {
-        let warmupSteps = warmupEpochs * stepsPerEpoch
+        func steps(_ epochs: Int) -> Int {
+            let (product, overflow) = max(epochs, 0).multipliedReportingOverflow(by: max(stepsPerEpoch, 0))
+            return overflow ? Int.max : product
+        }
+        let warmupSteps = steps(warmupEpochs)
         let main: LearningRateSchedule
         switch schedule {
         case .constant: main = .constant(learningRate)
-        case .step: main = .step(initial: learningRate, stepSize: stepEpochs * stepsPerEpoch, gamma: 0.1)
-        case .cosine: main = .cosine(initial: learningRate, minimum: 0, totalSteps: (epochs - warmupEpochs) * stepsPerEpoch)
+        case .step: main = .step(initial: learningRate, stepSize: steps(stepEpochs), gamma: 0.1)
+        case .cosine: main = .cosine(initial: learningRate, minimum: 0, totalSteps: steps(epochs.subtractingReportingOverflow(warmupEpochs).overflow ? 0 : epochs - warmupEpochs))
         }
         return warmupSteps > 0 ? .warmup(steps: warmupSteps, startFactor: 0.1, then: main) : main
     }

@@ -17,7 +17,7 @@ public enum Gzip {
             var position = 0
             repeat {
                 let member = try decompressMember(UnsafeBufferPointer(rebasing: input[position...]), limit: limit - output.count)
-                output += member.output
+                if output.isEmpty { output = member.output } else { output += member.output }
                 position += member.consumed
                 // Trailing zero bytes (tape padding) are allowed, as GNU gzip allows them.
                 if input[position...].allSatisfy({ $0 == 0 }) { break }
@@ -26,7 +26,34 @@ public enum Gzip {
         }
     }
 
+    /// The first `count` decompressed bytes (fewer if the first member is shorter), decoding no
+    /// further: to read a file's header and so learn how much to decompress. Nothing after them is checked.
+    public static func prefix(_ data: Data, count: Int) throws -> [UInt8] {
+        try data.withUnsafeBytes { raw in
+            let input = raw.bindMemory(to: UInt8.self)
+            let start = try memberHeaderLength(input)
+            return try Inflate.prefix(UnsafeBufferPointer(rebasing: input[start...]), count: count)
+        }
+    }
+
     static func decompressMember(_ input: UnsafeBufferPointer<UInt8>, limit: Int) throws -> (output: [UInt8], consumed: Int) {
+        var position = try memberHeaderLength(input)
+        let (output, consumed) = try Inflate.decompress(UnsafeBufferPointer(rebasing: input[position...]), limit: limit)
+        position += consumed
+        guard position + 8 <= input.count else { throw Inflate.truncated }
+        func word(_ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(input[at + $1]) << (8 * UInt32($1)) } }
+        let crc = output.withUnsafeBufferPointer { CRC32.checksum($0) }
+        guard crc == word(position) else {
+            throw SepCNNError.invalidFile("gzip data fails its CRC-32 check (stored \(hex32(word(position))), computed \(hex32(crc)))")
+        }
+        guard UInt32(truncatingIfNeeded: output.count) == word(position + 4) else {
+            throw SepCNNError.invalidFile("gzip length check fails: stored \(word(position + 4)), decompressed \(output.count) bytes")
+        }
+        return (output, position + 8)
+    }
+
+    /// The length of the member header at the start of `input`, checked.
+    static func memberHeaderLength(_ input: UnsafeBufferPointer<UInt8>) throws -> Int {
         func header(_ what: String) -> SepCNNError { SepCNNError.invalidFile("not a valid gzip stream: \(what)") }
         guard input.count >= 10 else { throw input.count >= 2 && input[0] == 0x1F && input[1] == 0x8B ? Inflate.truncated : header("too short") }
         guard input[0] == 0x1F, input[1] == 0x8B else { throw header("wrong magic bytes \(hex(input[0])) \(hex(input[1]))") }
@@ -44,18 +71,7 @@ public enum Gzip {
         }
         if flags & 0x02 != 0 { position += 2 }  // FHCRC
         guard position <= input.count else { throw Inflate.truncated }
-        let (output, consumed) = try Inflate.decompress(UnsafeBufferPointer(rebasing: input[position...]), limit: limit)
-        position += consumed
-        guard position + 8 <= input.count else { throw Inflate.truncated }
-        func word(_ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(input[at + $1]) << (8 * UInt32($1)) } }
-        let crc = output.withUnsafeBufferPointer { CRC32.checksum($0) }
-        guard crc == word(position) else {
-            throw SepCNNError.invalidFile("gzip data fails its CRC-32 check (stored \(hex32(word(position))), computed \(hex32(crc)))")
-        }
-        guard UInt32(truncatingIfNeeded: output.count) == word(position + 4) else {
-            throw SepCNNError.invalidFile("gzip length check fails: stored \(word(position + 4)), decompressed \(output.count) bytes")
-        }
-        return (output, position + 8)
+        return position
     }
 
     private static func hex(_ byte: UInt8) -> String { String(format: "%02x", byte) }

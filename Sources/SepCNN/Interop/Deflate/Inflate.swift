@@ -8,8 +8,25 @@ enum Inflate {
     /// Decodes the raw DEFLATE stream at the start of `input`. Returns the output and how many
     /// input bytes the stream occupied (its last byte included).
     static func decompress(_ input: UnsafeBufferPointer<UInt8>, limit: Int = 1 << 32) throws -> (output: [UInt8], consumed: Int) {
-        var reader = BitReader(input)
         var output = OutputBuffer(limit: limit, expected: input.count * 4)
+        let consumed = try decode(input, into: &output)
+        return (output.takeBytes(), consumed)
+    }
+
+    /// The first `count` bytes the stream at the start of `input` decodes to (all of them if there
+    /// are fewer), decoding no further. The stream's end is not reached, so nothing after it is checked.
+    static func prefix(_ input: UnsafeBufferPointer<UInt8>, count: Int) throws -> [UInt8] {
+        var output = OutputBuffer(limit: count, expected: count, stopsAtLimit: true)
+        do { _ = try decode(input, into: &output) } catch is LimitReached {}
+        return output.takeBytes()
+    }
+
+    /// Thrown by an `OutputBuffer` that stops at its limit, once it is full.
+    struct LimitReached: Error {}
+
+    /// Decodes blocks into `output` up to the last one; returns the input bytes used.
+    private static func decode(_ input: UnsafeBufferPointer<UInt8>, into output: inout OutputBuffer) throws -> Int {
+        var reader = BitReader(input)
         var lastBlock = false
         while !lastBlock {
             lastBlock = reader.take(1) == 1
@@ -26,7 +43,7 @@ enum Inflate {
             }
             try reader.checkNotPastEnd()
         }
-        return (output.bytes, reader.consumedBytes)
+        return reader.consumedBytes
     }
 
     static func corrupt(_ what: String) -> SepCNNError { SepCNNError.invalidFile("corrupt deflate data: \(what)") }
@@ -173,45 +190,69 @@ struct OutputBuffer {
     private var storage: [UInt8]
     private(set) var count = 0
     let limit: Int
+    /// Whether reaching `limit` ends decoding with the first `limit` bytes (`Inflate.LimitReached`)
+    /// rather than failing: to read a header before deciding how much to decompress.
+    let stopsAtLimit: Bool
 
-    init(limit: Int, expected: Int) {
-        self.limit = limit
-        storage = [UInt8](repeating: 0, count: max(min(expected, limit), 64))
+    init(limit: Int, expected: Int, stopsAtLimit: Bool = false) {
+        self.limit = max(limit, 0)
+        self.stopsAtLimit = stopsAtLimit
+        storage = [UInt8](repeating: 0, count: max(min(expected, self.limit), 64))
     }
 
-    var bytes: [UInt8] { Array(storage[..<count]) }
+    /// The output, without a second copy of it.
+    mutating func takeBytes() -> [UInt8] {
+        storage.removeSubrange(count...)
+        return storage
+    }
 
-    private mutating func reserve(_ extra: Int) throws {
-        guard count + extra <= limit else { throw SepCNNError.invalidFile("decompressed data exceeds \(limit) bytes") }
-        if count + extra > storage.count {
-            storage += [UInt8](repeating: 0, count: max(storage.count, count + extra - storage.count))
+    /// Makes room for `extra` more bytes and returns how many to write: all of them, or when the
+    /// buffer stops at its limit, the room left (the caller writes those, then calls `limitReached`).
+    /// Storage never grows past `limit`, so a bomb cannot make it allocate more than the limit.
+    private mutating func reserve(_ extra: Int) throws -> Int {
+        var extra = extra
+        if count + extra > limit {
+            guard stopsAtLimit else { throw SepCNNError.invalidFile("decompressed data exceeds \(limit) bytes") }
+            extra = limit - count
         }
+        if count + extra > storage.count {
+            storage += [UInt8](repeating: 0, count: min(max(storage.count, count + extra - storage.count), limit - storage.count))
+        }
+        return extra
+    }
+
+    private func limitReached(_ written: Int, of wanted: Int) throws {
+        if written < wanted { throw Inflate.LimitReached() }
     }
 
     @inline(__always) mutating func append(_ byte: UInt8) throws {
-        if count >= storage.count || count >= limit { try reserve(1) }
+        if count >= storage.count || count >= limit {
+            try limitReached(try reserve(1), of: 1)
+        }
         storage[count] = byte
         count += 1
     }
 
     mutating func append(_ chunk: UnsafeBufferPointer<UInt8>) throws {
-        try reserve(chunk.count)
+        let n = try reserve(chunk.count)
         let start = count
         storage.withUnsafeMutableBufferPointer { out in
-            for (i, byte) in chunk.enumerated() { out[start + i] = byte }
+            for i in 0..<n { out[start + i] = chunk[i] }
         }
-        count += chunk.count
+        count += n
+        try limitReached(n, of: chunk.count)
     }
 
     mutating func copyMatch(distance: Int, length: Int) throws {
         guard distance <= count else { throw Inflate.corrupt("distance \(distance) reaches before the start of the output") }
-        try reserve(length)
+        let n = try reserve(length)
         let start = count
         storage.withUnsafeMutableBufferPointer { out in
             let p = out.baseAddress!
             // Byte by byte, front to back: when distance < length the copy reads what it just wrote.
-            for i in 0..<length { p[start &+ i] = p[start &- distance &+ i] }
+            for i in 0..<n { p[start &+ i] = p[start &- distance &+ i] }
         }
-        count += length
+        count += n
+        try limitReached(n, of: length)
     }
 }

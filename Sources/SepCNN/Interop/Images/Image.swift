@@ -13,8 +13,9 @@ public struct Image: Equatable, Sendable {
         guard width > 0, height > 0, channels == 1 || channels == 3 else {
             throw SepCNNError.invalidArgument("an image needs a positive size and 1 or 3 channels, got \(width)×\(height)×\(channels)")
         }
-        guard pixels.count == width * height * channels else {
-            throw SepCNNError.invalidArgument("an image of \(width)×\(height)×\(channels) needs \(width * height * channels) bytes, got \(pixels.count)")
+        let (area, overflow) = width.multipliedReportingOverflow(by: height)
+        guard !overflow, pixels.count / channels == area, pixels.count % channels == 0 else {
+            throw SepCNNError.invalidArgument("an image of \(width)×\(height)×\(channels) needs \(saturatingProduct(width, height, channels)) bytes, got \(pixels.count)")
         }
         self.init(unchecked: width, height: height, channels: channels, pixels: pixels)
     }
@@ -31,27 +32,41 @@ public struct Image: Equatable, Sendable {
     /// and checking first keeps a forged header from asking for gigabytes.
     static let maximumSide = 1 << 15
 
-    /// Decodes a PNG or PPM/PGM file, chosen by its first bytes (not its name).
-    public static func read(contentsOf url: URL) throws -> Image {
+    /// The most pixels a file may claim unless the caller allows more: 2²⁸ (16384 × 16384), so a
+    /// decoded image takes at most 768 MiB and decoding at most 8 bytes more a pixel. Sizes are
+    /// checked, and checked against the data actually present, before anything that large is allocated.
+    public static let defaultMaximumPixels = 1 << 28
+
+    /// Decodes a PNG or PPM/PGM file, chosen by its first bytes (not its name); a file claiming more
+    /// than `maximumPixels` pixels is refused before it is decoded.
+    public static func read(contentsOf url: URL, maximumPixels: Int = defaultMaximumPixels) throws -> Image {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw SepCNNError.invalidFile("cannot read image '\(url.path)': \(error.localizedDescription)")
         }
         do {
-            return try decode(Array(data))
+            return try decode(Array(data), maximumPixels: maximumPixels)
         } catch let error as SepCNNError {
             throw SepCNNError.invalidFile("image '\(url.path)': \(error.message)")
         }
     }
 
     /// Decodes PNG or binary/ASCII PPM/PGM bytes.
-    public static func decode(_ bytes: [UInt8]) throws -> Image {
-        if bytes.starts(with: PNGDecoder.signature) { return try PNGDecoder.decode(bytes) }
+    public static func decode(_ bytes: [UInt8], maximumPixels: Int = defaultMaximumPixels) throws -> Image {
+        if bytes.starts(with: PNGDecoder.signature) { return try PNGDecoder.decode(bytes, maximumPixels: maximumPixels) }
         if bytes.count >= 2, bytes[0] == UInt8(ascii: "P"), (UInt8(ascii: "2")...UInt8(ascii: "6")).contains(bytes[1]),
            bytes[1] != UInt8(ascii: "4") {
-            return try PPMDecoder.decode(bytes)
+            return try PPMDecoder.decode(bytes, maximumPixels: maximumPixels)
         }
         throw SepCNNError.invalidFile("not a PNG or PPM/PGM (P2, P3, P5, P6) file")
+    }
+
+    /// Throws unless a `width × height` image fits the cap (sides already checked against `maximumSide`).
+    static func requirePixels(_ width: Int, _ height: Int, atMost maximumPixels: Int, format: String) throws {
+        guard width * height <= maximumPixels else {
+            throw SepCNNError.invalidFile(
+                "\(format) size \(width)×\(height) is \(width * height) pixels, more than the \(maximumPixels) allowed (raise maximumPixels, sepcnn predict --max-pixels, to read it)")
+        }
     }
 
     /// The same picture with three channels (gray repeated), as RGB models expect.

@@ -41,6 +41,17 @@ public struct ImagePreprocessing: Sendable {
         guard size.height > 0, size.width > 0, (resizeShorterSide ?? 1) > 0 else {
             throw SepCNNError.invalidArgument("image sizes must be positive, got \(size) and resize \(resizeShorterSide ?? 0)")
         }
+        let side = Image.maximumSide
+        guard size.height <= side, size.width <= side, (resizeShorterSide ?? 1) <= side else {
+            throw SepCNNError.invalidArgument("image sizes must be at most \(side), got \(size) and resize \(resizeShorterSide ?? 0)")
+        }
+        for image in images {
+            let (height, width) = resizedSize(image)
+            guard height * width <= Image.defaultMaximumPixels else {
+                throw SepCNNError.invalidArgument(
+                    "resizing a \(image.width)×\(image.height) image to shorter side \(resizeShorterSide ?? 0) gives \(width)×\(height), more than \(Image.defaultMaximumPixels) pixels")
+            }
+        }
         var scalars: [Float] = []
         scalars.reserveCapacity(images.count * size.height * size.width * channels)
         for image in images {
@@ -55,22 +66,25 @@ public struct ImagePreprocessing: Sendable {
         return try Tensor(shape: [images.count, size.height, size.width, channels], scalars: scalars)
     }
 
+    /// The size `image` is resized to before the crop: torchvision's rule, the shorter side becomes
+    /// `resizeShorterSide` and the other keeps the aspect ratio (truncated). With the target at most
+    /// 2¹⁵ (checked by `tensor(from:channels:)`) the longer side is below 2¹⁵ times the image's aspect
+    /// ratio, and the product of the sides stays far from overflowing for any image that fits in memory.
+    func resizedSize(_ image: Image) -> (height: Int, width: Int) {
+        guard let shorter = resizeShorterSide else { return (size.height, size.width) }
+        let (height, width) = (image.height, image.width)
+        if height <= width {
+            return (shorter, max(1, Int(Double(shorter) * Double(width) / Double(height))))
+        }
+        return (max(1, Int(Double(shorter) * Double(height) / Double(width))), shorter)
+    }
+
     /// Resized and cropped, as floats in 0…1, `size.height × size.width × channels`.
     func prepared(_ image: Image) -> [Float] {
-        var pixels = image.pixels.map { Float($0) / 255 }
         var width = image.width, height = image.height
-        let (targetHeight, targetWidth): (Int, Int)
-        if let shorter = resizeShorterSide {
-            // torchvision: the shorter side becomes `shorter`, the other keeps the aspect ratio (truncated).
-            if height <= width {
-                (targetHeight, targetWidth) = (shorter, max(1, Int(Double(shorter) * Double(width) / Double(height))))
-            } else {
-                (targetHeight, targetWidth) = (max(1, Int(Double(shorter) * Double(height) / Double(width))), shorter)
-            }
-        } else {
-            (targetHeight, targetWidth) = (size.height, size.width)
-        }
-        pixels = Self.resizeRows(pixels, width: width, height: height, channels: image.channels, to: targetWidth)
+        let (targetHeight, targetWidth) = resizedSize(image)
+        // Rows are resized straight from the bytes: a large photo never exists as floats at full size.
+        var pixels = Self.resizeRows(image.pixels, width: width, height: height, channels: image.channels, to: targetWidth)
         width = targetWidth
         pixels = Self.resizeColumns(pixels, width: width, height: height, channels: image.channels, to: targetHeight)
         height = targetHeight
@@ -107,16 +121,30 @@ public struct ImagePreprocessing: Sendable {
         }
     }
 
+    /// Resizes every row of an interleaved `height × width × channels` image of bytes to `newWidth`,
+    /// as floats in 0…1 (each byte divided by 255, as torchvision's ToTensor does, before weighting).
+    static func resizeRows(_ bytes: [UInt8], width: Int, height: Int, channels: Int, to newWidth: Int) -> [Float] {
+        resizeRows(bytes, width: width, height: height, channels: channels, to: newWidth) { Float($0) / 255 }
+    }
+
     /// Resizes every row of an interleaved `height × width × channels` image to `newWidth`.
     static func resizeRows(_ pixels: [Float], width: Int, height: Int, channels: Int, to newWidth: Int) -> [Float] {
         if width == newWidth { return pixels }
+        return resizeRows(pixels, width: width, height: height, channels: channels, to: newWidth) { $0 }
+    }
+
+    /// Resizes rows of samples, each read through `sample` as a float.
+    private static func resizeRows<S>(_ samples: [S], width: Int, height: Int, channels: Int, to newWidth: Int,
+                                      sample: (S) -> Float) -> [Float] {
+        @inline(__always) func value(_ i: Int) -> Float { sample(samples[i]) }
+        if width == newWidth { return samples.map(sample) }
         let taps = taps(from: width, to: newWidth)
         var out = [Float](repeating: 0, count: height * newWidth * channels)
         for y in 0 ..< height {
             for (x, tap) in taps.enumerated() {
                 for c in 0 ..< channels {
                     var sum: Float = 0
-                    for (k, w) in tap.weights.enumerated() { sum += w * pixels[(y * width + tap.first + k) * channels + c] }
+                    for (k, w) in tap.weights.enumerated() { sum += w * value((y * width + tap.first + k) * channels + c) }
                     out[(y * newWidth + x) * channels + c] = sum
                 }
             }

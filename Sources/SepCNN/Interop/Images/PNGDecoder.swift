@@ -15,7 +15,7 @@ enum PNGDecoder {
         func rowBytes(width: Int) -> Int { (width * bitsPerPixel + 7) / 8 }
     }
 
-    static func decode(_ bytes: [UInt8]) throws -> Image {
+    static func decode(_ bytes: [UInt8], maximumPixels: Int = Image.defaultMaximumPixels) throws -> Image {
         var position = signature.count
         var header: Header?
         var palette: [UInt8] = []
@@ -34,7 +34,10 @@ enum PNGDecoder {
                 throw SepCNNError.invalidFile("PNG chunk '\(type)' is corrupt (CRC mismatch)")
             }
             switch type {
-            case "IHDR": header = try readHeader(bytes[body])
+            case "IHDR":
+                let h = try readHeader(bytes[body])
+                try Image.requirePixels(h.width, h.height, atMost: maximumPixels, format: "PNG")
+                header = h
             case "PLTE": palette = Array(bytes[body])
             case "IDAT":
                 guard header != nil else { throw SepCNNError.invalidFile("PNG image data comes before its IHDR header") }
@@ -52,7 +55,12 @@ enum PNGDecoder {
         if header.colorType == 3 && (palette.isEmpty || palette.count % 3 != 0) {
             throw SepCNNError.invalidFile("PNG palette image has no valid PLTE chunk")
         }
-        let raw = try inflateZlib(compressed, limit: rawByteCount(header))
+        let expected = rawByteCount(header)
+        let raw = try inflateZlib(compressed, limit: expected)
+        // Checked before the pixels are allocated: a few bytes claiming a huge image fail here.
+        guard raw.count == expected else {
+            throw SepCNNError.invalidFile("PNG image data is truncated: \(raw.count) bytes after decompression, \(header.width)×\(header.height) needs \(expected)")
+        }
         return try reconstruct(raw, header: header, palette: palette)
     }
 

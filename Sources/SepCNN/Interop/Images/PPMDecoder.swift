@@ -1,7 +1,7 @@
 /// Netpbm colour and gray images: P6/P5 (binary) and P3/P2 (ASCII), any maxval up to 65535
 /// (16-bit samples are big-endian, scaled to 8 bits).
 enum PPMDecoder {
-    static func decode(_ bytes: [UInt8]) throws -> Image {
+    static func decode(_ bytes: [UInt8], maximumPixels: Int = Image.defaultMaximumPixels) throws -> Image {
         var reader = Reader(bytes: bytes, position: 2)
         let kind = bytes[1]
         let channels = (kind == UInt8(ascii: "3") || kind == UInt8(ascii: "6")) ? 3 : 1
@@ -13,20 +13,23 @@ enum PPMDecoder {
         guard maxval > 0, maxval <= 65535 else {
             throw SepCNNError.invalidFile("PPM maxval \(maxval) is out of range (1 to 65535)")
         }
+        try Image.requirePixels(width, height, atMost: maximumPixels, format: "PPM")
         let count = width * height * channels
+        // The data must be there before the pixels are allocated: binary samples take one or two
+        // bytes each, ASCII ones a digit and a separator (the last needs no separator).
+        let start = reader.position + 1
+        let wide = maxval > 255
+        let needed = binary ? count * (wide ? 2 : 1) : 2 * count - 1
+        guard start <= bytes.count, bytes.count - start >= needed else {
+            throw SepCNNError.invalidFile("PPM data is truncated: \(width)×\(height)×\(channels) needs \(binary ? "" : "at least ")\(needed) bytes, found \(max(0, bytes.count - start))")
+        }
         var pixels = [UInt8](repeating: 0, count: count)
         func scaled(_ v: Int) throws -> UInt8 {
             guard v <= maxval else { throw SepCNNError.invalidFile("PPM sample \(v) exceeds maxval \(maxval)") }
             return UInt8((v * 255 + maxval / 2) / maxval)
         }
         if binary {
-            // Exactly one whitespace byte separates maxval from the samples.
-            let start = reader.position + 1
-            let wide = maxval > 255
-            let needed = count * (wide ? 2 : 1)
-            guard start <= bytes.count, bytes.count - start >= needed else {
-                throw SepCNNError.invalidFile("PPM data is truncated: \(width)×\(height)×\(channels) needs \(needed) bytes, found \(max(0, bytes.count - start))")
-            }
+            // Exactly one whitespace byte separates maxval from the samples (`start`).
             for i in 0 ..< count {
                 let v = wide ? Int(bytes[start + 2 * i]) << 8 | Int(bytes[start + 2 * i + 1]) : Int(bytes[start + i])
                 pixels[i] = try scaled(v)

@@ -58,7 +58,7 @@ public enum ModelFile {
     /// Throws, naming the file, for a missing or unexpected tensor, a shape that does not fit,
     /// an unknown model or a malformed file.
     public static func load(from url: URL) throws -> Model {
-        let file = try SafetensorsFile(contentsOf: url)
+        let file = try SafetensorsFile(contentsOf: url, checking: checkTensorsFitArchitecture)
         do { return try model(from: file) } catch let error as SepCNNError {
             throw SepCNNError(error.kind, "\(url.path): \(error.message)")
         }
@@ -78,7 +78,7 @@ public enum ModelFile {
     /// under torchvision's names for models that have a torchvision twin (`mobilenet-v2` ←
     /// `torchvision.models.mobilenet_v2`). Every parameter must be present with its shape.
     public static func loadStateDictionary(from url: URL, into model: Model) throws {
-        let file = try SafetensorsFile(contentsOf: url)
+        let file = try SafetensorsFile(contentsOf: url, checking: { _, tensors in try checkTensorsFit(tensors, model: model) })
         do {
             try assign(file, to: model, aliases: { TorchvisionNames.name(for: $0, in: model).map { [$0] } ?? [] })
         } catch let error as SepCNNError {

@@ -4,9 +4,11 @@ import Foundation
 /// length, a JSON header mapping each tensor name to `{"dtype", "shape", "data_offsets"}` plus an
 /// optional `"__metadata__"` string map, then the raw little-endian tensor bytes.
 ///
-/// Reading checks everything before touching the data: the header length against the file size,
-/// the JSON, every dtype, shape and offset pair, that each tensor's byte range holds exactly its
-/// elements and that no two ranges overlap. A malformed file throws `SepCNNError.invalidFile`
+/// Reading checks everything before touching the data, as the reference implementation does: the
+/// header length against the file size (and a 100 MB limit), the header's shape before it is parsed
+/// (at most `maximumTensorCount` tensors), the JSON, every dtype, shape and offset pair, that each
+/// tensor's byte range holds exactly its elements, and that the ranges cover the data exactly, in
+/// order, with no gap, overlap or trailing byte. A malformed file throws `SepCNNError.invalidFile`
 /// naming the file and the problem; nothing in it can crash or exhaust memory.
 public struct SafetensorsFile: Sendable {
     public struct Entry: Sendable {
@@ -37,16 +39,71 @@ public struct SafetensorsFile: Sendable {
 
     /// The largest header accepted, as in the Python implementation.
     static let maximumHeaderLength = 100_000_000
+    /// The most tensors a file may hold: 2¹⁶, fifty times an Adam checkpoint of MobileNetV2. Counted
+    /// in the header's bytes before the JSON is parsed, which bounds the parser's memory too.
+    static let maximumTensorCount = 1 << 16
 
     /// Reads and validates the file at `url`.
     public init(contentsOf url: URL) throws {
+        try self.init(contentsOf: url, checking: { _, _ in })
+    }
+
+    /// Reads and validates the file at `url`, letting `check` see the metadata and every tensor's
+    /// name, dtype, shape and place before any tensor is copied; `check` throws to refuse the file
+    /// (a model file holding tensors its architecture does not need, say), its message then
+    /// prefixed with the path.
+    ///
+    /// The header is read and checked first, and the file only once it and `check` have passed, so
+    /// a file far larger than its model needs costs no more than its header.
+    init(contentsOf url: URL, checking check: (_ metadata: [String: String], _ tensors: [SafetensorsLayout]) throws -> Void) throws {
+        do {
+            try Self.checkHeader(of: url, checking: check)
+        } catch let error as SepCNNError {
+            throw SepCNNError(error.kind, "\(url.path): \(error.message)", layerPath: error.layerPath)
+        }
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
             throw SepCNNError.invalidFile("cannot read \(url.path): \(error.localizedDescription)")
         }
-        do { try self.init(decoding: data) } catch let error as SepCNNError {
-            throw SepCNNError.invalidFile("\(url.path): \(error.message)")
+        // Everything is checked again on the whole file, which may have changed in between.
+        do { try self.init(decoding: data, checking: check) } catch let error as SepCNNError {
+            throw SepCNNError(error.kind, "\(url.path): \(error.message)", layerPath: error.layerPath)
         }
+    }
+
+    /// Reads only the length and header of the file at `url`, and validates them as `init(decoding:)` does.
+    private static func checkHeader(of url: URL, checking check: (_ metadata: [String: String], _ tensors: [SafetensorsLayout]) throws -> Void) throws {
+        guard let handle = FileHandle(forReadingAtPath: url.path) else {
+            throw SepCNNError.invalidFile("cannot read it: \(String(cString: strerror(errno)))")
+        }
+        defer { try? handle.close() }
+        let size: Int, first: Data
+        do {
+            size = Int(try handle.seekToEnd())
+            try handle.seek(toOffset: 0)
+            first = try handle.read(upToCount: 8) ?? Data()
+        } catch { throw SepCNNError.invalidFile("cannot read it: \(error.localizedDescription)") }
+        let headerLength = try headerLength(first, fileSize: size)
+        let header: Data
+        do { header = try handle.read(upToCount: headerLength) ?? Data() } catch {
+            throw SepCNNError.invalidFile("cannot read it: \(error.localizedDescription)")
+        }
+        guard header.count == headerLength else { throw SepCNNError.invalidFile("the file shrank while it was read") }
+        let (layouts, metadata) = try parseSafetensorsHeader(header, bodyLength: size - 8 - headerLength)
+        try check(metadata, layouts)
+    }
+
+    /// The header length the first 8 of a file's `fileSize` bytes declare, checked.
+    static func headerLength(_ first: Data, fileSize: Int) throws -> Int {
+        guard first.count == 8, fileSize >= 8 else {
+            throw SepCNNError.invalidFile("not a safetensors file: \(fileSize) bytes, shorter than the 8-byte header length")
+        }
+        let declared = first.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard declared <= UInt64(Self.maximumHeaderLength), Int(declared) <= fileSize - 8 else {
+            throw SepCNNError.invalidFile(
+                "header length \(declared) exceeds the \(fileSize - 8) bytes after it (or the \(Self.maximumHeaderLength)-byte limit)")
+        }
+        return Int(declared)
     }
 
     /// Whether `data` starts as a safetensors file does: a plausible header length, then a JSON object.
@@ -60,6 +117,10 @@ public struct SafetensorsFile: Sendable {
 
     /// Parses and validates the bytes of a safetensors file.
     public init(decoding data: Data) throws {
+        try self.init(decoding: data, checking: { _, _ in })
+    }
+
+    init(decoding data: Data, checking check: (_ metadata: [String: String], _ tensors: [SafetensorsLayout]) throws -> Void) throws {
         let parsed = try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> SafetensorsFile in
             guard bytes.count >= 8 else {
                 throw SepCNNError.invalidFile("not a safetensors file: \(bytes.count) bytes, shorter than the 8-byte header length")
@@ -73,6 +134,7 @@ public struct SafetensorsFile: Sendable {
             let header = Data(bytes[8..<(8 + headerLength)])
             let body = UnsafeRawBufferPointer(rebasing: bytes[(8 + headerLength)...])
             let (layouts, metadata) = try parseSafetensorsHeader(header, bodyLength: body.count)
+            try check(metadata, layouts)
             var entries: [Entry] = []
             entries.reserveCapacity(layouts.count)
             for layout in layouts {

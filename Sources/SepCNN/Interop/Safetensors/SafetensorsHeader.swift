@@ -12,6 +12,7 @@ struct SafetensorsLayout {
 /// Parses a safetensors JSON header and checks it against a body of `bodyLength` bytes. Returns
 /// the tensors sorted by offset, and the metadata.
 func parseSafetensorsHeader(_ header: Data, bodyLength: Int) throws -> ([SafetensorsLayout], [String: String]) {
+    try checkHeaderStructure(header)
     let root: Any
     do { root = try JSONSerialization.jsonObject(with: header) } catch {
         throw SepCNNError.invalidFile("the header is not valid JSON")
@@ -66,10 +67,58 @@ func parseSafetensorsHeader(_ header: Data, bodyLength: Int) throws -> ([Safeten
         layouts.append(SafetensorsLayout(name: name, dtype: dtype, shape: shape, begin: begin, end: end))
     }
     layouts.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
-    for (previous, next) in zip(layouts, layouts.dropFirst()) where next.begin < previous.end {
-        throw SepCNNError.invalidFile("tensors '\(previous.name)' and '\(next.name)' overlap in the data")
+    // As the reference implementation: the tensors cover the data exactly, one after the other.
+    // A gap or trailing bytes would otherwise shift nothing visibly and load garbage silently.
+    var covered = 0
+    for layout in layouts {
+        guard layout.begin >= covered else {
+            throw SepCNNError.invalidFile("tensor '\(layout.name)' at data_offsets [\(layout.begin), \(layout.end)] overlaps the tensor before it, which ends at \(covered)")
+        }
+        guard layout.begin == covered else {
+            throw SepCNNError.invalidFile("the data has \(layout.begin - covered) bytes no tensor covers, at [\(covered), \(layout.begin)] before tensor '\(layout.name)'")
+        }
+        covered = layout.end
+    }
+    guard covered == bodyLength else {
+        throw SepCNNError.invalidFile("the data has \(bodyLength - covered) bytes after its last tensor (the tensors cover \(covered) of \(bodyLength))")
     }
     return (layouts, metadata)
+}
+
+/// Checks, in one pass over the bytes and before any JSON is parsed, that the header is shaped like
+/// a safetensors header: nested at most three deep (object → tensor → shape or offsets) and naming at
+/// most `SafetensorsFile.maximumTensorCount` tensors, with a bounded number of values. So a header of
+/// a million tiny tensors, or of deeply nested arrays, is refused without building its objects.
+func checkHeaderStructure(_ header: Data) throws {
+    // Separators in a tensor entry: rank + 3; 16 a tensor allows rank 13, beyond any real tensor.
+    let maximumTensors = SafetensorsFile.maximumTensorCount, maximumSeparators = 16 * (maximumTensors + 2)
+    var depth = 0, objects = 0, separators = 0
+    var inString = false, escaped = false
+    for byte in header {
+        if inString {
+            if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+            continue
+        }
+        switch byte {
+        case UInt8(ascii: "\""): inString = true
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            depth += 1
+            guard depth <= 3 else { throw SepCNNError.invalidFile("the header nests deeper than a safetensors header does") }
+            if byte == UInt8(ascii: "{") && depth == 2 {
+                objects += 1
+                guard objects <= maximumTensors + 1 else {
+                    throw SepCNNError.invalidFile("the header describes more than \(maximumTensors) tensors, the most SepCNN reads")
+                }
+            }
+        case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+        case UInt8(ascii: ","):
+            separators += 1
+            guard separators <= maximumSeparators else {
+                throw SepCNNError.invalidFile("the header holds more values than \(maximumTensors) tensors can have")
+            }
+        default: break
+        }
+    }
 }
 
 /// A JSON array of integers, or nil (non-integral, out-of-range and non-numeric values included;

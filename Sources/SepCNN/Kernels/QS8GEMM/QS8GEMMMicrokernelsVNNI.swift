@@ -22,7 +22,7 @@ func qs8GEMMMaxMicrokernelRows(width: Int) -> Int {
 
 /// Runs the `rows` × `width` kernel (1 ≤ rows ≤ qs8GEMMMaxMicrokernelRows(width:)).
 @inline(__always)
-func qs8GEMMRunMicrokernelVNNI(rows: Int, width: Int, _ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMRunMicrokernelVNNI(rows: Int, width: Int, _ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
     switch width {
     case 16:
@@ -79,240 +79,235 @@ func qs8GEMMRunMicrokernelVNNI(rows: Int, width: Int, _ kGroups: Int, _ kTail: I
 }
 
 @inline(never)
-func qs8GEMMMicrokernel1x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel1x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0
     let a0 = UnsafeRawPointer(a)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0) }
         bp += 64; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0) }
         bp += 64; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel2x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel2x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0
+    var c1_0 = bias0
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0) }
         bp += 64; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0) }
         bp += 64; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel3x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel3x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0
+    var c1_0 = bias0
+    var c2_0 = bias0
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0) }
         bp += 64; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0) }
         bp += 64; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel4x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel4x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>()
-    var c3_0 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0
+    var c1_0 = bias0
+    var c2_0 = bias0
+    var c3_0 = bias0
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
     let a3 = UnsafeRawPointer(a + 3 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)); c3_0 = vnniDotAccumulate(c3_0, x, b0) }
         bp += 64; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)); c3_0 = vnniDotAccumulate(c3_0, x, b0) }
         bp += 64; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel5x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel5x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>()
-    var c3_0 = SIMD16<Int32>()
-    var c4_0 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0
+    var c1_0 = bias0
+    var c2_0 = bias0
+    var c3_0 = bias0
+    var c4_0 = bias0
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
     let a3 = UnsafeRawPointer(a + 3 &* lda)
     let a4 = UnsafeRawPointer(a + 4 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)); c3_0 = vnniDotAccumulate(c3_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)); c4_0 = vnniDotAccumulate(c4_0, x, b0) }
         bp += 64; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)); c3_0 = vnniDotAccumulate(c3_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)); c4_0 = vnniDotAccumulate(c4_0, x, b0) }
         bp += 64; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel6x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel6x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>()
-    var c3_0 = SIMD16<Int32>()
-    var c4_0 = SIMD16<Int32>()
-    var c5_0 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0
+    var c1_0 = bias0
+    var c2_0 = bias0
+    var c3_0 = bias0
+    var c4_0 = bias0
+    var c5_0 = bias0
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
     let a3 = UnsafeRawPointer(a + 3 &* lda)
     let a4 = UnsafeRawPointer(a + 4 &* lda)
     let a5 = UnsafeRawPointer(a + 5 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)); c3_0 = vnniDotAccumulate(c3_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)); c4_0 = vnniDotAccumulate(c4_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)); c5_0 = vnniDotAccumulate(c5_0, x, b0) }
         bp += 64; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)); c3_0 = vnniDotAccumulate(c3_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)); c4_0 = vnniDotAccumulate(c4_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)); c5_0 = vnniDotAccumulate(c5_0, x, b0) }
         bp += 64; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel7x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel7x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>()
-    var c3_0 = SIMD16<Int32>()
-    var c4_0 = SIMD16<Int32>()
-    var c5_0 = SIMD16<Int32>()
-    var c6_0 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0
+    var c1_0 = bias0
+    var c2_0 = bias0
+    var c3_0 = bias0
+    var c4_0 = bias0
+    var c5_0 = bias0
+    var c6_0 = bias0
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
@@ -320,55 +315,54 @@ func qs8GEMMMicrokernel7x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer
     let a4 = UnsafeRawPointer(a + 4 &* lda)
     let a5 = UnsafeRawPointer(a + 5 &* lda)
     let a6 = UnsafeRawPointer(a + 6 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a6 + offset).loadUnaligned(as: Int32.self)) ^ flip; c6_0 = vnniDotAccumulate(c6_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)); c3_0 = vnniDotAccumulate(c3_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)); c4_0 = vnniDotAccumulate(c4_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)); c5_0 = vnniDotAccumulate(c5_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a6 + offset).loadUnaligned(as: Int32.self)); c6_0 = vnniDotAccumulate(c6_0, x, b0) }
         bp += 64; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a6 + offset, kTail)) ^ flip; c6_0 = vnniDotAccumulate(c6_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)); c3_0 = vnniDotAccumulate(c3_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)); c4_0 = vnniDotAccumulate(c4_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)); c5_0 = vnniDotAccumulate(c5_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a6 + offset, kTail)); c6_0 = vnniDotAccumulate(c6_0, x, b0) }
         bp += 64; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 6 &* ldc + 0, qs8Requantize16(c6_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 6 &* ldc + 0, qs8Requantize16(c6_0, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel8x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel8x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>()
-    var c3_0 = SIMD16<Int32>()
-    var c4_0 = SIMD16<Int32>()
-    var c5_0 = SIMD16<Int32>()
-    var c6_0 = SIMD16<Int32>()
-    var c7_0 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0
+    var c1_0 = bias0
+    var c2_0 = bias0
+    var c3_0 = bias0
+    var c4_0 = bias0
+    var c5_0 = bias0
+    var c6_0 = bias0
+    var c7_0 = bias0
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
@@ -377,59 +371,58 @@ func qs8GEMMMicrokernel8x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer
     let a5 = UnsafeRawPointer(a + 5 &* lda)
     let a6 = UnsafeRawPointer(a + 6 &* lda)
     let a7 = UnsafeRawPointer(a + 7 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a6 + offset).loadUnaligned(as: Int32.self)) ^ flip; c6_0 = vnniDotAccumulate(c6_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a7 + offset).loadUnaligned(as: Int32.self)) ^ flip; c7_0 = vnniDotAccumulate(c7_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)); c3_0 = vnniDotAccumulate(c3_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)); c4_0 = vnniDotAccumulate(c4_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)); c5_0 = vnniDotAccumulate(c5_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a6 + offset).loadUnaligned(as: Int32.self)); c6_0 = vnniDotAccumulate(c6_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a7 + offset).loadUnaligned(as: Int32.self)); c7_0 = vnniDotAccumulate(c7_0, x, b0) }
         bp += 64; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a6 + offset, kTail)) ^ flip; c6_0 = vnniDotAccumulate(c6_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a7 + offset, kTail)) ^ flip; c7_0 = vnniDotAccumulate(c7_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)); c3_0 = vnniDotAccumulate(c3_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)); c4_0 = vnniDotAccumulate(c4_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)); c5_0 = vnniDotAccumulate(c5_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a6 + offset, kTail)); c6_0 = vnniDotAccumulate(c6_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a7 + offset, kTail)); c7_0 = vnniDotAccumulate(c7_0, x, b0) }
         bp += 64; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 6 &* ldc + 0, qs8Requantize16(c6_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 7 &* ldc + 0, qs8Requantize16(c7_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 6 &* ldc + 0, qs8Requantize16(c6_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 7 &* ldc + 0, qs8Requantize16(c7_0, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel9x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel9x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>()
-    var c3_0 = SIMD16<Int32>()
-    var c4_0 = SIMD16<Int32>()
-    var c5_0 = SIMD16<Int32>()
-    var c6_0 = SIMD16<Int32>()
-    var c7_0 = SIMD16<Int32>()
-    var c8_0 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0
+    var c1_0 = bias0
+    var c2_0 = bias0
+    var c3_0 = bias0
+    var c4_0 = bias0
+    var c5_0 = bias0
+    var c6_0 = bias0
+    var c7_0 = bias0
+    var c8_0 = bias0
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
@@ -439,63 +432,62 @@ func qs8GEMMMicrokernel9x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer
     let a6 = UnsafeRawPointer(a + 6 &* lda)
     let a7 = UnsafeRawPointer(a + 7 &* lda)
     let a8 = UnsafeRawPointer(a + 8 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a6 + offset).loadUnaligned(as: Int32.self)) ^ flip; c6_0 = vnniDotAccumulate(c6_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a7 + offset).loadUnaligned(as: Int32.self)) ^ flip; c7_0 = vnniDotAccumulate(c7_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a8 + offset).loadUnaligned(as: Int32.self)) ^ flip; c8_0 = vnniDotAccumulate(c8_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)); c3_0 = vnniDotAccumulate(c3_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)); c4_0 = vnniDotAccumulate(c4_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)); c5_0 = vnniDotAccumulate(c5_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a6 + offset).loadUnaligned(as: Int32.self)); c6_0 = vnniDotAccumulate(c6_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a7 + offset).loadUnaligned(as: Int32.self)); c7_0 = vnniDotAccumulate(c7_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a8 + offset).loadUnaligned(as: Int32.self)); c8_0 = vnniDotAccumulate(c8_0, x, b0) }
         bp += 64; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a6 + offset, kTail)) ^ flip; c6_0 = vnniDotAccumulate(c6_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a7 + offset, kTail)) ^ flip; c7_0 = vnniDotAccumulate(c7_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a8 + offset, kTail)) ^ flip; c8_0 = vnniDotAccumulate(c8_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)); c3_0 = vnniDotAccumulate(c3_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)); c4_0 = vnniDotAccumulate(c4_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)); c5_0 = vnniDotAccumulate(c5_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a6 + offset, kTail)); c6_0 = vnniDotAccumulate(c6_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a7 + offset, kTail)); c7_0 = vnniDotAccumulate(c7_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a8 + offset, kTail)); c8_0 = vnniDotAccumulate(c8_0, x, b0) }
         bp += 64; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 6 &* ldc + 0, qs8Requantize16(c6_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 7 &* ldc + 0, qs8Requantize16(c7_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 8 &* ldc + 0, qs8Requantize16(c8_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 6 &* ldc + 0, qs8Requantize16(c6_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 7 &* ldc + 0, qs8Requantize16(c7_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 8 &* ldc + 0, qs8Requantize16(c8_0, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel10x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel10x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>()
-    var c3_0 = SIMD16<Int32>()
-    var c4_0 = SIMD16<Int32>()
-    var c5_0 = SIMD16<Int32>()
-    var c6_0 = SIMD16<Int32>()
-    var c7_0 = SIMD16<Int32>()
-    var c8_0 = SIMD16<Int32>()
-    var c9_0 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0
+    var c1_0 = bias0
+    var c2_0 = bias0
+    var c3_0 = bias0
+    var c4_0 = bias0
+    var c5_0 = bias0
+    var c6_0 = bias0
+    var c7_0 = bias0
+    var c8_0 = bias0
+    var c9_0 = bias0
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
@@ -506,67 +498,66 @@ func qs8GEMMMicrokernel10x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointe
     let a7 = UnsafeRawPointer(a + 7 &* lda)
     let a8 = UnsafeRawPointer(a + 8 &* lda)
     let a9 = UnsafeRawPointer(a + 9 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a6 + offset).loadUnaligned(as: Int32.self)) ^ flip; c6_0 = vnniDotAccumulate(c6_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a7 + offset).loadUnaligned(as: Int32.self)) ^ flip; c7_0 = vnniDotAccumulate(c7_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a8 + offset).loadUnaligned(as: Int32.self)) ^ flip; c8_0 = vnniDotAccumulate(c8_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a9 + offset).loadUnaligned(as: Int32.self)) ^ flip; c9_0 = vnniDotAccumulate(c9_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)); c3_0 = vnniDotAccumulate(c3_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)); c4_0 = vnniDotAccumulate(c4_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)); c5_0 = vnniDotAccumulate(c5_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a6 + offset).loadUnaligned(as: Int32.self)); c6_0 = vnniDotAccumulate(c6_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a7 + offset).loadUnaligned(as: Int32.self)); c7_0 = vnniDotAccumulate(c7_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a8 + offset).loadUnaligned(as: Int32.self)); c8_0 = vnniDotAccumulate(c8_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a9 + offset).loadUnaligned(as: Int32.self)); c9_0 = vnniDotAccumulate(c9_0, x, b0) }
         bp += 64; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a6 + offset, kTail)) ^ flip; c6_0 = vnniDotAccumulate(c6_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a7 + offset, kTail)) ^ flip; c7_0 = vnniDotAccumulate(c7_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a8 + offset, kTail)) ^ flip; c8_0 = vnniDotAccumulate(c8_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a9 + offset, kTail)) ^ flip; c9_0 = vnniDotAccumulate(c9_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)); c3_0 = vnniDotAccumulate(c3_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)); c4_0 = vnniDotAccumulate(c4_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)); c5_0 = vnniDotAccumulate(c5_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a6 + offset, kTail)); c6_0 = vnniDotAccumulate(c6_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a7 + offset, kTail)); c7_0 = vnniDotAccumulate(c7_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a8 + offset, kTail)); c8_0 = vnniDotAccumulate(c8_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a9 + offset, kTail)); c9_0 = vnniDotAccumulate(c9_0, x, b0) }
         bp += 64; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 6 &* ldc + 0, qs8Requantize16(c6_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 7 &* ldc + 0, qs8Requantize16(c7_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 8 &* ldc + 0, qs8Requantize16(c8_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 9 &* ldc + 0, qs8Requantize16(c9_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 6 &* ldc + 0, qs8Requantize16(c6_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 7 &* ldc + 0, qs8Requantize16(c7_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 8 &* ldc + 0, qs8Requantize16(c8_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 9 &* ldc + 0, qs8Requantize16(c9_0, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel11x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel11x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>()
-    var c3_0 = SIMD16<Int32>()
-    var c4_0 = SIMD16<Int32>()
-    var c5_0 = SIMD16<Int32>()
-    var c6_0 = SIMD16<Int32>()
-    var c7_0 = SIMD16<Int32>()
-    var c8_0 = SIMD16<Int32>()
-    var c9_0 = SIMD16<Int32>()
-    var c10_0 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0
+    var c1_0 = bias0
+    var c2_0 = bias0
+    var c3_0 = bias0
+    var c4_0 = bias0
+    var c5_0 = bias0
+    var c6_0 = bias0
+    var c7_0 = bias0
+    var c8_0 = bias0
+    var c9_0 = bias0
+    var c10_0 = bias0
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
@@ -578,71 +569,70 @@ func qs8GEMMMicrokernel11x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointe
     let a8 = UnsafeRawPointer(a + 8 &* lda)
     let a9 = UnsafeRawPointer(a + 9 &* lda)
     let a10 = UnsafeRawPointer(a + 10 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a6 + offset).loadUnaligned(as: Int32.self)) ^ flip; c6_0 = vnniDotAccumulate(c6_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a7 + offset).loadUnaligned(as: Int32.self)) ^ flip; c7_0 = vnniDotAccumulate(c7_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a8 + offset).loadUnaligned(as: Int32.self)) ^ flip; c8_0 = vnniDotAccumulate(c8_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a9 + offset).loadUnaligned(as: Int32.self)) ^ flip; c9_0 = vnniDotAccumulate(c9_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a10 + offset).loadUnaligned(as: Int32.self)) ^ flip; c10_0 = vnniDotAccumulate(c10_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)); c3_0 = vnniDotAccumulate(c3_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)); c4_0 = vnniDotAccumulate(c4_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)); c5_0 = vnniDotAccumulate(c5_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a6 + offset).loadUnaligned(as: Int32.self)); c6_0 = vnniDotAccumulate(c6_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a7 + offset).loadUnaligned(as: Int32.self)); c7_0 = vnniDotAccumulate(c7_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a8 + offset).loadUnaligned(as: Int32.self)); c8_0 = vnniDotAccumulate(c8_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a9 + offset).loadUnaligned(as: Int32.self)); c9_0 = vnniDotAccumulate(c9_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a10 + offset).loadUnaligned(as: Int32.self)); c10_0 = vnniDotAccumulate(c10_0, x, b0) }
         bp += 64; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a6 + offset, kTail)) ^ flip; c6_0 = vnniDotAccumulate(c6_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a7 + offset, kTail)) ^ flip; c7_0 = vnniDotAccumulate(c7_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a8 + offset, kTail)) ^ flip; c8_0 = vnniDotAccumulate(c8_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a9 + offset, kTail)) ^ flip; c9_0 = vnniDotAccumulate(c9_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a10 + offset, kTail)) ^ flip; c10_0 = vnniDotAccumulate(c10_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)); c3_0 = vnniDotAccumulate(c3_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)); c4_0 = vnniDotAccumulate(c4_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)); c5_0 = vnniDotAccumulate(c5_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a6 + offset, kTail)); c6_0 = vnniDotAccumulate(c6_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a7 + offset, kTail)); c7_0 = vnniDotAccumulate(c7_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a8 + offset, kTail)); c8_0 = vnniDotAccumulate(c8_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a9 + offset, kTail)); c9_0 = vnniDotAccumulate(c9_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a10 + offset, kTail)); c10_0 = vnniDotAccumulate(c10_0, x, b0) }
         bp += 64; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 6 &* ldc + 0, qs8Requantize16(c6_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 7 &* ldc + 0, qs8Requantize16(c7_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 8 &* ldc + 0, qs8Requantize16(c8_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 9 &* ldc + 0, qs8Requantize16(c9_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 10 &* ldc + 0, qs8Requantize16(c10_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 6 &* ldc + 0, qs8Requantize16(c6_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 7 &* ldc + 0, qs8Requantize16(c7_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 8 &* ldc + 0, qs8Requantize16(c8_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 9 &* ldc + 0, qs8Requantize16(c9_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 10 &* ldc + 0, qs8Requantize16(c10_0, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel12x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel12x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>()
-    var c3_0 = SIMD16<Int32>()
-    var c4_0 = SIMD16<Int32>()
-    var c5_0 = SIMD16<Int32>()
-    var c6_0 = SIMD16<Int32>()
-    var c7_0 = SIMD16<Int32>()
-    var c8_0 = SIMD16<Int32>()
-    var c9_0 = SIMD16<Int32>()
-    var c10_0 = SIMD16<Int32>()
-    var c11_0 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0
+    var c1_0 = bias0
+    var c2_0 = bias0
+    var c3_0 = bias0
+    var c4_0 = bias0
+    var c5_0 = bias0
+    var c6_0 = bias0
+    var c7_0 = bias0
+    var c8_0 = bias0
+    var c9_0 = bias0
+    var c10_0 = bias0
+    var c11_0 = bias0
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
@@ -655,345 +645,332 @@ func qs8GEMMMicrokernel12x16VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointe
     let a9 = UnsafeRawPointer(a + 9 &* lda)
     let a10 = UnsafeRawPointer(a + 10 &* lda)
     let a11 = UnsafeRawPointer(a + 11 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a6 + offset).loadUnaligned(as: Int32.self)) ^ flip; c6_0 = vnniDotAccumulate(c6_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a7 + offset).loadUnaligned(as: Int32.self)) ^ flip; c7_0 = vnniDotAccumulate(c7_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a8 + offset).loadUnaligned(as: Int32.self)) ^ flip; c8_0 = vnniDotAccumulate(c8_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a9 + offset).loadUnaligned(as: Int32.self)) ^ flip; c9_0 = vnniDotAccumulate(c9_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a10 + offset).loadUnaligned(as: Int32.self)) ^ flip; c10_0 = vnniDotAccumulate(c10_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: (a11 + offset).loadUnaligned(as: Int32.self)) ^ flip; c11_0 = vnniDotAccumulate(c11_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)); c3_0 = vnniDotAccumulate(c3_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)); c4_0 = vnniDotAccumulate(c4_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)); c5_0 = vnniDotAccumulate(c5_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a6 + offset).loadUnaligned(as: Int32.self)); c6_0 = vnniDotAccumulate(c6_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a7 + offset).loadUnaligned(as: Int32.self)); c7_0 = vnniDotAccumulate(c7_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a8 + offset).loadUnaligned(as: Int32.self)); c8_0 = vnniDotAccumulate(c8_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a9 + offset).loadUnaligned(as: Int32.self)); c9_0 = vnniDotAccumulate(c9_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a10 + offset).loadUnaligned(as: Int32.self)); c10_0 = vnniDotAccumulate(c10_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: (a11 + offset).loadUnaligned(as: Int32.self)); c11_0 = vnniDotAccumulate(c11_0, x, b0) }
         bp += 64; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a6 + offset, kTail)) ^ flip; c6_0 = vnniDotAccumulate(c6_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a7 + offset, kTail)) ^ flip; c7_0 = vnniDotAccumulate(c7_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a8 + offset, kTail)) ^ flip; c8_0 = vnniDotAccumulate(c8_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a9 + offset, kTail)) ^ flip; c9_0 = vnniDotAccumulate(c9_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a10 + offset, kTail)) ^ flip; c10_0 = vnniDotAccumulate(c10_0, x, b0) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a11 + offset, kTail)) ^ flip; c11_0 = vnniDotAccumulate(c11_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)); c3_0 = vnniDotAccumulate(c3_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)); c4_0 = vnniDotAccumulate(c4_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)); c5_0 = vnniDotAccumulate(c5_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a6 + offset, kTail)); c6_0 = vnniDotAccumulate(c6_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a7 + offset, kTail)); c7_0 = vnniDotAccumulate(c7_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a8 + offset, kTail)); c8_0 = vnniDotAccumulate(c8_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a9 + offset, kTail)); c9_0 = vnniDotAccumulate(c9_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a10 + offset, kTail)); c10_0 = vnniDotAccumulate(c10_0, x, b0) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a11 + offset, kTail)); c11_0 = vnniDotAccumulate(c11_0, x, b0) }
         bp += 64; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 6 &* ldc + 0, qs8Requantize16(c6_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 7 &* ldc + 0, qs8Requantize16(c7_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 8 &* ldc + 0, qs8Requantize16(c8_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 9 &* ldc + 0, qs8Requantize16(c9_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 10 &* ldc + 0, qs8Requantize16(c10_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 11 &* ldc + 0, qs8Requantize16(c11_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 6 &* ldc + 0, qs8Requantize16(c6_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 7 &* ldc + 0, qs8Requantize16(c7_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 8 &* ldc + 0, qs8Requantize16(c8_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 9 &* ldc + 0, qs8Requantize16(c9_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 10 &* ldc + 0, qs8Requantize16(c10_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 11 &* ldc + 0, qs8Requantize16(c11_0, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel1x32VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel1x32VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>(), c0_1 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self), bias1 = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0, c0_1 = bias1
     let a0 = UnsafeRawPointer(a)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
         bp += 128; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
         bp += 128; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
     }
     if e.cols > 16 {
-        let bias = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 16).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 16
-        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel2x32VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel2x32VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>(), c0_1 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>(), c1_1 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self), bias1 = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0, c0_1 = bias1
+    var c1_0 = bias0, c1_1 = bias1
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
         bp += 128; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
         bp += 128; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
     }
     if e.cols > 16 {
-        let bias = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 16).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 16
-        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel3x32VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel3x32VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>(), c0_1 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>(), c1_1 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>(), c2_1 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self), bias1 = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0, c0_1 = bias1
+    var c1_0 = bias0, c1_1 = bias1
+    var c2_0 = bias0, c2_1 = bias1
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1) }
         bp += 128; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1) }
         bp += 128; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
     }
     if e.cols > 16 {
-        let bias = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 16).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 16
-        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel4x32VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel4x32VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>(), c0_1 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>(), c1_1 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>(), c2_1 = SIMD16<Int32>()
-    var c3_0 = SIMD16<Int32>(), c3_1 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self), bias1 = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0, c0_1 = bias1
+    var c1_0 = bias0, c1_1 = bias1
+    var c2_0 = bias0, c2_1 = bias1
+    var c3_0 = bias0, c3_1 = bias1
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
     let a3 = UnsafeRawPointer(a + 3 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1) }
         bp += 128; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1) }
         bp += 128; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0, m, e.clamp), n)
     }
     if e.cols > 16 {
-        let bias = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 16).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 16
-        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel5x32VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel5x32VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>(), c0_1 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>(), c1_1 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>(), c2_1 = SIMD16<Int32>()
-    var c3_0 = SIMD16<Int32>(), c3_1 = SIMD16<Int32>()
-    var c4_0 = SIMD16<Int32>(), c4_1 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self), bias1 = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0, c0_1 = bias1
+    var c1_0 = bias0, c1_1 = bias1
+    var c2_0 = bias0, c2_1 = bias1
+    var c3_0 = bias0, c3_1 = bias1
+    var c4_0 = bias0, c4_1 = bias1
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
     let a3 = UnsafeRawPointer(a + 3 &* lda)
     let a4 = UnsafeRawPointer(a + 4 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)); c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1) }
         bp += 128; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)); c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1) }
         bp += 128; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0, m, e.clamp), n)
     }
     if e.cols > 16 {
-        let bias = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 16).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 16
-        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 16, qs8Requantize16(c4_1 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 16, qs8Requantize16(c4_1, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel6x32VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel6x32VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>(), c0_1 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>(), c1_1 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>(), c2_1 = SIMD16<Int32>()
-    var c3_0 = SIMD16<Int32>(), c3_1 = SIMD16<Int32>()
-    var c4_0 = SIMD16<Int32>(), c4_1 = SIMD16<Int32>()
-    var c5_0 = SIMD16<Int32>(), c5_1 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self), bias1 = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0, c0_1 = bias1
+    var c1_0 = bias0, c1_1 = bias1
+    var c2_0 = bias0, c2_1 = bias1
+    var c3_0 = bias0, c3_1 = bias1
+    var c4_0 = bias0, c4_1 = bias1
+    var c5_0 = bias0, c5_1 = bias1
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
     let a3 = UnsafeRawPointer(a + 3 &* lda)
     let a4 = UnsafeRawPointer(a + 4 &* lda)
     let a5 = UnsafeRawPointer(a + 5 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)); c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)); c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1) }
         bp += 128; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)); c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)); c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1) }
         bp += 128; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0, m, e.clamp), n)
     }
     if e.cols > 16 {
-        let bias = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 16).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 16
-        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 16, qs8Requantize16(c4_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 16, qs8Requantize16(c5_1 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 16, qs8Requantize16(c4_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 16, qs8Requantize16(c5_1, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel7x32VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel7x32VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>(), c0_1 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>(), c1_1 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>(), c2_1 = SIMD16<Int32>()
-    var c3_0 = SIMD16<Int32>(), c3_1 = SIMD16<Int32>()
-    var c4_0 = SIMD16<Int32>(), c4_1 = SIMD16<Int32>()
-    var c5_0 = SIMD16<Int32>(), c5_1 = SIMD16<Int32>()
-    var c6_0 = SIMD16<Int32>(), c6_1 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self), bias1 = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0, c0_1 = bias1
+    var c1_0 = bias0, c1_1 = bias1
+    var c2_0 = bias0, c2_1 = bias1
+    var c3_0 = bias0, c3_1 = bias1
+    var c4_0 = bias0, c4_1 = bias1
+    var c5_0 = bias0, c5_1 = bias1
+    var c6_0 = bias0, c6_1 = bias1
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
@@ -1001,67 +978,65 @@ func qs8GEMMMicrokernel7x32VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer
     let a4 = UnsafeRawPointer(a + 4 &* lda)
     let a5 = UnsafeRawPointer(a + 5 &* lda)
     let a6 = UnsafeRawPointer(a + 6 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a6 + offset).loadUnaligned(as: Int32.self)) ^ flip; c6_0 = vnniDotAccumulate(c6_0, x, b0); c6_1 = vnniDotAccumulate(c6_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)); c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)); c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a6 + offset).loadUnaligned(as: Int32.self)); c6_0 = vnniDotAccumulate(c6_0, x, b0); c6_1 = vnniDotAccumulate(c6_1, x, b1) }
         bp += 128; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a6 + offset, kTail)) ^ flip; c6_0 = vnniDotAccumulate(c6_0, x, b0); c6_1 = vnniDotAccumulate(c6_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)); c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)); c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a6 + offset, kTail)); c6_0 = vnniDotAccumulate(c6_0, x, b0); c6_1 = vnniDotAccumulate(c6_1, x, b1) }
         bp += 128; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 6 &* ldc + 0, qs8Requantize16(c6_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 6 &* ldc + 0, qs8Requantize16(c6_0, m, e.clamp), n)
     }
     if e.cols > 16 {
-        let bias = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 16).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 16
-        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 16, qs8Requantize16(c4_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 16, qs8Requantize16(c5_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 6 &* ldc + 16, qs8Requantize16(c6_1 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 16, qs8Requantize16(c4_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 16, qs8Requantize16(c5_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 6 &* ldc + 16, qs8Requantize16(c6_1, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel8x32VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel8x32VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>(), c0_1 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>(), c1_1 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>(), c2_1 = SIMD16<Int32>()
-    var c3_0 = SIMD16<Int32>(), c3_1 = SIMD16<Int32>()
-    var c4_0 = SIMD16<Int32>(), c4_1 = SIMD16<Int32>()
-    var c5_0 = SIMD16<Int32>(), c5_1 = SIMD16<Int32>()
-    var c6_0 = SIMD16<Int32>(), c6_1 = SIMD16<Int32>()
-    var c7_0 = SIMD16<Int32>(), c7_1 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self), bias1 = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0, c0_1 = bias1
+    var c1_0 = bias0, c1_1 = bias1
+    var c2_0 = bias0, c2_1 = bias1
+    var c3_0 = bias0, c3_1 = bias1
+    var c4_0 = bias0, c4_1 = bias1
+    var c5_0 = bias0, c5_1 = bias1
+    var c6_0 = bias0, c6_1 = bias1
+    var c7_0 = bias0, c7_1 = bias1
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
@@ -1070,397 +1045,377 @@ func qs8GEMMMicrokernel8x32VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer
     let a5 = UnsafeRawPointer(a + 5 &* lda)
     let a6 = UnsafeRawPointer(a + 6 &* lda)
     let a7 = UnsafeRawPointer(a + 7 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a6 + offset).loadUnaligned(as: Int32.self)) ^ flip; c6_0 = vnniDotAccumulate(c6_0, x, b0); c6_1 = vnniDotAccumulate(c6_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: (a7 + offset).loadUnaligned(as: Int32.self)) ^ flip; c7_0 = vnniDotAccumulate(c7_0, x, b0); c7_1 = vnniDotAccumulate(c7_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)); c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)); c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a6 + offset).loadUnaligned(as: Int32.self)); c6_0 = vnniDotAccumulate(c6_0, x, b0); c6_1 = vnniDotAccumulate(c6_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: (a7 + offset).loadUnaligned(as: Int32.self)); c7_0 = vnniDotAccumulate(c7_0, x, b0); c7_1 = vnniDotAccumulate(c7_1, x, b1) }
         bp += 128; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a6 + offset, kTail)) ^ flip; c6_0 = vnniDotAccumulate(c6_0, x, b0); c6_1 = vnniDotAccumulate(c6_1, x, b1) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a7 + offset, kTail)) ^ flip; c7_0 = vnniDotAccumulate(c7_0, x, b0); c7_1 = vnniDotAccumulate(c7_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)); c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)); c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a6 + offset, kTail)); c6_0 = vnniDotAccumulate(c6_0, x, b0); c6_1 = vnniDotAccumulate(c6_1, x, b1) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a7 + offset, kTail)); c7_0 = vnniDotAccumulate(c7_0, x, b0); c7_1 = vnniDotAccumulate(c7_1, x, b1) }
         bp += 128; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 6 &* ldc + 0, qs8Requantize16(c6_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 7 &* ldc + 0, qs8Requantize16(c7_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 6 &* ldc + 0, qs8Requantize16(c6_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 7 &* ldc + 0, qs8Requantize16(c7_0, m, e.clamp), n)
     }
     if e.cols > 16 {
-        let bias = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 16).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 16
-        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 16, qs8Requantize16(c4_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 16, qs8Requantize16(c5_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 6 &* ldc + 16, qs8Requantize16(c6_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 7 &* ldc + 16, qs8Requantize16(c7_1 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 16, qs8Requantize16(c4_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 16, qs8Requantize16(c5_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 6 &* ldc + 16, qs8Requantize16(c6_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 7 &* ldc + 16, qs8Requantize16(c7_1, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel1x48VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel1x48VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>(), c0_1 = SIMD16<Int32>(), c0_2 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self), bias1 = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self), bias2 = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0, c0_1 = bias1, c0_2 = bias2
     let a0 = UnsafeRawPointer(a)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
         bp += 192; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
         bp += 192; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
     }
     if e.cols > 16 {
-        let bias = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 16).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 16
-        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1, m, e.clamp), n)
     }
     if e.cols > 32 {
-        let bias = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 32).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 32
-        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel2x48VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel2x48VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>(), c0_1 = SIMD16<Int32>(), c0_2 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>(), c1_1 = SIMD16<Int32>(), c1_2 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self), bias1 = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self), bias2 = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0, c0_1 = bias1, c0_2 = bias2
+    var c1_0 = bias0, c1_1 = bias1, c1_2 = bias2
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
         bp += 192; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
         bp += 192; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
     }
     if e.cols > 16 {
-        let bias = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 16).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 16
-        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1, m, e.clamp), n)
     }
     if e.cols > 32 {
-        let bias = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 32).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 32
-        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 32, qs8Requantize16(c1_2 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 32, qs8Requantize16(c1_2, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel3x48VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel3x48VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>(), c0_1 = SIMD16<Int32>(), c0_2 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>(), c1_1 = SIMD16<Int32>(), c1_2 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>(), c2_1 = SIMD16<Int32>(), c2_2 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self), bias1 = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self), bias2 = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0, c0_1 = bias1, c0_2 = bias2
+    var c1_0 = bias0, c1_1 = bias1, c1_2 = bias2
+    var c2_0 = bias0, c2_1 = bias1, c2_2 = bias2
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2) }
         bp += 192; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2) }
         bp += 192; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
     }
     if e.cols > 16 {
-        let bias = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 16).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 16
-        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1, m, e.clamp), n)
     }
     if e.cols > 32 {
-        let bias = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 32).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 32
-        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 32, qs8Requantize16(c1_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 32, qs8Requantize16(c2_2 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 32, qs8Requantize16(c1_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 32, qs8Requantize16(c2_2, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel4x48VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel4x48VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>(), c0_1 = SIMD16<Int32>(), c0_2 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>(), c1_1 = SIMD16<Int32>(), c1_2 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>(), c2_1 = SIMD16<Int32>(), c2_2 = SIMD16<Int32>()
-    var c3_0 = SIMD16<Int32>(), c3_1 = SIMD16<Int32>(), c3_2 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self), bias1 = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self), bias2 = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0, c0_1 = bias1, c0_2 = bias2
+    var c1_0 = bias0, c1_1 = bias1, c1_2 = bias2
+    var c2_0 = bias0, c2_1 = bias1, c2_2 = bias2
+    var c3_0 = bias0, c3_1 = bias1, c3_2 = bias2
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
     let a3 = UnsafeRawPointer(a + 3 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2) }
         bp += 192; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2) }
         bp += 192; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0, m, e.clamp), n)
     }
     if e.cols > 16 {
-        let bias = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 16).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 16
-        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1, m, e.clamp), n)
     }
     if e.cols > 32 {
-        let bias = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 32).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 32
-        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 32, qs8Requantize16(c1_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 32, qs8Requantize16(c2_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 32, qs8Requantize16(c3_2 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 32, qs8Requantize16(c1_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 32, qs8Requantize16(c2_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 32, qs8Requantize16(c3_2, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel5x48VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel5x48VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>(), c0_1 = SIMD16<Int32>(), c0_2 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>(), c1_1 = SIMD16<Int32>(), c1_2 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>(), c2_1 = SIMD16<Int32>(), c2_2 = SIMD16<Int32>()
-    var c3_0 = SIMD16<Int32>(), c3_1 = SIMD16<Int32>(), c3_2 = SIMD16<Int32>()
-    var c4_0 = SIMD16<Int32>(), c4_1 = SIMD16<Int32>(), c4_2 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self), bias1 = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self), bias2 = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0, c0_1 = bias1, c0_2 = bias2
+    var c1_0 = bias0, c1_1 = bias1, c1_2 = bias2
+    var c2_0 = bias0, c2_1 = bias1, c2_2 = bias2
+    var c3_0 = bias0, c3_1 = bias1, c3_2 = bias2
+    var c4_0 = bias0, c4_1 = bias1, c4_2 = bias2
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
     let a3 = UnsafeRawPointer(a + 3 &* lda)
     let a4 = UnsafeRawPointer(a + 4 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1); c4_2 = vnniDotAccumulate(c4_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)); c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1); c4_2 = vnniDotAccumulate(c4_2, x, b2) }
         bp += 192; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1); c4_2 = vnniDotAccumulate(c4_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)); c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1); c4_2 = vnniDotAccumulate(c4_2, x, b2) }
         bp += 192; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0, m, e.clamp), n)
     }
     if e.cols > 16 {
-        let bias = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 16).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 16
-        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 16, qs8Requantize16(c4_1 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 16, qs8Requantize16(c4_1, m, e.clamp), n)
     }
     if e.cols > 32 {
-        let bias = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 32).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 32
-        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 32, qs8Requantize16(c1_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 32, qs8Requantize16(c2_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 32, qs8Requantize16(c3_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 32, qs8Requantize16(c4_2 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 32, qs8Requantize16(c1_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 32, qs8Requantize16(c2_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 32, qs8Requantize16(c3_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 32, qs8Requantize16(c4_2, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel6x48VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel6x48VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>(), c0_1 = SIMD16<Int32>(), c0_2 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>(), c1_1 = SIMD16<Int32>(), c1_2 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>(), c2_1 = SIMD16<Int32>(), c2_2 = SIMD16<Int32>()
-    var c3_0 = SIMD16<Int32>(), c3_1 = SIMD16<Int32>(), c3_2 = SIMD16<Int32>()
-    var c4_0 = SIMD16<Int32>(), c4_1 = SIMD16<Int32>(), c4_2 = SIMD16<Int32>()
-    var c5_0 = SIMD16<Int32>(), c5_1 = SIMD16<Int32>(), c5_2 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self), bias1 = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self), bias2 = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0, c0_1 = bias1, c0_2 = bias2
+    var c1_0 = bias0, c1_1 = bias1, c1_2 = bias2
+    var c2_0 = bias0, c2_1 = bias1, c2_2 = bias2
+    var c3_0 = bias0, c3_1 = bias1, c3_2 = bias2
+    var c4_0 = bias0, c4_1 = bias1, c4_2 = bias2
+    var c5_0 = bias0, c5_1 = bias1, c5_2 = bias2
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
     let a3 = UnsafeRawPointer(a + 3 &* lda)
     let a4 = UnsafeRawPointer(a + 4 &* lda)
     let a5 = UnsafeRawPointer(a + 5 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1); c4_2 = vnniDotAccumulate(c4_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1); c5_2 = vnniDotAccumulate(c5_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)); c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1); c4_2 = vnniDotAccumulate(c4_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)); c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1); c5_2 = vnniDotAccumulate(c5_2, x, b2) }
         bp += 192; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1); c4_2 = vnniDotAccumulate(c4_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1); c5_2 = vnniDotAccumulate(c5_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)); c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1); c4_2 = vnniDotAccumulate(c4_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)); c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1); c5_2 = vnniDotAccumulate(c5_2, x, b2) }
         bp += 192; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0, m, e.clamp), n)
     }
     if e.cols > 16 {
-        let bias = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 16).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 16
-        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 16, qs8Requantize16(c4_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 16, qs8Requantize16(c5_1 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 16, qs8Requantize16(c4_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 16, qs8Requantize16(c5_1, m, e.clamp), n)
     }
     if e.cols > 32 {
-        let bias = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 32).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 32
-        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 32, qs8Requantize16(c1_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 32, qs8Requantize16(c2_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 32, qs8Requantize16(c3_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 32, qs8Requantize16(c4_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 32, qs8Requantize16(c5_2 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 32, qs8Requantize16(c1_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 32, qs8Requantize16(c2_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 32, qs8Requantize16(c3_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 32, qs8Requantize16(c4_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 32, qs8Requantize16(c5_2, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel7x48VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel7x48VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>(), c0_1 = SIMD16<Int32>(), c0_2 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>(), c1_1 = SIMD16<Int32>(), c1_2 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>(), c2_1 = SIMD16<Int32>(), c2_2 = SIMD16<Int32>()
-    var c3_0 = SIMD16<Int32>(), c3_1 = SIMD16<Int32>(), c3_2 = SIMD16<Int32>()
-    var c4_0 = SIMD16<Int32>(), c4_1 = SIMD16<Int32>(), c4_2 = SIMD16<Int32>()
-    var c5_0 = SIMD16<Int32>(), c5_1 = SIMD16<Int32>(), c5_2 = SIMD16<Int32>()
-    var c6_0 = SIMD16<Int32>(), c6_1 = SIMD16<Int32>(), c6_2 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self), bias1 = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self), bias2 = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0, c0_1 = bias1, c0_2 = bias2
+    var c1_0 = bias0, c1_1 = bias1, c1_2 = bias2
+    var c2_0 = bias0, c2_1 = bias1, c2_2 = bias2
+    var c3_0 = bias0, c3_1 = bias1, c3_2 = bias2
+    var c4_0 = bias0, c4_1 = bias1, c4_2 = bias2
+    var c5_0 = bias0, c5_1 = bias1, c5_2 = bias2
+    var c6_0 = bias0, c6_1 = bias1, c6_2 = bias2
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
@@ -1468,79 +1423,76 @@ func qs8GEMMMicrokernel7x48VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer
     let a4 = UnsafeRawPointer(a + 4 &* lda)
     let a5 = UnsafeRawPointer(a + 5 &* lda)
     let a6 = UnsafeRawPointer(a + 6 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1); c4_2 = vnniDotAccumulate(c4_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1); c5_2 = vnniDotAccumulate(c5_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a6 + offset).loadUnaligned(as: Int32.self)) ^ flip; c6_0 = vnniDotAccumulate(c6_0, x, b0); c6_1 = vnniDotAccumulate(c6_1, x, b1); c6_2 = vnniDotAccumulate(c6_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)); c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1); c4_2 = vnniDotAccumulate(c4_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)); c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1); c5_2 = vnniDotAccumulate(c5_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a6 + offset).loadUnaligned(as: Int32.self)); c6_0 = vnniDotAccumulate(c6_0, x, b0); c6_1 = vnniDotAccumulate(c6_1, x, b1); c6_2 = vnniDotAccumulate(c6_2, x, b2) }
         bp += 192; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1); c4_2 = vnniDotAccumulate(c4_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1); c5_2 = vnniDotAccumulate(c5_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a6 + offset, kTail)) ^ flip; c6_0 = vnniDotAccumulate(c6_0, x, b0); c6_1 = vnniDotAccumulate(c6_1, x, b1); c6_2 = vnniDotAccumulate(c6_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)); c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1); c4_2 = vnniDotAccumulate(c4_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)); c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1); c5_2 = vnniDotAccumulate(c5_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a6 + offset, kTail)); c6_0 = vnniDotAccumulate(c6_0, x, b0); c6_1 = vnniDotAccumulate(c6_1, x, b1); c6_2 = vnniDotAccumulate(c6_2, x, b2) }
         bp += 192; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 6 &* ldc + 0, qs8Requantize16(c6_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 6 &* ldc + 0, qs8Requantize16(c6_0, m, e.clamp), n)
     }
     if e.cols > 16 {
-        let bias = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 16).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 16
-        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 16, qs8Requantize16(c4_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 16, qs8Requantize16(c5_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 6 &* ldc + 16, qs8Requantize16(c6_1 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 16, qs8Requantize16(c4_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 16, qs8Requantize16(c5_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 6 &* ldc + 16, qs8Requantize16(c6_1, m, e.clamp), n)
     }
     if e.cols > 32 {
-        let bias = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 32).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 32
-        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 32, qs8Requantize16(c1_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 32, qs8Requantize16(c2_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 32, qs8Requantize16(c3_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 32, qs8Requantize16(c4_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 32, qs8Requantize16(c5_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 6 &* ldc + 32, qs8Requantize16(c6_2 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 32, qs8Requantize16(c1_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 32, qs8Requantize16(c2_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 32, qs8Requantize16(c3_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 32, qs8Requantize16(c4_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 32, qs8Requantize16(c5_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 6 &* ldc + 32, qs8Requantize16(c6_2, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel8x48VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel8x48VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>(), c0_1 = SIMD16<Int32>(), c0_2 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>(), c1_1 = SIMD16<Int32>(), c1_2 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>(), c2_1 = SIMD16<Int32>(), c2_2 = SIMD16<Int32>()
-    var c3_0 = SIMD16<Int32>(), c3_1 = SIMD16<Int32>(), c3_2 = SIMD16<Int32>()
-    var c4_0 = SIMD16<Int32>(), c4_1 = SIMD16<Int32>(), c4_2 = SIMD16<Int32>()
-    var c5_0 = SIMD16<Int32>(), c5_1 = SIMD16<Int32>(), c5_2 = SIMD16<Int32>()
-    var c6_0 = SIMD16<Int32>(), c6_1 = SIMD16<Int32>(), c6_2 = SIMD16<Int32>()
-    var c7_0 = SIMD16<Int32>(), c7_1 = SIMD16<Int32>(), c7_2 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self), bias1 = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self), bias2 = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0, c0_1 = bias1, c0_2 = bias2
+    var c1_0 = bias0, c1_1 = bias1, c1_2 = bias2
+    var c2_0 = bias0, c2_1 = bias1, c2_2 = bias2
+    var c3_0 = bias0, c3_1 = bias1, c3_2 = bias2
+    var c4_0 = bias0, c4_1 = bias1, c4_2 = bias2
+    var c5_0 = bias0, c5_1 = bias1, c5_2 = bias2
+    var c6_0 = bias0, c6_1 = bias1, c6_2 = bias2
+    var c7_0 = bias0, c7_1 = bias1, c7_2 = bias2
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
@@ -1549,448 +1501,420 @@ func qs8GEMMMicrokernel8x48VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer
     let a5 = UnsafeRawPointer(a + 5 &* lda)
     let a6 = UnsafeRawPointer(a + 6 &* lda)
     let a7 = UnsafeRawPointer(a + 7 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1); c4_2 = vnniDotAccumulate(c4_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1); c5_2 = vnniDotAccumulate(c5_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a6 + offset).loadUnaligned(as: Int32.self)) ^ flip; c6_0 = vnniDotAccumulate(c6_0, x, b0); c6_1 = vnniDotAccumulate(c6_1, x, b1); c6_2 = vnniDotAccumulate(c6_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: (a7 + offset).loadUnaligned(as: Int32.self)) ^ flip; c7_0 = vnniDotAccumulate(c7_0, x, b0); c7_1 = vnniDotAccumulate(c7_1, x, b1); c7_2 = vnniDotAccumulate(c7_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)); c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1); c4_2 = vnniDotAccumulate(c4_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)); c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1); c5_2 = vnniDotAccumulate(c5_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a6 + offset).loadUnaligned(as: Int32.self)); c6_0 = vnniDotAccumulate(c6_0, x, b0); c6_1 = vnniDotAccumulate(c6_1, x, b1); c6_2 = vnniDotAccumulate(c6_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: (a7 + offset).loadUnaligned(as: Int32.self)); c7_0 = vnniDotAccumulate(c7_0, x, b0); c7_1 = vnniDotAccumulate(c7_1, x, b1); c7_2 = vnniDotAccumulate(c7_2, x, b2) }
         bp += 192; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1); c4_2 = vnniDotAccumulate(c4_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1); c5_2 = vnniDotAccumulate(c5_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a6 + offset, kTail)) ^ flip; c6_0 = vnniDotAccumulate(c6_0, x, b0); c6_1 = vnniDotAccumulate(c6_1, x, b1); c6_2 = vnniDotAccumulate(c6_2, x, b2) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a7 + offset, kTail)) ^ flip; c7_0 = vnniDotAccumulate(c7_0, x, b0); c7_1 = vnniDotAccumulate(c7_1, x, b1); c7_2 = vnniDotAccumulate(c7_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)); c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1); c4_2 = vnniDotAccumulate(c4_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)); c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1); c5_2 = vnniDotAccumulate(c5_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a6 + offset, kTail)); c6_0 = vnniDotAccumulate(c6_0, x, b0); c6_1 = vnniDotAccumulate(c6_1, x, b1); c6_2 = vnniDotAccumulate(c6_2, x, b2) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a7 + offset, kTail)); c7_0 = vnniDotAccumulate(c7_0, x, b0); c7_1 = vnniDotAccumulate(c7_1, x, b1); c7_2 = vnniDotAccumulate(c7_2, x, b2) }
         bp += 192; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 6 &* ldc + 0, qs8Requantize16(c6_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 7 &* ldc + 0, qs8Requantize16(c7_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 6 &* ldc + 0, qs8Requantize16(c6_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 7 &* ldc + 0, qs8Requantize16(c7_0, m, e.clamp), n)
     }
     if e.cols > 16 {
-        let bias = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 16).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 16
-        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 16, qs8Requantize16(c4_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 16, qs8Requantize16(c5_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 6 &* ldc + 16, qs8Requantize16(c6_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 7 &* ldc + 16, qs8Requantize16(c7_1 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 16, qs8Requantize16(c4_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 16, qs8Requantize16(c5_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 6 &* ldc + 16, qs8Requantize16(c6_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 7 &* ldc + 16, qs8Requantize16(c7_1, m, e.clamp), n)
     }
     if e.cols > 32 {
-        let bias = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 32).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 32
-        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 32, qs8Requantize16(c1_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 32, qs8Requantize16(c2_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 32, qs8Requantize16(c3_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 32, qs8Requantize16(c4_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 32, qs8Requantize16(c5_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 6 &* ldc + 32, qs8Requantize16(c6_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 7 &* ldc + 32, qs8Requantize16(c7_2 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 32, qs8Requantize16(c1_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 32, qs8Requantize16(c2_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 32, qs8Requantize16(c3_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 32, qs8Requantize16(c4_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 32, qs8Requantize16(c5_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 6 &* ldc + 32, qs8Requantize16(c6_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 7 &* ldc + 32, qs8Requantize16(c7_2, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel1x64VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel1x64VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>(), c0_1 = SIMD16<Int32>(), c0_2 = SIMD16<Int32>(), c0_3 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self), bias1 = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self), bias2 = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self), bias3 = UnsafeRawPointer(e.bias + 48).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0, c0_1 = bias1, c0_2 = bias2, c0_3 = bias3
     let a0 = UnsafeRawPointer(a)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self); let b3 = (bp + 192).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2); c0_3 = vnniDotAccumulate(c0_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2); c0_3 = vnniDotAccumulate(c0_3, x, b3) }
         bp += 256; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self); let b3 = (bp + 192).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2); c0_3 = vnniDotAccumulate(c0_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2); c0_3 = vnniDotAccumulate(c0_3, x, b3) }
         bp += 256; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
     }
     if e.cols > 16 {
-        let bias = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 16).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 16
-        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1, m, e.clamp), n)
     }
     if e.cols > 32 {
-        let bias = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 32).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 32
-        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2, m, e.clamp), n)
     }
     if e.cols > 48 {
-        let bias = UnsafeRawPointer(e.bias + 48).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 48).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 48
-        qs8StoreBytes16(c + 48, qs8Requantize16(c0_3 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 48, qs8Requantize16(c0_3, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel2x64VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel2x64VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>(), c0_1 = SIMD16<Int32>(), c0_2 = SIMD16<Int32>(), c0_3 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>(), c1_1 = SIMD16<Int32>(), c1_2 = SIMD16<Int32>(), c1_3 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self), bias1 = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self), bias2 = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self), bias3 = UnsafeRawPointer(e.bias + 48).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0, c0_1 = bias1, c0_2 = bias2, c0_3 = bias3
+    var c1_0 = bias0, c1_1 = bias1, c1_2 = bias2, c1_3 = bias3
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self); let b3 = (bp + 192).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2); c0_3 = vnniDotAccumulate(c0_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2); c1_3 = vnniDotAccumulate(c1_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2); c0_3 = vnniDotAccumulate(c0_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2); c1_3 = vnniDotAccumulate(c1_3, x, b3) }
         bp += 256; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self); let b3 = (bp + 192).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2); c0_3 = vnniDotAccumulate(c0_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2); c1_3 = vnniDotAccumulate(c1_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2); c0_3 = vnniDotAccumulate(c0_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2); c1_3 = vnniDotAccumulate(c1_3, x, b3) }
         bp += 256; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
     }
     if e.cols > 16 {
-        let bias = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 16).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 16
-        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1, m, e.clamp), n)
     }
     if e.cols > 32 {
-        let bias = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 32).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 32
-        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 32, qs8Requantize16(c1_2 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 32, qs8Requantize16(c1_2, m, e.clamp), n)
     }
     if e.cols > 48 {
-        let bias = UnsafeRawPointer(e.bias + 48).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 48).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 48
-        qs8StoreBytes16(c + 48, qs8Requantize16(c0_3 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 48, qs8Requantize16(c1_3 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 48, qs8Requantize16(c0_3, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 48, qs8Requantize16(c1_3, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel3x64VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel3x64VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>(), c0_1 = SIMD16<Int32>(), c0_2 = SIMD16<Int32>(), c0_3 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>(), c1_1 = SIMD16<Int32>(), c1_2 = SIMD16<Int32>(), c1_3 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>(), c2_1 = SIMD16<Int32>(), c2_2 = SIMD16<Int32>(), c2_3 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self), bias1 = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self), bias2 = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self), bias3 = UnsafeRawPointer(e.bias + 48).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0, c0_1 = bias1, c0_2 = bias2, c0_3 = bias3
+    var c1_0 = bias0, c1_1 = bias1, c1_2 = bias2, c1_3 = bias3
+    var c2_0 = bias0, c2_1 = bias1, c2_2 = bias2, c2_3 = bias3
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self); let b3 = (bp + 192).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2); c0_3 = vnniDotAccumulate(c0_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2); c1_3 = vnniDotAccumulate(c1_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2); c2_3 = vnniDotAccumulate(c2_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2); c0_3 = vnniDotAccumulate(c0_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2); c1_3 = vnniDotAccumulate(c1_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2); c2_3 = vnniDotAccumulate(c2_3, x, b3) }
         bp += 256; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self); let b3 = (bp + 192).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2); c0_3 = vnniDotAccumulate(c0_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2); c1_3 = vnniDotAccumulate(c1_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2); c2_3 = vnniDotAccumulate(c2_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2); c0_3 = vnniDotAccumulate(c0_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2); c1_3 = vnniDotAccumulate(c1_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2); c2_3 = vnniDotAccumulate(c2_3, x, b3) }
         bp += 256; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
     }
     if e.cols > 16 {
-        let bias = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 16).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 16
-        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1, m, e.clamp), n)
     }
     if e.cols > 32 {
-        let bias = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 32).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 32
-        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 32, qs8Requantize16(c1_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 32, qs8Requantize16(c2_2 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 32, qs8Requantize16(c1_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 32, qs8Requantize16(c2_2, m, e.clamp), n)
     }
     if e.cols > 48 {
-        let bias = UnsafeRawPointer(e.bias + 48).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 48).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 48
-        qs8StoreBytes16(c + 48, qs8Requantize16(c0_3 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 48, qs8Requantize16(c1_3 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 48, qs8Requantize16(c2_3 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 48, qs8Requantize16(c0_3, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 48, qs8Requantize16(c1_3, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 48, qs8Requantize16(c2_3, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel4x64VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel4x64VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>(), c0_1 = SIMD16<Int32>(), c0_2 = SIMD16<Int32>(), c0_3 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>(), c1_1 = SIMD16<Int32>(), c1_2 = SIMD16<Int32>(), c1_3 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>(), c2_1 = SIMD16<Int32>(), c2_2 = SIMD16<Int32>(), c2_3 = SIMD16<Int32>()
-    var c3_0 = SIMD16<Int32>(), c3_1 = SIMD16<Int32>(), c3_2 = SIMD16<Int32>(), c3_3 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self), bias1 = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self), bias2 = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self), bias3 = UnsafeRawPointer(e.bias + 48).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0, c0_1 = bias1, c0_2 = bias2, c0_3 = bias3
+    var c1_0 = bias0, c1_1 = bias1, c1_2 = bias2, c1_3 = bias3
+    var c2_0 = bias0, c2_1 = bias1, c2_2 = bias2, c2_3 = bias3
+    var c3_0 = bias0, c3_1 = bias1, c3_2 = bias2, c3_3 = bias3
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
     let a3 = UnsafeRawPointer(a + 3 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self); let b3 = (bp + 192).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2); c0_3 = vnniDotAccumulate(c0_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2); c1_3 = vnniDotAccumulate(c1_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2); c2_3 = vnniDotAccumulate(c2_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2); c3_3 = vnniDotAccumulate(c3_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2); c0_3 = vnniDotAccumulate(c0_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2); c1_3 = vnniDotAccumulate(c1_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2); c2_3 = vnniDotAccumulate(c2_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2); c3_3 = vnniDotAccumulate(c3_3, x, b3) }
         bp += 256; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self); let b3 = (bp + 192).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2); c0_3 = vnniDotAccumulate(c0_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2); c1_3 = vnniDotAccumulate(c1_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2); c2_3 = vnniDotAccumulate(c2_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2); c3_3 = vnniDotAccumulate(c3_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2); c0_3 = vnniDotAccumulate(c0_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2); c1_3 = vnniDotAccumulate(c1_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2); c2_3 = vnniDotAccumulate(c2_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2); c3_3 = vnniDotAccumulate(c3_3, x, b3) }
         bp += 256; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0, m, e.clamp), n)
     }
     if e.cols > 16 {
-        let bias = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 16).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 16
-        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1, m, e.clamp), n)
     }
     if e.cols > 32 {
-        let bias = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 32).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 32
-        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 32, qs8Requantize16(c1_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 32, qs8Requantize16(c2_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 32, qs8Requantize16(c3_2 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 32, qs8Requantize16(c1_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 32, qs8Requantize16(c2_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 32, qs8Requantize16(c3_2, m, e.clamp), n)
     }
     if e.cols > 48 {
-        let bias = UnsafeRawPointer(e.bias + 48).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 48).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 48
-        qs8StoreBytes16(c + 48, qs8Requantize16(c0_3 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 48, qs8Requantize16(c1_3 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 48, qs8Requantize16(c2_3 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 48, qs8Requantize16(c3_3 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 48, qs8Requantize16(c0_3, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 48, qs8Requantize16(c1_3, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 48, qs8Requantize16(c2_3, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 48, qs8Requantize16(c3_3, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel5x64VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel5x64VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>(), c0_1 = SIMD16<Int32>(), c0_2 = SIMD16<Int32>(), c0_3 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>(), c1_1 = SIMD16<Int32>(), c1_2 = SIMD16<Int32>(), c1_3 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>(), c2_1 = SIMD16<Int32>(), c2_2 = SIMD16<Int32>(), c2_3 = SIMD16<Int32>()
-    var c3_0 = SIMD16<Int32>(), c3_1 = SIMD16<Int32>(), c3_2 = SIMD16<Int32>(), c3_3 = SIMD16<Int32>()
-    var c4_0 = SIMD16<Int32>(), c4_1 = SIMD16<Int32>(), c4_2 = SIMD16<Int32>(), c4_3 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self), bias1 = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self), bias2 = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self), bias3 = UnsafeRawPointer(e.bias + 48).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0, c0_1 = bias1, c0_2 = bias2, c0_3 = bias3
+    var c1_0 = bias0, c1_1 = bias1, c1_2 = bias2, c1_3 = bias3
+    var c2_0 = bias0, c2_1 = bias1, c2_2 = bias2, c2_3 = bias3
+    var c3_0 = bias0, c3_1 = bias1, c3_2 = bias2, c3_3 = bias3
+    var c4_0 = bias0, c4_1 = bias1, c4_2 = bias2, c4_3 = bias3
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
     let a3 = UnsafeRawPointer(a + 3 &* lda)
     let a4 = UnsafeRawPointer(a + 4 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self); let b3 = (bp + 192).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2); c0_3 = vnniDotAccumulate(c0_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2); c1_3 = vnniDotAccumulate(c1_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2); c2_3 = vnniDotAccumulate(c2_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2); c3_3 = vnniDotAccumulate(c3_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1); c4_2 = vnniDotAccumulate(c4_2, x, b2); c4_3 = vnniDotAccumulate(c4_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2); c0_3 = vnniDotAccumulate(c0_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2); c1_3 = vnniDotAccumulate(c1_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2); c2_3 = vnniDotAccumulate(c2_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2); c3_3 = vnniDotAccumulate(c3_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)); c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1); c4_2 = vnniDotAccumulate(c4_2, x, b2); c4_3 = vnniDotAccumulate(c4_3, x, b3) }
         bp += 256; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self); let b3 = (bp + 192).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2); c0_3 = vnniDotAccumulate(c0_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2); c1_3 = vnniDotAccumulate(c1_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2); c2_3 = vnniDotAccumulate(c2_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2); c3_3 = vnniDotAccumulate(c3_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1); c4_2 = vnniDotAccumulate(c4_2, x, b2); c4_3 = vnniDotAccumulate(c4_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2); c0_3 = vnniDotAccumulate(c0_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2); c1_3 = vnniDotAccumulate(c1_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2); c2_3 = vnniDotAccumulate(c2_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2); c3_3 = vnniDotAccumulate(c3_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)); c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1); c4_2 = vnniDotAccumulate(c4_2, x, b2); c4_3 = vnniDotAccumulate(c4_3, x, b3) }
         bp += 256; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0, m, e.clamp), n)
     }
     if e.cols > 16 {
-        let bias = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 16).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 16
-        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 16, qs8Requantize16(c4_1 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 16, qs8Requantize16(c4_1, m, e.clamp), n)
     }
     if e.cols > 32 {
-        let bias = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 32).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 32
-        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 32, qs8Requantize16(c1_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 32, qs8Requantize16(c2_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 32, qs8Requantize16(c3_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 32, qs8Requantize16(c4_2 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 32, qs8Requantize16(c1_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 32, qs8Requantize16(c2_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 32, qs8Requantize16(c3_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 32, qs8Requantize16(c4_2, m, e.clamp), n)
     }
     if e.cols > 48 {
-        let bias = UnsafeRawPointer(e.bias + 48).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 48).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 48
-        qs8StoreBytes16(c + 48, qs8Requantize16(c0_3 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 48, qs8Requantize16(c1_3 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 48, qs8Requantize16(c2_3 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 48, qs8Requantize16(c3_3 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 48, qs8Requantize16(c4_3 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 48, qs8Requantize16(c0_3, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 48, qs8Requantize16(c1_3, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 48, qs8Requantize16(c2_3, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 48, qs8Requantize16(c3_3, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 48, qs8Requantize16(c4_3, m, e.clamp), n)
     }
 }
 
 @inline(never)
-func qs8GEMMMicrokernel6x64VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMMicrokernel6x64VNNI(_ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
     _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
-    var c0_0 = SIMD16<Int32>(), c0_1 = SIMD16<Int32>(), c0_2 = SIMD16<Int32>(), c0_3 = SIMD16<Int32>()
-    var c1_0 = SIMD16<Int32>(), c1_1 = SIMD16<Int32>(), c1_2 = SIMD16<Int32>(), c1_3 = SIMD16<Int32>()
-    var c2_0 = SIMD16<Int32>(), c2_1 = SIMD16<Int32>(), c2_2 = SIMD16<Int32>(), c2_3 = SIMD16<Int32>()
-    var c3_0 = SIMD16<Int32>(), c3_1 = SIMD16<Int32>(), c3_2 = SIMD16<Int32>(), c3_3 = SIMD16<Int32>()
-    var c4_0 = SIMD16<Int32>(), c4_1 = SIMD16<Int32>(), c4_2 = SIMD16<Int32>(), c4_3 = SIMD16<Int32>()
-    var c5_0 = SIMD16<Int32>(), c5_1 = SIMD16<Int32>(), c5_2 = SIMD16<Int32>(), c5_3 = SIMD16<Int32>()
+    let bias0 = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self), bias1 = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self), bias2 = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self), bias3 = UnsafeRawPointer(e.bias + 48).loadUnaligned(as: SIMD16<Int32>.self)
+    var c0_0 = bias0, c0_1 = bias1, c0_2 = bias2, c0_3 = bias3
+    var c1_0 = bias0, c1_1 = bias1, c1_2 = bias2, c1_3 = bias3
+    var c2_0 = bias0, c2_1 = bias1, c2_2 = bias2, c2_3 = bias3
+    var c3_0 = bias0, c3_1 = bias1, c3_2 = bias2, c3_3 = bias3
+    var c4_0 = bias0, c4_1 = bias1, c4_2 = bias2, c4_3 = bias3
+    var c5_0 = bias0, c5_1 = bias1, c5_2 = bias2, c5_3 = bias3
     let a0 = UnsafeRawPointer(a)
     let a1 = UnsafeRawPointer(a + lda)
     let a2 = UnsafeRawPointer(a + 2 &* lda)
     let a3 = UnsafeRawPointer(a + 3 &* lda)
     let a4 = UnsafeRawPointer(a + 4 &* lda)
     let a5 = UnsafeRawPointer(a + 5 &* lda)
-    let flip = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
     var bp = UnsafeRawPointer(b), offset = 0
     for _ in 0..<kGroups {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self); let b3 = (bp + 192).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2); c0_3 = vnniDotAccumulate(c0_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2); c1_3 = vnniDotAccumulate(c1_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2); c2_3 = vnniDotAccumulate(c2_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2); c3_3 = vnniDotAccumulate(c3_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1); c4_2 = vnniDotAccumulate(c4_2, x, b2); c4_3 = vnniDotAccumulate(c4_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1); c5_2 = vnniDotAccumulate(c5_2, x, b2); c5_3 = vnniDotAccumulate(c5_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: (a0 + offset).loadUnaligned(as: Int32.self)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2); c0_3 = vnniDotAccumulate(c0_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: (a1 + offset).loadUnaligned(as: Int32.self)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2); c1_3 = vnniDotAccumulate(c1_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: (a2 + offset).loadUnaligned(as: Int32.self)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2); c2_3 = vnniDotAccumulate(c2_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: (a3 + offset).loadUnaligned(as: Int32.self)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2); c3_3 = vnniDotAccumulate(c3_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: (a4 + offset).loadUnaligned(as: Int32.self)); c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1); c4_2 = vnniDotAccumulate(c4_2, x, b2); c4_3 = vnniDotAccumulate(c4_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: (a5 + offset).loadUnaligned(as: Int32.self)); c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1); c5_2 = vnniDotAccumulate(c5_2, x, b2); c5_3 = vnniDotAccumulate(c5_3, x, b3) }
         bp += 256; offset &+= 4
     }
     if kTail > 0 {
         let b0 = (bp + 0).loadUnaligned(as: SIMD16<Int32>.self); let b1 = (bp + 64).loadUnaligned(as: SIMD16<Int32>.self); let b2 = (bp + 128).loadUnaligned(as: SIMD16<Int32>.self); let b3 = (bp + 192).loadUnaligned(as: SIMD16<Int32>.self)
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)) ^ flip; c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2); c0_3 = vnniDotAccumulate(c0_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)) ^ flip; c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2); c1_3 = vnniDotAccumulate(c1_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)) ^ flip; c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2); c2_3 = vnniDotAccumulate(c2_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)) ^ flip; c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2); c3_3 = vnniDotAccumulate(c3_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)) ^ flip; c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1); c4_2 = vnniDotAccumulate(c4_2, x, b2); c4_3 = vnniDotAccumulate(c4_3, x, b3) }
-        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)) ^ flip; c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1); c5_2 = vnniDotAccumulate(c5_2, x, b2); c5_3 = vnniDotAccumulate(c5_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a0 + offset, kTail)); c0_0 = vnniDotAccumulate(c0_0, x, b0); c0_1 = vnniDotAccumulate(c0_1, x, b1); c0_2 = vnniDotAccumulate(c0_2, x, b2); c0_3 = vnniDotAccumulate(c0_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a1 + offset, kTail)); c1_0 = vnniDotAccumulate(c1_0, x, b0); c1_1 = vnniDotAccumulate(c1_1, x, b1); c1_2 = vnniDotAccumulate(c1_2, x, b2); c1_3 = vnniDotAccumulate(c1_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a2 + offset, kTail)); c2_0 = vnniDotAccumulate(c2_0, x, b0); c2_1 = vnniDotAccumulate(c2_1, x, b1); c2_2 = vnniDotAccumulate(c2_2, x, b2); c2_3 = vnniDotAccumulate(c2_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a3 + offset, kTail)); c3_0 = vnniDotAccumulate(c3_0, x, b0); c3_1 = vnniDotAccumulate(c3_1, x, b1); c3_2 = vnniDotAccumulate(c3_2, x, b2); c3_3 = vnniDotAccumulate(c3_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a4 + offset, kTail)); c4_0 = vnniDotAccumulate(c4_0, x, b0); c4_1 = vnniDotAccumulate(c4_1, x, b1); c4_2 = vnniDotAccumulate(c4_2, x, b2); c4_3 = vnniDotAccumulate(c4_3, x, b3) }
+        do { let x = SIMD16<Int32>(repeating: qs8LoadTail(a5 + offset, kTail)); c5_0 = vnniDotAccumulate(c5_0, x, b0); c5_1 = vnniDotAccumulate(c5_1, x, b1); c5_2 = vnniDotAccumulate(c5_2, x, b2); c5_3 = vnniDotAccumulate(c5_3, x, b3) }
         bp += 256; offset &+= 4
     }
     do {
-        let bias = UnsafeRawPointer(e.bias + 0).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 0).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 0
-        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 0, qs8Requantize16(c0_0, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 0, qs8Requantize16(c1_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 0, qs8Requantize16(c2_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 0, qs8Requantize16(c3_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 0, qs8Requantize16(c4_0, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 0, qs8Requantize16(c5_0, m, e.clamp), n)
     }
     if e.cols > 16 {
-        let bias = UnsafeRawPointer(e.bias + 16).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 16).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 16
-        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 16, qs8Requantize16(c4_1 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 16, qs8Requantize16(c5_1 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 16, qs8Requantize16(c0_1, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 16, qs8Requantize16(c1_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 16, qs8Requantize16(c2_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 16, qs8Requantize16(c3_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 16, qs8Requantize16(c4_1, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 16, qs8Requantize16(c5_1, m, e.clamp), n)
     }
     if e.cols > 32 {
-        let bias = UnsafeRawPointer(e.bias + 32).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 32).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 32
-        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 32, qs8Requantize16(c1_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 32, qs8Requantize16(c2_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 32, qs8Requantize16(c3_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 32, qs8Requantize16(c4_2 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 32, qs8Requantize16(c5_2 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 32, qs8Requantize16(c0_2, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 32, qs8Requantize16(c1_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 32, qs8Requantize16(c2_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 32, qs8Requantize16(c3_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 32, qs8Requantize16(c4_2, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 32, qs8Requantize16(c5_2, m, e.clamp), n)
     }
     if e.cols > 48 {
-        let bias = UnsafeRawPointer(e.bias + 48).loadUnaligned(as: SIMD16<Int32>.self)
         let m = UnsafeRawPointer(e.multipliers + 48).loadUnaligned(as: SIMD16<Float>.self)
         let n = e.cols &- 48
-        qs8StoreBytes16(c + 48, qs8Requantize16(c0_3 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + ldc + 48, qs8Requantize16(c1_3 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 2 &* ldc + 48, qs8Requantize16(c2_3 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 3 &* ldc + 48, qs8Requantize16(c3_3 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 4 &* ldc + 48, qs8Requantize16(c4_3 &+ bias, m, e.clamp), n)
-        qs8StoreBytes16(c + 5 &* ldc + 48, qs8Requantize16(c5_3 &+ bias, m, e.clamp), n)
+        qs8StoreBytes16(c + 48, qs8Requantize16(c0_3, m, e.clamp), n)
+        qs8StoreBytes16(c + ldc + 48, qs8Requantize16(c1_3, m, e.clamp), n)
+        qs8StoreBytes16(c + 2 &* ldc + 48, qs8Requantize16(c2_3, m, e.clamp), n)
+        qs8StoreBytes16(c + 3 &* ldc + 48, qs8Requantize16(c3_3, m, e.clamp), n)
+        qs8StoreBytes16(c + 4 &* ldc + 48, qs8Requantize16(c4_3, m, e.clamp), n)
+        qs8StoreBytes16(c + 5 &* ldc + 48, qs8Requantize16(c5_3, m, e.clamp), n)
     }
 }
 

@@ -1,14 +1,15 @@
 // The driver of the int8 GEMM: vpdpbusd microkernels (QS8GEMMMicrokernelsVNNI.swift) in builds with
 // AVX-512 VNNI, a plain-Swift tile otherwise; the same packing and integer sums either way.
 
-/// C[i, j] = qs8Requantize(bias'[j] + Σ_p (A[i, p] XOR 0x80) · B[p, j], …) for `rows` rows of A starting
-/// at `a` (int8, k columns, row stride lda) and j in `columns`; equals `qs8GEMMReference` with the
-/// unfolded bias. `columns` bounds must be 0, n or multiples of `packed.panelWidth`. Writes nothing
+/// C[i, j] = qs8Requantize(bias'[j] + Σ_p U[i, p] · B[p, j], …) for `rows` rows of U starting at `a` and
+/// j in `columns`, where U = A XOR 0x80 (u8 = int8 + 128, flipped once by the caller: `qs8FlipRows`,
+/// `qs8Im2col`; k columns, row stride lda); equals `qs8GEMMReference` of A with the unfolded bias.
+/// Flipping outside the kernels lets each A value be one broadcast from memory, not load, xor, broadcast. `columns` bounds must be 0, n or multiples of `packed.panelWidth`. Writes nothing
 /// else of C (row stride ldc). Allocation-free; thread-safe for disjoint blocks of C.
 ///
 /// Loop nest: panels → row tiles (rows spread evenly over ⌈rows / MRmax⌉ tiles). A tile's A rows
 /// stay in L1 while its panel streams from L2.
-func qs8GEMMPacked(rows: Int, columns: Range<Int>, a: UnsafePointer<Int8>, lda: Int,
+func qs8GEMMPacked(rows: Int, columns: Range<Int>, a: UnsafePointer<UInt8>, lda: Int,
                    packed: QS8PackedGEMMWeights, c: UnsafeMutablePointer<Int8>, ldc: Int) {
     let n = packed.n, nr = packed.panelWidth
     precondition(columns.lowerBound >= 0 && columns.upperBound <= n && columns.lowerBound % nr == 0
@@ -60,7 +61,7 @@ func qs8LoadTail(_ p: UnsafeRawPointer, _ count: Int) -> Int32 {
 /// The plain-Swift tile: the same u8 × s8 sums as vpdpbusd, 16 columns at a time, then the shared
 /// scalar requantization. (Best plain Swift measured 0.87× fp32 for int8 GEMM: this path is for
 /// correctness in builds without VNNI, not speed.)
-func qs8GEMMTilePlain(rows: Int, width: Int, _ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<Int8>, _ lda: Int,
+func qs8GEMMTilePlain(rows: Int, width: Int, _ kGroups: Int, _ kTail: Int, _ a: UnsafePointer<UInt8>, _ lda: Int,
                       _ b: UnsafePointer<Int8>, _ c: UnsafeMutablePointer<Int8>, _ ldc: Int, _ e: QS8GEMMEpilogue) {
     let groups = kGroups &+ (kTail > 0 ? 1 : 0), k = 4 &* kGroups &+ kTail
     for r in 0..<rows {
@@ -71,7 +72,7 @@ func qs8GEMMTilePlain(rows: Int, width: Int, _ kGroups: Int, _ kTail: Int, _ a: 
             for g in 0..<groups {
                 let block = b + (g &* 4 &* width &+ jb &* 4)
                 for q in 0..<4 where 4 &* g &+ q < k {
-                    let u = Int32(UInt8(bitPattern: row[4 &* g &+ q]) ^ 0x80)
+                    let u = Int32(row[4 &* g &+ q])
                     for j in 0..<16 { acc[j] &+= u &* Int32(block[4 &* j &+ q]) }
                 }
             }
@@ -80,5 +81,20 @@ func qs8GEMMTilePlain(rows: Int, width: Int, _ kGroups: Int, _ kTail: Int, _ a: 
             }
             jb &+= 16
         }
+    }
+}
+
+/// dst row i = src row i XOR 0x80 (int8 → u8 + 128) for `rows` rows of `k` bytes (row strides lds, ldd):
+/// the A operand of `qs8GEMMPacked`. A plain byte loop, which LLVM vectorises.
+func qs8FlipRows(_ rows: Int, _ k: Int, _ src: UnsafePointer<Int8>, lds: Int, _ dst: UnsafeMutablePointer<UInt8>, ldd: Int) {
+    if lds == k && ldd == k {
+        // Contiguous rows (the GEMM operator's case): one long loop; per-row loops of k = 32 ran at half the speed.
+        let count = rows &* k
+        for i in 0..<count { dst[i] = UInt8(bitPattern: src[i]) ^ 0x80 }
+        return
+    }
+    for r in 0..<rows {
+        let s = src + r &* lds, d = dst + r &* ldd
+        for i in 0..<k { d[i] = UInt8(bitPattern: s[i]) ^ 0x80 }
     }
 }

@@ -70,7 +70,7 @@ struct QS8ConvolutionOperator: QS8UnaryOperator {
     func scratchByteCount(threads: Int) -> Int {
         switch kernel {
         case .depthwise(let op): return op.scratchByteCount(threads: threads)
-        case .gemm: return 0
+        case .gemm(let op): return op.scratchByteCount(threads: threads)
         case .im2col: return max(threads, 1) &* ((chunkPixels &* qs8Im2colRowStride(geometry) &+ 63) & ~63)
         }
     }
@@ -96,7 +96,7 @@ struct QS8ConvolutionOperator: QS8UnaryOperator {
         packedGroups.withUnsafeBufferPointer { packedGroups in
             pool.parallelFor(parts) { part in
                 let range = partition(pixels, parts: parts, part: part)
-                let columns = (scratch + part &* perPart).bindMemory(to: Int8.self, capacity: chunk &* stride)
+                let columns = (scratch + part &* perPart).bindMemory(to: UInt8.self, capacity: chunk &* stride)
                 var start = range.lowerBound
                 while start < range.upperBound {
                     let piece = start ..< min(range.upperBound, start &+ chunk)

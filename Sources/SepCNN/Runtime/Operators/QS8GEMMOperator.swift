@@ -39,21 +39,43 @@ struct QS8GEMMOperator: QS8UnaryOperator {
     var k: Int { packed.k }
     var n: Int { packed.n }
 
+    /// Rows of A flipped to u8 at a time: about 64 KB, so a block stays in L2 for all the panels.
+    static func rowBlock(k: Int) -> Int { max(24, 65_536 / max(k, 1)) }
+
+    /// Each thread flips its A rows a block at a time into its share.
+    func scratchByteCount(threads: Int) -> Int { Self.scratchByteCount(rows: rows, k: k, threads: threads) }
+
+    static func scratchByteCount(rows: Int, k: Int, threads: Int) -> Int {
+        max(threads, 1) &* ((min(rows, rowBlock(k: k)) &* k &+ 63) & ~63)
+    }
+
     func run(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>,
              scratch: UnsafeMutableRawPointer, pool: ThreadPool) {
-        Self.multiply(rows: rows, a: input, lda: k, packed: packed, c: output, ldc: n, pool: pool)
+        Self.multiply(rows: rows, a: input, lda: k, packed: packed, c: output, ldc: n, scratch: scratch, pool: pool)
     }
 
     /// C = requantize(A · B + bias) with B packed, rows (or, for few rows, panels) split over the pool,
     /// by the float GEMM's rule.
+    /// `scratch` holds `scratchByteCount(rows: m, k:, threads: pool.threads)` bytes.
     static func multiply(rows m: Int, a: UnsafePointer<Int8>, lda: Int, packed: QS8PackedGEMMWeights,
-                         c: UnsafeMutablePointer<Int8>, ldc: Int, pool: ThreadPool) {
-        let n = packed.n, nr = packed.panelWidth
+                         c: UnsafeMutablePointer<Int8>, ldc: Int, scratch: UnsafeMutableRawPointer, pool: ThreadPool) {
+        let n = packed.n, nr = packed.panelWidth, k = packed.k
+        let block = rowBlock(k: k), perPart = (min(m, block) &* k &+ 63) & ~63
+        // Rows `rows` of A flipped a block at a time into `flipped`, each block multiplied while in cache.
+        @inline(__always) func blocks(_ rows: Range<Int>, _ columns: Range<Int>, _ flipped: UnsafeMutablePointer<UInt8>) {
+            var start = rows.lowerBound
+            while start < rows.upperBound {
+                let count = min(block, rows.upperBound &- start)
+                qs8FlipRows(count, k, a + start &* lda, lds: lda, flipped, ldd: k)
+                qs8GEMMPacked(rows: count, columns: columns, a: flipped, lda: k, packed: packed, c: c + start &* ldc, ldc: ldc)
+                start &+= count
+            }
+        }
         // int8 runs about 4× the float rate: count its MACs at a quarter so the serial threshold
         // means the same time.
         let parts = parallelParts(flops: m &* packed.k &* n / 2, threads: pool.threads, units: max(m, n / nr))
         if parts == 1 {
-            qs8GEMMPacked(rows: m, columns: 0..<n, a: a, lda: lda, packed: packed, c: c, ldc: ldc)
+            blocks(0..<m, 0..<n, scratch.bindMemory(to: UInt8.self, capacity: perPart))
             return
         }
         let panels = (n &+ nr &- 1) / nr
@@ -63,8 +85,7 @@ struct QS8GEMMOperator: QS8UnaryOperator {
             let rows = splitRows ? partition(m, parts: parts, part: part) : 0..<m
             let columns = splitRows ? 0..<n : partition(n, parts: parts, part: part, granule: nr)
             guard !rows.isEmpty, !columns.isEmpty else { return }
-            qs8GEMMPacked(rows: rows.count, columns: columns, a: a + rows.lowerBound &* lda, lda: lda, packed: packed,
-                          c: c + rows.lowerBound &* ldc, ldc: ldc)
+            blocks(rows, columns, (scratch + part &* perPart).bindMemory(to: UInt8.self, capacity: perPart))
         }
     }
 }

@@ -1,0 +1,127 @@
+/// How much to prune.
+public enum PruningTarget: Sendable, Equatable {
+    /// Remove this fraction, in (0, 1), of each group's channels (or, ranked globally, of all of them).
+    case ratio(Double)
+    /// Prune until the model has at most this fraction, in (0, 1), of its multiply-accumulates.
+    case macs(Double)
+}
+
+/// Chooses which channels to remove and rewrites the model without them.
+///
+/// Local ranking removes the same fraction of every group; global ranking compares channels
+/// across groups (each group's scores divided by their mean, so layers of different fan-in compare,
+/// as Torch-Pruning normalises) and keeps at least `minimumKeptFraction` of every group. Kept
+/// counts are rounded to a multiple of `roundTo` (never below it, never above the group's size).
+public struct ChannelPruner: Sendable {
+    public var criterion: PruningCriterion
+    public var global: Bool
+    /// 16 by default: the kernels work on 16 floats at a time (one AVX-512 register; GEMM panels
+    /// are multiples of 16 columns), so a count that is not a multiple pays a masked tail at full cost.
+    public var roundTo: Int
+    public var minimumKeptFraction: Double
+
+    public static let defaultRoundTo = 16
+
+    public init(criterion: PruningCriterion = .l1, global: Bool = false, roundTo: Int = ChannelPruner.defaultRoundTo,
+                minimumKeptFraction: Double = 0.1) {
+        self.criterion = criterion
+        self.global = global
+        self.roundTo = roundTo
+        self.minimumKeptFraction = minimumKeptFraction
+    }
+
+    func validate(_ target: PruningTarget) throws {
+        switch target {
+        case .ratio(let r):
+            guard r > 0, r < 1 else { throw SepCNNError.invalidArgument("the pruning ratio must lie strictly between 0 and 1, got \(r)") }
+        case .macs(let f):
+            guard f > 0, f < 1 else {
+                throw SepCNNError.invalidArgument("the MAC target must be a fraction strictly between 0 and 1 of the model's MACs, got \(f)")
+            }
+        }
+        guard (1...4096).contains(roundTo) else { throw SepCNNError.invalidArgument("round-to must lie between 1 and 4096, got \(roundTo)") }
+        guard minimumKeptFraction > 0, minimumKeptFraction < 1 else {
+            throw SepCNNError.invalidArgument("the minimum kept fraction must lie strictly between 0 and 1, got \(minimumKeptFraction)")
+        }
+    }
+
+    /// The fewest channels a group of `n` may keep.
+    func minimumKept(_ n: Int) -> Int { min(n, rounded(Int((minimumKeptFraction * Double(n)).rounded(.up)), n)) }
+
+    /// `kept` rounded to the nearest multiple of `roundTo`, at least `roundTo`, at most `n`.
+    func rounded(_ kept: Int, _ n: Int) -> Int {
+        min(n, max(roundTo, (kept + roundTo / 2) / roundTo * roundTo))
+    }
+
+    /// The channels to remove from each group of `graph` (indices into the group's channels).
+    public func selection(_ graph: DependencyGraph, target: PruningTarget, data: PruningData? = nil) throws -> [Int: Set<Int>] {
+        try validate(target)
+        let prunable = graph.groups.filter { minimumKept($0.channels) < $0.channels }
+        guard !prunable.isEmpty else {
+            let why = graph.groups.isEmpty ? "no channel group can shrink (every channel reaches the output or a layer pruning cannot rewrite)"
+                : "every group is at most \(roundTo) channels (--round-to \(roundTo))"
+            throw SepCNNError.invalidArgument("model \(graph.model.name) has no prunable channel group: \(why)")
+        }
+        let scores = try graph.importance(criterion, data: data)
+        // Each group's channels from least to most important (ties: lower index first).
+        let order = scores.map { s in s.indices.sorted { (s[$0], $0) < (s[$1], $1) } }
+        func removing(kept counts: [Int]) -> [Int: Set<Int>] {
+            var removed: [Int: Set<Int>] = [:]
+            for group in graph.groups where counts[group.index] < group.channels {
+                removed[group.index] = Set(order[group.index].prefix(group.channels - counts[group.index]))
+            }
+            return removed
+        }
+        func localCounts(_ ratio: Double) -> [Int] {
+            graph.groups.map { g in
+                max(minimumKept(g.channels), rounded(g.channels - Int((ratio * Double(g.channels)).rounded()), g.channels))
+            }
+        }
+        // Global ranking: every channel with its normalised score; the k lowest go (minimum kept respected).
+        let ranked: [(group: Int, score: Double)] = graph.groups.flatMap { g -> [(group: Int, score: Double)] in
+            let s = scores[g.index], mean = s.reduce(0, +) / Double(max(s.count, 1))
+            return s.map { (g.index, mean > 0 ? $0 / mean : $0) }
+        }.sorted { $0.score < $1.score }
+        func globalCounts(_ k: Int) -> [Int] {
+            var counts = graph.groups.map(\.channels)
+            for (group, _) in ranked.prefix(k) where counts[group] > minimumKept(graph.groups[group].channels) { counts[group] -= 1 }
+            return graph.groups.map { g in max(minimumKept(g.channels), rounded(counts[g.index], g.channels)) }
+        }
+
+        switch target {
+        case .ratio(let r):
+            return removing(kept: global ? globalCounts(Int((r * Double(ranked.count)).rounded())) : localCounts(r))
+        case .macs(let fraction):
+            let full = try graph.macs()
+            let goal = Int((fraction * Double(full)).rounded(.down))
+            let smallest = try graph.macs(removing: removing(kept: global ? globalCounts(ranked.count) : localCounts(1)))
+            guard smallest <= goal else {
+                throw SepCNNError.invalidArgument(
+                    "a MAC target of \(percent(fraction)) cannot be reached: keeping \(percent(minimumKeptFraction)) of every group "
+                        + "(rounded to multiples of \(roundTo)) still leaves \(percent(Double(smallest) / Double(max(full, 1)))) of the MACs")
+            }
+            if global {
+                var (low, high) = (0, ranked.count)  // the fewest removed channels that meet the goal
+                while low < high {
+                    let middle = (low + high) / 2
+                    if try graph.macs(removing: removing(kept: globalCounts(middle))) <= goal { high = middle } else { low = middle + 1 }
+                }
+                return removing(kept: globalCounts(low))
+            }
+            var (low, high) = (0.0, 1.0)
+            for _ in 0..<40 {
+                let middle = (low + high) / 2
+                if try graph.macs(removing: removing(kept: localCounts(middle))) <= goal { high = middle } else { low = middle }
+            }
+            return removing(kept: localCounts(high))
+        }
+    }
+
+    /// `model` without the channels `selection` chooses for `target`.
+    public func prune(_ model: Model, target: PruningTarget, data: PruningData? = nil) throws -> Model {
+        let graph = try DependencyGraph(model)
+        return try graph.prunedModel(removing: try selection(graph, target: target, data: data))
+    }
+}
+
+func percent(_ fraction: Double) -> String { String(format: "%.1f %%", fraction * 100) }
