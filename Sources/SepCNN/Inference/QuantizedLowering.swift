@@ -23,7 +23,7 @@ extension PlanBuilder {
         switch quantization(of: value) {
         case q?: return value
         case let other?:
-            return emit(qs8: try QS8RequantizeOperator(count: count, from: other, to: q), input: value, shape: shape(of: value),
+            return emit(qs8: QS8RequantizeOperator(count: count, from: other, to: q), input: value, shape: shape(of: value),
                         quantization: q, label: label)
         case nil:
             let output = newValue(shape(of: value), ArenaElementType(q))
