@@ -46,10 +46,38 @@ extension PlanBuilder {
         guard let add = layer as? Elementwise, add.operation == .add, add.constant == nil, inputs.count == 2,
               let a = quantization(of: inputs[0]), let b = quantization(of: inputs[1]), shape(of: inputs[0]) == shape(of: inputs[1])
         else { return nil }
+        return try emitInt8Addition(inputs, a, b, q, label: label)
+    }
+
+    /// Appends the int8 addition of two int8 values of one shape (grids `a`, `b`) into a new value on grid `q`.
+    mutating func emitInt8Addition(_ inputs: [Int], _ a: QuantizationParameters, _ b: QuantizationParameters,
+                                   _ q: QuantizationParameters, label: String) throws -> Int {
         let output = newValue(shape(of: inputs[0]), ArenaElementType(q))
         let sum = try QS8AddOperator(count: values[output].elementCount, a: a, b: b, output: q, activation: .linear)
         steps.append(QS8AddStep(operation: sum, inputs: inputs, output: output, label: label))
         return output
+    }
+
+    /// A convolution of geometry `g` on the int8 kernels (depthwise, pixelwise GEMM, stem or im2col,
+    /// as `QS8ConvolutionOperator` picks).
+    mutating func emitInt8Convolution(_ g: ConvGeometry, _ folded: FoldedConvolution, weights: [Int8], input: Int,
+                                      inputQuantization: QuantizationParameters, outputQuantization: QuantizationParameters,
+                                      label: String) throws -> Int {
+        let convolution = try QS8ConvolutionOperator(g, weights: weights, weightScales: folded.weightQuantization?.scales ?? [],
+                                                     bias: folded.bias, input: inputQuantization, output: outputQuantization,
+                                                     activation: folded.activation)
+        return emit(qs8: convolution, input: input, shape: [g.batch, g.outputHeight, g.outputWidth, g.outputChannels],
+                    quantization: outputQuantization, label: label)
+    }
+
+    /// `[rows, k] × [k, n]` on the int8 GEMM: pointwise convolutions (rows = pixels) and dense layers (rows = batch).
+    mutating func emitInt8GEMM(rows: Int, k: Int, n: Int, outputShape: [Int], _ folded: FoldedConvolution, weights: [Int8], input: Int,
+                               inputQuantization: QuantizationParameters, outputQuantization: QuantizationParameters,
+                               label: String) throws -> Int {
+        let product = try QS8GEMMOperator(rows: rows, k: k, n: n, weights: weights, weightScales: folded.weightQuantization?.scales ?? [],
+                                          bias: folded.bias, input: inputQuantization, output: outputQuantization,
+                                          activation: folded.activation)
+        return emit(qs8: product, input: input, shape: outputShape, quantization: outputQuantization, label: label)
     }
 
     /// A convolution or dense layer, folded and fused: on the int8 kernels when its input is int8,
@@ -94,24 +122,16 @@ protocol Int8LowerableLayer: FoldableLayer {
 extension Conv2D: Int8LowerableLayer {
     func lowerInt8(_ folded: FoldedConvolution, weights: [Int8], into builder: inout PlanBuilder, input: Int,
                    inputQuantization: QuantizationParameters, outputQuantization: QuantizationParameters, label: String) throws -> Int {
-        let g = try geometry(for: builder.shape(of: input))
-        let convolution = try QS8ConvolutionOperator(g, weights: weights, weightScales: folded.weightQuantization?.scales ?? [],
-                                                     bias: folded.bias, input: inputQuantization, output: outputQuantization,
-                                                     activation: folded.activation)
-        return builder.emit(qs8: convolution, input: input, shape: [g.batch, g.outputHeight, g.outputWidth, g.outputChannels],
-                            quantization: outputQuantization, label: label)
+        try builder.emitInt8Convolution(try geometry(for: builder.shape(of: input)), folded, weights: weights, input: input,
+                                        inputQuantization: inputQuantization, outputQuantization: outputQuantization, label: label)
     }
 }
 
 extension DepthwiseConv2D: Int8LowerableLayer {
     func lowerInt8(_ folded: FoldedConvolution, weights: [Int8], into builder: inout PlanBuilder, input: Int,
                    inputQuantization: QuantizationParameters, outputQuantization: QuantizationParameters, label: String) throws -> Int {
-        let g = try geometry(for: builder.shape(of: input))
-        let depthwise = try QS8ConvolutionOperator(g, weights: weights, weightScales: folded.weightQuantization?.scales ?? [],
-                                                   bias: folded.bias, input: inputQuantization, output: outputQuantization,
-                                                   activation: folded.activation)
-        return builder.emit(qs8: depthwise, input: input, shape: [g.batch, g.outputHeight, g.outputWidth, g.outputChannels],
-                            quantization: outputQuantization, label: label)
+        try builder.emitInt8Convolution(try geometry(for: builder.shape(of: input)), folded, weights: weights, input: input,
+                                        inputQuantization: inputQuantization, outputQuantization: outputQuantization, label: label)
     }
 }
 
@@ -119,10 +139,9 @@ extension PointwiseConv2D: Int8LowerableLayer {
     func lowerInt8(_ folded: FoldedConvolution, weights: [Int8], into builder: inout PlanBuilder, input: Int,
                    inputQuantization: QuantizationParameters, outputQuantization: QuantizationParameters, label: String) throws -> Int {
         let shape = try outputShape(for: builder.shape(of: input))
-        let product = try QS8GEMMOperator(rows: shape.dropLast().reduce(1, *), k: inputChannels, n: outputChannels, weights: weights,
-                                          weightScales: folded.weightQuantization?.scales ?? [], bias: folded.bias,
-                                          input: inputQuantization, output: outputQuantization, activation: folded.activation)
-        return builder.emit(qs8: product, input: input, shape: shape, quantization: outputQuantization, label: label)
+        return try builder.emitInt8GEMM(rows: shape.dropLast().reduce(1, *), k: inputChannels, n: outputChannels, outputShape: shape,
+                                        folded, weights: weights, input: input, inputQuantization: inputQuantization,
+                                        outputQuantization: outputQuantization, label: label)
     }
 }
 
@@ -130,10 +149,9 @@ extension Dense: Int8LowerableLayer {
     func lowerInt8(_ folded: FoldedConvolution, weights: [Int8], into builder: inout PlanBuilder, input: Int,
                    inputQuantization: QuantizationParameters, outputQuantization: QuantizationParameters, label: String) throws -> Int {
         let shape = try outputShape(for: builder.shape(of: input))
-        let product = try QS8GEMMOperator(rows: shape[0], k: inputFeatures, n: outputFeatures, weights: weights,
-                                          weightScales: folded.weightQuantization?.scales ?? [], bias: folded.bias,
-                                          input: inputQuantization, output: outputQuantization, activation: folded.activation)
-        return builder.emit(qs8: product, input: input, shape: shape, quantization: outputQuantization, label: label)
+        return try builder.emitInt8GEMM(rows: shape[0], k: inputFeatures, n: outputFeatures, outputShape: shape, folded,
+                                        weights: weights, input: input, inputQuantization: inputQuantization,
+                                        outputQuantization: outputQuantization, label: label)
     }
 }
 
@@ -153,10 +171,7 @@ extension Residual {
         let shape = try addition.outputShape(builder.shape(of: main), builder.shape(of: skip))
         let addLabel = PlanBuilder.join(label, "add")
         if let q = outputQuantization, let a = builder.quantization(of: main), let b = builder.quantization(of: skip) {
-            let output = builder.newValue(shape, ArenaElementType(q))
-            let sum = try QS8AddOperator(count: shape.reduce(1, *), a: a, b: b, output: q, activation: .linear)
-            builder.steps.append(QS8AddStep(operation: sum, inputs: [main, skip], output: output, label: addLabel))
-            return output
+            return try builder.emitInt8Addition([main, skip], a, b, q, label: addLabel)
         }
         let sum = builder.emit(try BinaryOperator(.add, shape, builder.shape(of: skip)), inputs: [main, skip], label: addLabel)
         return try outputQuantization.map { try builder.int8Value(sum, $0, label: "quantize") } ?? sum
