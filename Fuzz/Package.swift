@@ -3,7 +3,7 @@ import PackageDescription
 
 // libFuzzer targets for SepCNN's parsers; see README.md. Not part of the main package, so
 // `swift build` and `swift test` there never build it.
-let fuzzers = ["ONNXFuzzer", "SafetensorsFuzzer", "ImageFuzzer", "GzipFuzzer", "IDXFuzzer", "CheckpointFuzzer", "ArchitectureFuzzer"]
+let fuzzers = ["ONNXFuzzer", "SafetensorsFuzzer", "ImageFuzzer", "GzipFuzzer", "IDXFuzzer", "CIFARFuzzer", "CheckpointFuzzer", "ArchitectureFuzzer"]
 
 let package = Package(
     name: "SepCNNFuzz",

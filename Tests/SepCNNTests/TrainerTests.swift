@@ -149,12 +149,13 @@ import Testing
 
     static let models: [String: @Sendable () throws -> Model] = [
         "dropout-toy": { try Random.withSeed(9) { try dropoutToy() } },
+        "mobilenet-v1": { try Random.withSeed(9) { try ModelZoo.make("mobilenet-v1", options: ModelOptions(widthMultiplier: 0.25, resolution: 32, classes: 3)) } },
         "mobilenet-v2": { try Random.withSeed(9) { try ModelZoo.make("mobilenet-v2", options: ModelOptions(widthMultiplier: 0.35, resolution: 32, classes: 3)) } },
     ]
 
     /// 32 images in batches of 8: 4 batches an epoch, 12 steps in all; checkpoints every 3 batches
     /// and at each epoch's end (steps 3, 4, 7, 8, 11, 12), kills at steps 6 and 10 (batch 2 of epochs 2 and 3).
-    @Test(arguments: ["dropout-toy", "mobilenet-v2"])
+    @Test(arguments: ["dropout-toy", "mobilenet-v1", "mobilenet-v2"])
     func killedMidEpochAndResumedTwiceEqualsTheUninterruptedRun(_ name: String) throws {
         let data = try TrainerTests.toyData(seed: 1, count: 32)
         var configuration = TrainerTests.configuration()

@@ -14,7 +14,7 @@ public final class ThreadPool: @unchecked Sendable {
     /// What workers and callers share. Workers hold it strongly, so it outlives the pool until they exit.
     private let state: SharedState
     /// Serialises callers: one job at a time.
-    private let callerLock = Mutex(())
+    private let callerLock = Locked(())
 
     public init(threads: Int) {
         self.threads = max(1, threads)
@@ -147,5 +147,5 @@ extension ThreadPool {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }
 
-    private static let sharedPool = Mutex(ThreadPool(threads: defaultThreads))
+    private static let sharedPool = Locked(ThreadPool(threads: defaultThreads))
 }

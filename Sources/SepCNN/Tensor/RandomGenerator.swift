@@ -1,7 +1,5 @@
 import Foundation
 
-import Synchronization
-
 /// A small, fast, seedable generator (xoshiro256**, seeded through SplitMix64).
 ///
 /// The same seed gives the same numbers on every platform, so initialisation, shuffling and
@@ -69,8 +67,8 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
 /// reproducible even while other threads or tasks draw random numbers at the same time.
 public enum Random {
     final class Source: Sendable {
-        let generator: Mutex<RandomGenerator>
-        init(seed: UInt64) { generator = Mutex(RandomGenerator(seed: seed)) }
+        let generator: Locked<RandomGenerator>
+        init(seed: UInt64) { generator = Locked(RandomGenerator(seed: seed)) }
     }
 
     private static let global = Source(seed: 0)

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Rebuilds layers from their descriptions: every `DescribableLayer` type, by its `layerType`.
 ///
 /// SepCNN's own layers are registered from the start; register your own before loading a model
@@ -8,7 +6,7 @@ public enum LayerRegistry {
     typealias Builder = @Sendable (JSONValue, [(name: String, layer: any Layer)]) throws -> any Layer
     typealias Counter = @Sendable (JSONValue) throws -> Int
 
-    private static let builders = Mutex<[String: (build: Builder, count: Counter)]>(
+    private static let builders = Locked<[String: (build: Builder, count: Counter)]>(
         Dictionary(uniqueKeysWithValues: builtInLayers.map { ($0.layerType, entry(for: $0)) }))
 
     /// Makes `type` rebuildable from descriptions; a later registration of the same `layerType` replaces it.
