@@ -7,7 +7,7 @@ struct Eval: ParsableCommand {
         abstract: "Evaluate a trained model on a dataset's test images: accuracy, per-class accuracy, confusion matrix.",
         discussion: """
             Example: sepcnn eval fashion.safetensors --dataset fashion-mnist --data /usr/share/datasets/fashion-mnist --json
-            Without --data, the model is checked on the 2,000 embedded Fashion-MNIST images held out from training.
+            Without --data, the model is checked on the 2,000 embedded Fashion-MNIST test images (from the official test split; the embedded training images are never among them).
             """)
 
     @Argument(help: "A model file or checkpoint (from sepcnn train or convert), an ONNX file, or a built-in model name.")
@@ -29,11 +29,11 @@ struct Eval: ParsableCommand {
         flushOutputByLine()
         if let threads { try ThreadPool.setSharedThreads(threads) }
         let network = try loadModelWarningIfNotFinite(model, weights: weights)
-        let (dataset, setName) = try data.evaluationSet()
+        let (dataset, setName) = try data.evaluationSet(for: network)
         if let note = adaptationNote(images: dataset.imageShape, model: network) { printNote(note) }
         let evaluation = try Trainer.evaluate(network, on: dataset)
         guard evaluation.classes == dataset.classNames.count else {
-            throw ValidationError("\(model) has \(evaluation.classes) classes but \(data.dataset) has \(dataset.classNames.count)")
+            throw ValidationError("\(model) has \(evaluation.classes) classes but \(data.datasetText) has \(dataset.classNames.count)")
         }
         if json {
             struct PerClass: Encodable { var index: Int; var name: String; var accuracy: Double? }
@@ -42,12 +42,12 @@ struct Eval: ParsableCommand {
                 var accuracy: Double, loss: Double, perClass: [PerClass], confusion: [[Int]]
             }
             let perClass = evaluation.perClassAccuracy.enumerated().map { PerClass(index: $0, name: dataset.classNames[$0], accuracy: $1) }
-            print(try encodeJSON(Report(model: model, dataset: data.dataset, split: setName, images: evaluation.count,
+            print(try encodeJSON(Report(model: model, dataset: data.datasetText, split: setName, images: evaluation.count,
                                         accuracy: evaluation.accuracy, loss: evaluation.loss, perClass: perClass,
                                         confusion: evaluation.confusion)))
             return
         }
-        print("\(model) on \(evaluation.count) \(data.dataset) \(setName) images: accuracy \(format(evaluation.accuracy * 100, 2)) %, loss \(format(evaluation.loss, 4))")
+        print("\(model) on \(evaluation.count) \(data.datasetText) \(setName) images: accuracy \(format(evaluation.accuracy * 100, 2)) %, loss \(format(evaluation.loss, 4))")
         print("\nper class:")
         let nameWidth = dataset.classNames.map(\.count).max() ?? 0
         for (index, accuracy) in evaluation.perClassAccuracy.enumerated() {

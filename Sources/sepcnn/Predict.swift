@@ -15,7 +15,7 @@ struct Predict: ParsableCommand {
     @Argument(help: "A built-in model, or a model file, checkpoint or ONNX file.")
     var model: String
 
-    @Argument(help: "PNG or PPM/PGM images.")
+    @Argument(help: "PNG, PPM/PGM or JPEG images, or folders of them (searched recursively, in path order).")
     var images: [String]
 
     @Option(help: "A PyTorch state dict saved as .safetensors to load into a built-in model (SepCNN's or torchvision's names).")
@@ -57,10 +57,10 @@ struct Predict: ParsableCommand {
         if let resize { preprocessing.resizeShorterSide = resize }
         if let mean { preprocessing.mean = try Self.numbers(mean, "--mean") }
         if let std { preprocessing.standardDeviation = try Self.numbers(std, "--std") }
-        let names = try labels.map(Self.readLabels) ?? []
+        let names = try labels.map(Self.readLabels) ?? network.displayClassNames() ?? []
         let classifier = try ImageClassifier(model: network, preprocessing: preprocessing, labels: names)
         var results: [(String, [ImageClassifier.Prediction])] = []
-        for path in images {
+        for path in try Self.expandingFolders(images) {
             let image = try Image.read(contentsOf: URL(fileURLWithPath: path), maximumPixels: maxPixels)
             results.append((path, try classifier.classify([image], top: top)[0]))
         }
@@ -72,9 +72,20 @@ struct Predict: ParsableCommand {
         for (path, predictions) in results {
             print(path)
             for (rank, p) in predictions.enumerated() {
-                let name = p.label.map { "  \($0)" } ?? ""
-                print(String(format: "  %d. %6.2f %%  class %d", rank + 1, p.probability * 100, p.classIndex) + name)
+                let name = p.label.map { "\($0) (class \(p.classIndex))" } ?? "class \(p.classIndex)"
+                print(String(format: "  %d. %6.2f %%  ", rank + 1, p.probability * 100) + name)
             }
+        }
+    }
+
+    /// The paths, each folder replaced by the image files under it.
+    static func expandingFolders(_ paths: [String]) throws -> [String] {
+        try paths.flatMap { path -> [String] in
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return [path] }
+            let files = Dataset.imageFiles(in: URL(fileURLWithPath: path)).map(\.path)
+            guard !files.isEmpty else { throw ValidationError("the folder \(path) holds no PNG, PPM, PGM or JPEG images") }
+            return files
         }
     }
 

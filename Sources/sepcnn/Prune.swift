@@ -84,11 +84,12 @@ struct Prune: ParsableCommand {
         // Data is read only when something needs it: the Taylor criterion, fine-tuning, or accuracy
         // of a model the data fits (the embedded Fashion-MNIST by default).
         let wantsData = criterion.needsData || fineTuneEpochs > 0 || data.data != nil || fitsEmbeddedSet(original)
-        let splits = wantsData ? try data.trainingSplits() : nil
+        let splits = wantsData ? try data.trainingSplits(seed: training.seed ?? 0) : nil
         if let splits, let note = adaptationNote(images: splits.train.imageShape, model: original) { printNote(note) }
         func accuracy(_ m: Model) throws -> Double? {
             guard let splits else { return nil }
-            return try Trainer.evaluate(m, on: splits.validation).accuracy
+            guard let validation = splits.validation else { return nil }
+            return try Trainer.evaluate(m, on: validation).accuracy
         }
 
         let timeBefore = try original.measuredLatency()
@@ -111,7 +112,7 @@ struct Prune: ParsableCommand {
                 }
                 accuracyPruned = try accuracy(current)
                 print("round \(round)/\(steps): \(grouped(summary.totalParameters)) parameters, \(grouped(summary.macs)) MACs"
-                      + note + (accuracyPruned.map { ", \(splits!.validationName) accuracy \(format($0 * 100, 2)) %" } ?? ""))
+                      + note + (accuracyPruned.map { ", validation accuracy \(format($0 * 100, 2)) %" } ?? ""))
                 guard fineTuneEpochs > 0, let splits else { return }
                 try fineTune(current, on: splits)
             })
@@ -127,7 +128,7 @@ struct Prune: ParsableCommand {
         model.inputShape == [28, 28, 1] && (try? model.network.outputShape(for: [1, 28, 28, 1])) == [1, 10]
     }
 
-    private func fineTune(_ model: Model, on splits: (train: Dataset, validation: Dataset, validationName: String)) throws {
+    private func fineTune(_ model: Model, on splits: TrainingSplits) throws {
         let trainer = try Trainer(model: model, configuration: training.configuration(epochs: fineTuneEpochs))
         let bar = ProgressLine(total: 0)
         try trainer.fit(
@@ -140,7 +141,7 @@ struct Prune: ParsableCommand {
             onEpoch: { e in
                 bar.finish()
                 print("  fine-tuning epoch \(e.epoch)/\(fineTuneEpochs)  loss \(format(e.loss, 4))  "
-                      + "\(splits.validationName) accuracy \(format((e.validationAccuracy ?? 0) * 100, 2)) %  \(format(e.seconds, 1)) s")
+                      + "validation accuracy \(format((e.validationAccuracy ?? 0) * 100, 2)) %  \(format(e.seconds, 1)) s")
             })
     }
 

@@ -64,7 +64,7 @@ struct Quantize: ParsableCommand {
             let train = try data.trainingSplits().train
             if let note = adaptationNote(images: train.imageShape, model: float) { printNote(note) }
             batches = try CalibrationData.batches(from: train, for: float, samples: calibrationSamples)
-            source = "\(data.dataset) training images" + (data.data == nil ? " (embedded)" : "")
+            source = "\(data.datasetText) training images" + (data.data == nil ? " (embedded)" : "")
         }
         let count = batches.reduce(0) { $0 + $1.shape[0] }
         let quantizer = PostTrainingQuantizer(method: CalibrationMethod(rawValue: method)!)

@@ -7,11 +7,19 @@ struct Train: ParsableCommand {
         abstract: "Train a model on a dataset with cross-entropy, validating after every epoch.",
         discussion: """
             Example (the full Fashion-MNIST from Debian's dataset-fashion-mnist package):
-              sepcnn train --model fashion-sepcnn --dataset fashion-mnist --data /usr/share/datasets/fashion-mnist \\
-                --epochs 3 --batch-size 64 --optimizer adam --lr 0.001 --seed 0 --output fashion.safetensors
-            The model is saved as a .safetensors file that PyTorch can load and that every sepcnn command takes in
-            place of a model name. A checkpoint (weights, optimizer state, progress) is written atomically after every
-            epoch and every --checkpoint-every batches; --resume continues from it exactly as if never stopped.
+              sepcnn train --model fashion-sepcnn --dataset fashion-mnist --data /usr/share/datasets/fashion-mnist --epochs 3 --output fashion.safetensors
+
+            Each epoch is checked on --validation-split of the training images (10 % by default, chosen by --seed);
+            the test split is read only by 'sepcnn eval', or by --test here, reported apart and never used for a choice.
+            The model is saved as a .safetensors file that PyTorch can load and that every sepcnn command takes in place
+            of a model name (without --output, to MODEL.safetensors in the current folder; the name is printed).
+
+            A checkpoint holding the whole run (model, optimizer, progress, data, settings, destinations) is written
+            atomically after every epoch, every --checkpoint-every batches, and on Ctrl-C or SIGTERM, which finish the
+            batch under way, save, print the command that resumes and exit (130, 143); a second Ctrl-C quits at once.
+            --resume CHECKPOINT alone continues the run exactly as if never stopped; a larger --epochs extends it; an
+            option that contradicts the recorded run is an error.
+
             Fine-tuning: --model also takes a model file, checkpoint or ONNX file. --classes N puts a fresh classifier
             of N outputs in place of the last Dense (Gemm) layer, --freeze-backbone trains only that classifier, and
             images of another size (or gray images for a colour model) are resized batch by batch:
@@ -35,95 +43,257 @@ struct Train: ParsableCommand {
 
     @OptionGroup var data: DataArguments
 
-    @Option(help: "Epochs to train.") var epochs = 3
+    @Option(help: "Share of the training images held out to check each epoch, stratified by class (default 0.1; 0 for none).")
+    var validationSplit: Double?
+    @Flag(help: "Also score the final model on the dataset's test split (reported apart, never used for choices).")
+    var test = false
+
+    @Option(help: "Epochs to train (default 3); with --resume, the run's new total.") var epochs: Int?
     @OptionGroup var training: TrainingOptions
     @Option(help: "Threads (default: SEPCNN_THREADS, else the number of cores).") var threads: Int?
 
-    @Option(help: "Where to save the trained model (.safetensors).") var output: String?
-    @Option(help: "Checkpoint file (default: next to --output, NAME.checkpoint.safetensors).") var checkpoint: String?
-    @Option(help: "Also checkpoint every this many batches.") var checkpointEvery = 200
-    @Option(help: "Continue the run saved in this checkpoint (its model, data order and settings).") var resume: String?
-    @Flag(help: "Print the per-epoch results as JSON at the end.") var json = false
+    @Option(help: "Where to save the trained model (.safetensors; default MODEL.safetensors here).") var output: String?
+    @Option(help: "Checkpoint file (default: next to the output, NAME.checkpoint.safetensors).") var checkpoint: String?
+    @Option(help: "Also checkpoint every this many batches (default 200).") var checkpointEvery: Int?
+    @Option(help: "Continue the run saved in this checkpoint, with its data, settings and destinations.") var resume: String?
+    @Option(help: "Append one JSON record per epoch, and every --log-every batches, to this file (JSON lines).") var log: String?
+    @Option(help: "Batches between log records (default 50).") var logEvery: Int?
+    @Flag(help: "Save the epoch with the best validation accuracy as the model, not the last one.") var saveBest = false
+    @Option(help: "Stop after this many epochs without a better validation accuracy.") var earlyStopping: Int?
+    @Flag(help: "Print the results as JSON on standard output (progress goes to standard error).") var json = false
+
+    static let defaultEpochs = 3, defaultCheckpointEvery = 200, defaultLogEvery = 50, defaultValidationSplit = 0.1
 
     func validate() throws {
         if model == nil && resume == nil { throw ValidationError("give --model NAME (or --resume CHECKPOINT)") }
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must lie between 1 and 256") }
-        guard checkpointEvery > 0 else { throw ValidationError("--checkpoint-every must be positive") }
-        if let resolution, !(1...4096).contains(resolution) { throw ValidationError("--resolution must lie between 1 and 4096") }
-        if let classes, !(1...1_000_000).contains(classes) { throw ValidationError("--classes must lie between 1 and 1000000") }
-        if resume == nil {
-            // The flags by name first; the configuration's own check covers the rest.
-            func require(_ value: Int, _ flag: String, in range: ClosedRange<Int>) throws {
-                guard range.contains(value) else { throw ValidationError("\(flag) must lie between \(range.lowerBound) and \(range.upperBound), got \(value)") }
-            }
-            try require(epochs, "--epochs", in: 1...TrainingConfiguration.maximumEpochs)
-            try require(training.batchSize, "--batch-size", in: 1...TrainingConfiguration.maximumBatchSize)
-            try require(training.stepEpochs, "--step-epochs", in: 1...TrainingConfiguration.maximumEpochs)
-            try require(training.warmupEpochs, "--warmup-epochs", in: 0...epochs)
-            do { try trainingConfiguration.validate() } catch let error as SepCNNError { throw ValidationError(error.message) }
+        func require(_ value: Int?, _ flag: String, in range: ClosedRange<Int>) throws {
+            guard let value else { return }
+            guard range.contains(value) else { throw ValidationError("\(flag) must lie between \(range.lowerBound) and \(range.upperBound), got \(value)") }
         }
-        if resume != nil && (resolution != nil || classes != nil || freezeBackbone || widthMultiplier != nil) {
+        try require(checkpointEvery, "--checkpoint-every", in: 1...TrainingProgress.maximumCount)
+        try require(logEvery, "--log-every", in: 1...TrainingProgress.maximumCount)
+        try require(earlyStopping, "--early-stopping", in: 1...TrainingConfiguration.maximumEpochs)
+        try require(resolution, "--resolution", in: 1...4096)
+        try require(classes, "--classes", in: 1...1_000_000)
+        try require(epochs, "--epochs", in: 1...TrainingConfiguration.maximumEpochs)
+        try require(training.batchSize, "--batch-size", in: 1...TrainingConfiguration.maximumBatchSize)
+        try require(training.stepEpochs, "--step-epochs", in: 1...TrainingConfiguration.maximumEpochs)
+        try require(training.warmupEpochs, "--warmup-epochs", in: 0...(epochs ?? Self.defaultEpochs))
+        if let validationSplit, !(validationSplit >= 0 && validationSplit < 1) {
+            throw ValidationError("--validation-split must lie in [0, 1), got \(validationSplit)")
+        }
+        if (saveBest || earlyStopping != nil) && validationSplit == 0 {
+            throw ValidationError("--save-best and --early-stopping choose by validation accuracy; they need a --validation-split above 0")
+        }
+        if resume == nil {
+            do { try newConfiguration.validate() } catch let error as SepCNNError { throw ValidationError(error.message) }
+        } else if resolution != nil || classes != nil || freezeBackbone || widthMultiplier != nil {
             throw ValidationError("--resume continues a run as it was set up; --resolution, --classes, --freeze-backbone and --width-multiplier apply to new runs")
         }
     }
 
-    var trainingConfiguration: TrainingConfiguration {
-        var c = training.configuration(epochs: epochs)
+    var newConfiguration: TrainingConfiguration {
+        var c = training.configuration(epochs: epochs ?? Self.defaultEpochs)
         c.freezeBackbone = freezeBackbone ? true : nil
         return c
     }
 
     func run() throws {
         flushOutputByLine()
+        let console = Console(json: json)
         if let threads { try ThreadPool.setSharedThreads(threads) }
-        let splits = try data.trainingSplits()
-        let trainer: Trainer
-        if let resume {
-            let checkpoint = try Checkpoint(contentsOf: URL(fileURLWithPath: resume))
-            if let model, try Self.modelName(model) != checkpoint.model.name {
-                throw ValidationError("the checkpoint \(resume) trains \(checkpoint.model.name), not \(model); give --resume alone to continue it")
-            }
-            trainer = try Trainer(resuming: checkpoint)
-            print("resuming \(trainer.model.name) at epoch \(trainer.progress.epoch + 1), batch \(trainer.progress.batch + 1)")
-        } else {
-            try trainingConfiguration.validate()
-            let network = try Random.withSeed(training.seed) { try makeModel(model ?? "", for: splits.train) }
-            trainer = try Trainer(model: network, configuration: trainingConfiguration)
-        }
+        let (trainer, source) = try resume.map { try resumedTrainer(from: $0, console: console) } ?? newTrainer(console: console)
+        guard let run = trainer.run else { throw ValidationError("internal: the run has no record") }
+        // Every destination is checked before the first batch, not found unwritable hours later.
+        try AtomicFile.requireWritable(URL(fileURLWithPath: run.output), role: "model")
+        try AtomicFile.requireWritable(URL(fileURLWithPath: run.checkpoint), role: "checkpoint")
+        if let path = run.log { try AtomicFile.requireWritable(URL(fileURLWithPath: path), role: "log") }
+        let log = try run.log.map { try TrainingLog(path: $0) }
+
+        let splits = try source.trainingSplits(validationSplit: run.validationSplit, seed: trainer.configuration.seed)
         if let note = adaptationNote(images: splits.train.imageShape, model: trainer.model) { printNote(note) }
-        let checkpointURL = (checkpoint ?? resume ?? output.map(Self.checkpointPath)).map { URL(fileURLWithPath: $0) }
+        if trainer.model.classNames == nil, (try? trainer.model.outputClassCount()) == splits.train.classNames.count {
+            try trainer.model.setClassNames(splits.train.classNames)
+        }
         let summary = try ModelSummary(trainer.model)
-        print("training \(trainer.model.name) (\(grouped(summary.trainableParameters)) parameters) on \(splits.train.count) images, "
-              + "checking on \(splits.validation.count) \(splits.validationName) images; \(ThreadPool.shared.threads) thread(s)")
+        console.say("training \(trainer.model.name) (\(grouped(summary.trainableParameters)) parameters) on \(grouped(splits.train.count)) \(source.description) images, "
+                    + (splits.validation.map { "validating on \(grouped($0.count)) held out of them" } ?? "without validation")
+                    + "; \(ThreadPool.shared.threads) thread(s)")
+        console.say("the model goes to \(run.output), checkpoints to \(run.checkpoint)")
+
+        Interruption.install()
+        defer { Interruption.uninstall() }
         let bar = ProgressLine(total: 0)
+        let epochs = trainer.configuration.epochs
+        var logFailure: Error?
         try trainer.fit(
-            training: splits.train, validation: splits.validation, checkpoint: checkpointURL, checkpointEvery: checkpointEvery,
+            training: splits.train, validation: splits.validation, checkpoint: URL(fileURLWithPath: run.checkpoint),
+            checkpointEvery: run.checkpointEvery,
+            shouldStop: { progress in
+                Interruption.requested != nil || logFailure != nil
+                    || (run.earlyStopping.map { progress.batch == 0 && progress.shouldStopEarly(patience: $0) } ?? false)
+            },
             onBatch: { r in
                 let width = 24, filled = width * r.batch / r.batches
-                bar.show("epoch \(r.epoch + 1)/\(trainer.configuration.epochs) [\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] "
+                bar.show("epoch \(r.epoch + 1)/\(epochs) [\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] "
                          + "\(r.batch)/\(r.batches)  loss \(format(r.loss, 4))  accuracy \(format(r.accuracy * 100, 1)) %  \(Int(r.imagesPerSecond)) images/s")
+                guard let log, r.batch % run.logEvery == 0 else { return }
+                do {
+                    try log.write(TrainingLog.Batch(epoch: r.epoch + 1, batch: r.batch, batches: r.batches, loss: r.loss, accuracy: r.accuracy,
+                                                    learningRate: r.learningRate, imagesPerSecond: r.imagesPerSecond, elapsed: trainer.progress.seconds))
+                } catch { logFailure = error }
             },
             onEpoch: { e in
                 bar.finish()
-                print("epoch \(e.epoch)/\(trainer.configuration.epochs)  loss \(format(e.loss, 4))  accuracy \(format(e.accuracy * 100, 2)) %  "
-                      + "\(splits.validationName) loss \(format(e.validationLoss ?? 0, 4))  \(splits.validationName) accuracy \(format((e.validationAccuracy ?? 0) * 100, 2)) %  "
-                      + "\(Int(e.imagesPerSecond)) images/s  \(format(e.seconds, 1)) s")
+                let validation = e.validationAccuracy.map { "  validation loss \(format(e.validationLoss ?? 0, 4))  validation accuracy \(format($0 * 100, 2)) %" } ?? ""
+                console.say("epoch \(e.epoch)/\(epochs)  loss \(format(e.loss, 4))  accuracy \(format(e.accuracy * 100, 2)) %\(validation)  "
+                            + "\(Int(e.imagesPerSecond)) images/s  \(format(e.seconds, 1)) s")
+                do {
+                    try log?.write(TrainingLog.Epoch(epoch: e.epoch, loss: e.loss, accuracy: e.accuracy, validationLoss: e.validationLoss,
+                                                     validationAccuracy: e.validationAccuracy, imagesPerSecond: e.imagesPerSecond,
+                                                     seconds: e.seconds, elapsed: trainer.progress.seconds))
+                    // The best epoch so far is the output as soon as it is known: nothing better is lost.
+                    if run.saveBest, trainer.progress.bestEpoch?.epoch == e.epoch {
+                        try ModelFile.save(trainer.model, to: URL(fileURLWithPath: run.output))
+                        console.say("saved \(run.output) (the best epoch so far)")
+                    }
+                } catch { logFailure = error }
             })
-        if let output {
-            try ModelFile.save(trainer.model, to: URL(fileURLWithPath: output))
-            print("saved \(output)")
+        bar.finish()
+        if let logFailure { throw logFailure }
+        if let signalNumber = Interruption.requested {
+            console.say("interrupted: checkpoint saved to \(run.checkpoint) at epoch \(trainer.progress.epoch + 1), batch \(trainer.progress.batch); "
+                        + "the model was not saved to \(run.output). Resume with:\n  sepcnn train --resume \(shellQuoted(run.checkpoint))")
+            throw ExitCode(Interruption.exitStatus(for: signalNumber))
         }
-        if json { print(try encodeJSON(trainer.progress.history)) }
+        if let patience = run.earlyStopping, trainer.progress.epoch < epochs, trainer.progress.shouldStopEarly(patience: patience) {
+            console.say("stopped early: \(patience) epoch(s) without a better validation accuracy than epoch \(trainer.progress.bestEpoch?.epoch ?? 0)")
+        }
+        if run.saveBest, let best = trainer.progress.bestEpoch {
+            console.say("kept epoch \(best.epoch) (validation accuracy \(format((best.validationAccuracy ?? 0) * 100, 2)) %) in \(run.output)")
+        } else {
+            try ModelFile.save(trainer.model, to: URL(fileURLWithPath: run.output))
+            console.say("saved \(run.output)")
+        }
+        var testResult: TestResult?
+        if run.test {
+            let final = run.saveBest ? try Model.load(run.output) : trainer.model
+            let testSet = try source.test()
+            let evaluation = try Trainer.evaluate(final, on: testSet)
+            testResult = TestResult(images: evaluation.count, accuracy: evaluation.accuracy, loss: evaluation.loss)
+            console.say("test: accuracy \(format(evaluation.accuracy * 100, 2)) %, loss \(format(evaluation.loss, 4)) on \(grouped(evaluation.count)) test images")
+        }
+        if json {
+            print(try encodeJSON(Report(model: trainer.model.name, output: run.output, checkpoint: run.checkpoint,
+                                        epochs: trainer.progress.history, bestEpoch: trainer.progress.bestEpoch?.epoch, test: testResult)))
+        }
     }
 
-    /// A zoo model sized for the data (at least its smallest resolution) unless the options fix it,
-    /// or a model from a file to fine-tune, at `--resolution` and with `--classes` if given.
-    func makeModel(_ name: String, for data: Dataset) throws -> Model {
+    struct TestResult: Encodable { var images: Int; var accuracy: Double; var loss: Double }
+    struct Report: Encodable {
+        var model: String, output: String, checkpoint: String
+        var epochs: [EpochRecord]
+        var bestEpoch: Int?
+        var test: TestResult?
+    }
+
+    /// A fresh run from the options, with its record.
+    func newTrainer(console: Console) throws -> (Trainer, DataSource) {
+        var source = try data.source()
+        if test && !source.hasSeparateTestSplit {
+            throw ValidationError("--test needs a test split apart from the training images: give --data a folder with train/ and test/ folders")
+        }
+        let configuration = newConfiguration
+        try configuration.validate()
+        // An image folder is read at the model's size; other datasets say what size they are.
+        let classNames = try source.trainingClassNames()
+        let images = source.name == .folder ? nil : try source.train().imageShape
+        let network = try Random.withSeed(configuration.seed) { try makeModel(model ?? "", images: images, classes: classNames.count, console: console) }
+        source.imageShape = network.inputShape
+        let trainer = try Trainer(model: network, configuration: configuration)
+        let outputPath = absolute(output ?? Self.defaultOutput(for: network.name))
+        if output == nil { console.say("no --output given: the model will be saved to \(outputPath)") }
+        trainer.run = TrainingRun(
+            dataset: source.name.rawValue, dataDirectory: source.directory,
+            validationSplit: validationSplit ?? Self.defaultValidationSplit, output: outputPath,
+            checkpoint: absolute(checkpoint ?? Self.checkpointPath(outputPath)),
+            checkpointEvery: checkpointEvery ?? Self.defaultCheckpointEvery, log: log.map(absolute),
+            logEvery: logEvery ?? Self.defaultLogEvery, saveBest: saveBest, earlyStopping: earlyStopping, test: test)
+        return (trainer, source)
+    }
+
+    /// The run a checkpoint holds, continued; options given must agree with it (a larger
+    /// --epochs extends it, and a log, --test, --save-best or --early-stopping may be added).
+    func resumedTrainer(from path: String, console: Console) throws -> (Trainer, DataSource) {
+        let saved = try Checkpoint(contentsOf: URL(fileURLWithPath: path))
+        if let model, try Self.modelName(model) != saved.model.name {
+            throw ValidationError("the checkpoint \(path) trains \(saved.model.name), not \(model); give --resume alone to continue it")
+        }
+        var conflicts = training.conflicts(with: saved.configuration)
+        var run: TrainingRun
+        let source: DataSource
+        if let recorded = saved.run {
+            run = recorded
+            guard let name = DatasetName(rawValue: recorded.dataset) else {
+                throw ValidationError("the checkpoint \(path) trains on dataset '\(recorded.dataset)', which this SepCNN does not read")
+            }
+            source = DataSource(name: name, directory: recorded.dataDirectory, imageShape: saved.model.inputShape)
+            if data.dataset != nil || data.data != nil, let given = try? data.source(), given != source {
+                conflicts.append("--dataset/--data \(given.description) (the run trains on \(source.description))")
+            }
+            func check<T: Equatable>(_ flag: String, _ given: T?, _ recorded: T?) {
+                if let given, let recorded, given != recorded { conflicts.append("\(flag) \(given) (the run has \(recorded))") }
+            }
+            check("--validation-split", validationSplit, recorded.validationSplit)
+            check("--output", output.map(absolute), recorded.output)
+            check("--checkpoint", checkpoint.map(absolute), recorded.checkpoint)
+            check("--checkpoint-every", checkpointEvery, recorded.checkpointEvery)
+            check("--log", log.map(absolute), recorded.log)
+            check("--log-every", logEvery, recorded.logEvery)
+            check("--early-stopping", earlyStopping, recorded.earlyStopping)
+            if let path = log { run.log = absolute(path) }
+            if let earlyStopping { run.earlyStopping = earlyStopping }
+            run.saveBest = run.saveBest || saveBest
+            run.test = run.test || test
+        } else {
+            // A checkpoint from before runs were recorded: the options say what they always said.
+            source = DataSource(name: try data.source().name, directory: try data.source().directory, imageShape: saved.model.inputShape)
+            let outputPath = absolute(output ?? Self.defaultOutput(for: saved.model.name))
+            run = TrainingRun(dataset: source.name.rawValue, dataDirectory: source.directory,
+                              validationSplit: validationSplit ?? Self.defaultValidationSplit, output: outputPath,
+                              checkpoint: absolute(checkpoint ?? path), checkpointEvery: checkpointEvery ?? Self.defaultCheckpointEvery,
+                              log: log.map(absolute), logEvery: logEvery ?? Self.defaultLogEvery, saveBest: saveBest,
+                              earlyStopping: earlyStopping, test: test)
+        }
+        guard conflicts.isEmpty else {
+            throw ValidationError("these options contradict the run recorded in \(path): \(conflicts.joined(separator: "; ")). "
+                                  + "Give --resume alone to continue it as it was (a larger --epochs extends it).")
+        }
+        let trainer = try Trainer(resuming: saved, epochs: epochs ?? saved.configuration.epochs)
+        trainer.run = run
+        if trainer.progress.epoch >= trainer.configuration.epochs {
+            console.say("the run has finished its \(trainer.configuration.epochs) epochs; give a larger --epochs to extend it")
+        } else {
+            console.say("resuming \(trainer.model.name) at epoch \(trainer.progress.epoch + 1), batch \(trainer.progress.batch + 1)"
+                        + (trainer.configuration.epochs != saved.configuration.epochs ? ", extended to \(trainer.configuration.epochs) epochs" : ""))
+        }
+        return (trainer, source)
+    }
+
+    /// A zoo model for the data unless the options fix it — images' size (at least the model's
+    /// smallest resolution; the model's own for an image folder, `images` nil) and channels, the
+    /// data's classes — or a model from a file to fine-tune, at `--resolution` and with `--classes` if given.
+    func makeModel(_ name: String, images: [Int]?, classes classCount: Int, console: Console) throws -> Model {
         var loaded: Model
         if Self.namesBuiltInModel(name) {
-            let side = resolution ?? max(data.imageShape[0], ModelZoo.minimumResolution(of: name))
+            let minimum = ModelZoo.minimumResolution(of: name)
+            let side = resolution ?? images.map { max($0[0], minimum) } ?? ModelZoo.defaultResolution(of: name) ?? minimum
+            if resolution == nil, let images, images[0] < minimum {
+                printNote("note: \(name) needs images of at least \(minimum)×\(minimum); the \(images[0])×\(images[1]) images are resized up to that")
+            }
             loaded = try ModelZoo.make(name, options: ModelOptions(widthMultiplier: widthMultiplier, resolution: side,
-                                                                   classes: classes ?? data.classNames.count))
+                                                                   classes: classes ?? classCount, inputChannels: images?[2]))
         } else {
             guard widthMultiplier == nil else { throw ValidationError("--width-multiplier applies to built-in models, not to the file \(name)") }
             loaded = try loadModelWarningIfNotFinite(name)
@@ -147,6 +317,26 @@ struct Train: ParsableCommand {
         let base = output.lowercased().hasSuffix(".safetensors") ? String(output.dropLast(".safetensors".count)) : output
         return base + ".checkpoint.safetensors"
     }
+
+    /// `NAME.safetensors` in the current folder, or `NAME-2.safetensors` and so on if that (or its
+    /// checkpoint) exists: a default never overwrites anything.
+    static func defaultOutput(for modelName: String) -> String {
+        let base = String(modelName.map { $0 == "/" || $0 == " " ? "-" : $0 })
+        for n in 1... {
+            let candidate = n == 1 ? "\(base).safetensors" : "\(base)-\(n).safetensors"
+            if !FileManager.default.fileExists(atPath: candidate) && !FileManager.default.fileExists(atPath: checkpointPath(candidate)) {
+                return candidate
+            }
+        }
+        fatalError("unreachable")
+    }
+}
+
+func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+
+/// `path` as a shell word: quoted only when it needs to be.
+func shellQuoted(_ path: String) -> String {
+    path.allSatisfy({ $0.isLetter || $0.isNumber || "/._-+=:,@".contains($0) }) ? path : "'" + path.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
 func format(_ value: Double, _ decimals: Int) -> String { String(format: "%.\(decimals)f", value) }

@@ -103,21 +103,44 @@ import Testing
     }
 
     /// Reference values from Python's gzip module on the same files.
-    @Test func embeddedFashionMNISTSplitsEightThousandTwoThousandByClass() throws {
-        let (train, validation) = try Dataset.embeddedFashionMNIST()
-        #expect(train.images.shape == [8000, 28, 28, 1] && validation.images.shape == [2000, 28, 28, 1])
+    @Test func embeddedFashionMNISTHoldsTrainingImagesAndSeparateTestImages() throws {
+        let (train, test) = try Dataset.embeddedFashionMNIST()
+        #expect(train.images.shape == [8000, 28, 28, 1] && test.images.shape == [2000, 28, 28, 1])
         #expect(train.classNames[0] == "T-shirt/top" && train.classNames[9] == "Ankle boot")
         for label in 0..<10 {
             #expect(train.labels.filter { $0 == label }.count == 800)
-            #expect(validation.labels.filter { $0 == label }.count == 200)
+            #expect(test.labels.filter { $0 == label }.count == 200)
         }
-        let all = try Dataset.load(.fashionMNIST, split: .test, from: try Dataset.embeddedFashionMNISTDirectory())
-        #expect(Array(all.labels.prefix(10)) == [9, 2, 1, 1, 6, 1, 4, 6, 5, 7])
-        #expect(all.images.scalars.prefix(784).reduce(0, +) * 255 == 33456)
-        #expect(abs(all.images.scalars.suffix(784).reduce(0, +) * 255 - 24390) < 0.01)
-        // The split is the same every time.
-        let again = try Dataset.embeddedFashionMNIST()
+        #expect(Array(train.labels.prefix(10)) == [0, 5, 9, 3, 6, 8, 2, 7, 9, 3])
+        #expect(Array(test.labels.prefix(10)) == [7, 7, 8, 2, 3, 7, 5, 9, 7, 5])
+        #expect(abs(train.images.scalars.prefix(784).reduce(0.0) { $0 + Double($1) * 255 } - 28662) < 0.01)
+        #expect(abs(train.images.scalars.suffix(784).reduce(0.0) { $0 + Double($1) * 255 } - 37062) < 0.01)
+        #expect(abs(test.images.scalars.prefix(784).reduce(0.0) { $0 + Double($1) * 255 } - 25492) < 0.01)
+        #expect(abs(test.images.scalars.suffix(784).reduce(0.0) { $0 + Double($1) * 255 } - 59558) < 0.01)
+        // No test image is also a training image.
+        let size = 784
+        var trainImages = Set<[Float]>()
+        for i in 0..<train.count { trainImages.insert(Array(train.images.scalars[i * size ..< (i + 1) * size])) }
+        #expect((0..<test.count).allSatisfy { !trainImages.contains(Array(test.images.scalars[$0 * size ..< ($0 + 1) * size])) })
+    }
+
+    @Test func validationSplitIsStratifiedSeededAndDisjoint() throws {
+        let train = try Dataset.embeddedFashionMNIST().train
+        let (rest, validation) = try train.validationSplit(0.1, seed: 7)
+        #expect(rest.count == 7200 && validation.count == 800)
+        for label in 0..<10 { #expect(validation.labels.filter { $0 == label }.count == 80) }
+        let size = 784
+        var held = Set<[Float]>()
+        for i in 0..<validation.count { held.insert(Array(validation.images.scalars[i * size ..< (i + 1) * size])) }
+        let overlap = (0..<rest.count).filter { held.contains(Array(rest.images.scalars[$0 * size ..< ($0 + 1) * size])) }.count
+        #expect(overlap == 0)
+        // The same seed gives the same split; another seed another one.
+        let again = try train.validationSplit(0.1, seed: 7)
         #expect(again.validation.labels == validation.labels && again.validation.images == validation.images)
+        let other = try train.validationSplit(0.1, seed: 8)
+        #expect(other.validation.images != validation.images)
+        #expect(throws: SepCNNError.self) { try train.validationSplit(1, seed: 0) }
+        #expect(throws: SepCNNError.self) { try train.validationSplit(0, seed: 0) }
     }
 
     @Test func normalizationIsPerChannel() throws {

@@ -25,7 +25,7 @@ import SepCNN
         #expect(logits.shape == [1, 1000])
 
         // The training part, on a slice of the embedded data so the debug build stays quick.
-        let (train, validation) = try Dataset.embeddedFashionMNIST()
+        let (train, validation) = try Dataset.embeddedFashionMNIST().train.validationSplit(0.1, seed: 0)
         let net = try ModelZoo.make("fashion-sepcnn")
         var recipe = TrainingConfiguration()
         recipe.epochs = 1

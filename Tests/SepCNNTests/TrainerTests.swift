@@ -102,10 +102,11 @@ import Testing
     @Test func imagesOfAnotherSizeAreAdapted() throws {
         let trainer = try Self.makeTrainer()
         var generator = RandomGenerator(seed: 3)
-        let larger = try Dataset(images: Tensor.uniform([8, 7, 7, 1], using: &generator), labels: [0, 1, 2, 0, 1, 2, 0, 1], classNames: ["a", "b", "c"])
+        let labels = (0..<16).map { $0 % 3 }
+        let larger = try Dataset(images: Tensor.uniform([16, 7, 7, 1], using: &generator), labels: labels, classNames: ["a", "b", "c"])
         try trainer.fit(training: larger, validation: larger)
         #expect(trainer.progress.history.count == trainer.configuration.epochs)
-        #expect(try Trainer.evaluate(trainer.model, on: larger).count == 8)
+        #expect(try Trainer.evaluate(trainer.model, on: larger).count == 16)
     }
 
     @Test func grayImagesBecomeThreeChannels() throws {

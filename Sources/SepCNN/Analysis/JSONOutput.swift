@@ -7,9 +7,10 @@ public enum JSONOutput {
     /// A string no real value holds, standing for a non-finite number until it becomes `null`.
     private static let nonFinite = "\u{FFFF}sepcnn-non-finite\u{FFFF}"
 
-    public static func encode<T: Encodable>(_ value: T) throws -> String {
+    /// Pretty-printed, or on one line when `compact` (a JSON-lines log's records).
+    public static func encode<T: Encodable>(_ value: T, compact: Bool = false) throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = compact ? [.sortedKeys] : [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: nonFinite, negativeInfinity: nonFinite, nan: nonFinite)
         let text = String(decoding: try encoder.encode(value), as: UTF8.self)
         return text.replacingOccurrences(of: "\"" + nonFinite + "\"", with: "null")

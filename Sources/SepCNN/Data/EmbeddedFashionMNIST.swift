@@ -1,29 +1,21 @@
 import Foundation
 
 extension Dataset {
-    /// The Fashion-MNIST test set that ships inside SepCNN (10,000 28×28 grey images, 1,000 per
-    /// class; MIT licence, see `Resources/fashion-mnist/LICENSE`), split into 8,000 training and
-    /// 2,000 validation images.
+    /// The Fashion-MNIST subset that ships inside SepCNN (MIT licence, see
+    /// `Resources/fashion-mnist/LICENSE`): 8,000 images of the official training split and 2,000 of
+    /// the official test split, 800 and 200 per class, 28×28 grey, `[N, 28, 28, 1]` in 0...1.
     ///
-    /// The split is stratified and fixed: of each class's 1,000 images, 200 chosen with a fixed
-    /// seed go to validation and the other 800 to training; both keep the file's order. Images are
-    /// `[N, 28, 28, 1]` in 0...1.
+    /// The folder holds the publisher's four files, so it loads like the real dataset
+    /// (`Dataset.load(.fashionMNIST, split:from:)`), and the test images are never among the
+    /// training ones: validate on a split of `train` (`validationSplit(_:seed:)`), keep `test` for
+    /// the final score. `Scripts/make_embedded_fashion_mnist.py` made the subset.
     ///
     /// The full 60,000-image training set is not embedded. On Debian and Ubuntu,
     /// `apt install dataset-fashion-mnist` puts all four files in `/usr/share/datasets/fashion-mnist`;
     /// load them with `Dataset.load(.fashionMNIST, split: .train, from: URL(fileURLWithPath: "/usr/share/datasets/fashion-mnist"))`.
-    public static func embeddedFashionMNIST() throws -> (train: Dataset, validation: Dataset) {
-        let all = try mnistStyle(try embeddedFashionMNISTDirectory(), split: .test, classNames: fashionMNISTClassNames)
-        var generator = RandomGenerator(seed: 0xFA5_410)
-        var validation: [Int] = []
-        for label in 0..<all.classNames.count {
-            var members = all.labels.indices.filter { all.labels[$0] == label }
-            shuffle(&members, using: &generator)
-            validation += members.prefix(members.count / 5)
-        }
-        let validationSet = Set(validation)
-        let train = all.labels.indices.filter { !validationSet.contains($0) }
-        return (try all.subset(train), try all.subset(validation.sorted()))
+    public static func embeddedFashionMNIST() throws -> (train: Dataset, test: Dataset) {
+        let directory = try embeddedFashionMNISTDirectory()
+        return (try load(.fashionMNIST, split: .train, from: directory), try load(.fashionMNIST, split: .test, from: directory))
     }
 
     /// Where the embedded files are. SwiftPM copies them into a resource bundle beside the built
@@ -31,7 +23,7 @@ extension Dataset {
     /// This looks for it by hand rather than through `Bundle.module`, whose generated accessor
     /// stops the process when a deployed binary was moved without its bundle; here that is a
     /// thrown error instead. The source tree is the last resort, for builds that run in place.
-    static func embeddedFashionMNISTDirectory() throws -> URL {
+    public static func embeddedFashionMNISTDirectory() throws -> URL {
         var candidates: [URL] = []
         for base in [Bundle.main.bundleURL, Bundle.main.resourceURL, Bundle.main.executableURL?.deletingLastPathComponent()] {
             guard let base else { continue }
@@ -42,7 +34,7 @@ extension Dataset {
         candidates.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Resources/fashion-mnist"))
         for candidate in candidates
-        where FileManager.default.fileExists(atPath: candidate.appendingPathComponent("t10k-labels-idx1-ubyte.gz").path) {
+        where FileManager.default.fileExists(atPath: candidate.appendingPathComponent("train-labels-idx1-ubyte.gz").path) {
             return candidate
         }
         throw SepCNNError.invalidFile(

@@ -56,6 +56,23 @@ public enum AtomicFile {
         }
     }
 
+    /// Throws, in plain words naming the path, unless `write(_:to:)` could write `url` now: its
+    /// folder exists and takes new files, and `url` is not a folder. Called before long work (a
+    /// training run) so a bad destination fails at once, not after hours.
+    public static func requireWritable(_ url: URL, role: String) throws {
+        let directory = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw SepCNNError.invalidArgument("cannot write the \(role) \(url.path): the folder \(directory) does not exist")
+        }
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw SepCNNError.invalidArgument("cannot write the \(role) \(url.path): it is a folder")
+        }
+        guard access(directory, W_OK) == 0 else {
+            throw SepCNNError.invalidArgument("cannot write the \(role) \(url.path): the folder \(directory) is not writable")
+        }
+    }
+
     /// The name of `url`'s temporary files up to the writer's process id.
     static func temporaryPrefix(of url: URL) -> String { "." + url.lastPathComponent + ".tmp-" }
 

@@ -2,8 +2,8 @@
 /// depthwise 3×3 (padding 1, bias) → pointwise 3→64 → BatchNorm → ReLU → MaxPool 2 → Flatten →
 /// Dense 64·16·16→10. PyTorch reports 164,264 trainable parameters.
 /// The standard twin replaces the depthwise + pointwise pair with one 3×3 convolution 3→64.
-func exampleSepCNN(style: ConvolutionStyle, resolution: Int, classes: Int) throws -> Sequential {
-    let channels = 3, filters = 64
+func exampleSepCNN(style: ConvolutionStyle, inputChannels channels: Int = 3, resolution: Int, classes: Int) throws -> Sequential {
+    let filters = 64
     var layers: [(String, any Layer)]
     switch style {
     case .separable:
@@ -24,8 +24,8 @@ func exampleSepCNN(style: ConvolutionStyle, resolution: Int, classes: Int) throw
 /// The same network as Keras writes it: DepthwiseConv2D 3×3 same (ReLU) → Conv2D 64 1×1 (ReLU) →
 /// BatchNormalization → MaxPooling2D 2 → Flatten → Dense 10 (softmax). Keras reports 164,392
 /// parameters, 164,264 trainable and 128 non-trainable. Layer names follow Keras's.
-func exampleSepCNNKeras(style: ConvolutionStyle, resolution: Int, classes: Int) throws -> Sequential {
-    let channels = 3, filters = 64
+func exampleSepCNNKeras(style: ConvolutionStyle, inputChannels channels: Int = 3, resolution: Int, classes: Int) throws -> Sequential {
+    let filters = 64
     var layers: [(String, any Layer)]
     switch style {
     case .separable:

@@ -5,7 +5,7 @@
 ///
 /// Each block is `features.N.depthwise.{conv,bn,act}` + `features.N.pointwise.{conv,bn,act}`;
 /// in the standard twin, `features.N.{conv,bn,act}` with one 3×3 convolution.
-func mobileNetV1(style: ConvolutionStyle, widthMultiplier: Double, classes: Int) throws -> Sequential {
+func mobileNetV1(style: ConvolutionStyle, inputChannels: Int = 3, widthMultiplier: Double, classes: Int) throws -> Sequential {
     func width(_ channels: Int) -> Int { max(1, Int(Double(channels) * widthMultiplier)) }
     func unit(_ conv: any Layer, _ channels: Int) throws -> Sequential {
         try convUnit(conv, channels: channels, activation: ReLU6(), epsilon: 1e-3, momentum: 0.01)
@@ -15,7 +15,7 @@ func mobileNetV1(style: ConvolutionStyle, widthMultiplier: Double, classes: Int)
                   (512, 1), (512, 1), (512, 1), (512, 1), (512, 1), (1024, 2), (1024, 1)]
     var channels = width(32)
     var features: [(String, any Layer)] = [
-        ("0", try unit(Conv2D(inputChannels: 3, outputChannels: channels, kernelSize: 3, stride: 2, padding: .same, bias: false), channels)),
+        ("0", try unit(Conv2D(inputChannels: inputChannels, outputChannels: channels, kernelSize: 3, stride: 2, padding: .same, bias: false), channels)),
     ]
     for (index, (filters, stride)) in blocks.enumerated() {
         let out = width(filters)

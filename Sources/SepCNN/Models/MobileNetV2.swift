@@ -7,7 +7,7 @@
 /// `features.N.project` (1×1, no activation), each a `{conv, bn[, act]}` unit, wrapped in a
 /// residual addition when stride is 1 and the channel count is unchanged. The standard twin
 /// replaces `depthwise` + `project` with one 3×3 `features.N.conv` unit.
-func mobileNetV2(style: ConvolutionStyle, widthMultiplier: Double, classes: Int) throws -> Sequential {
+func mobileNetV2(style: ConvolutionStyle, inputChannels: Int = 3, widthMultiplier: Double, classes: Int) throws -> Sequential {
     func unit(_ conv: any Layer, _ channels: Int, activation: Bool = true) throws -> Sequential {
         try convUnit(conv, channels: channels, activation: activation ? ReLU6() : nil, epsilon: 1e-5, momentum: 0.1)
     }
@@ -16,7 +16,7 @@ func mobileNetV2(style: ConvolutionStyle, widthMultiplier: Double, classes: Int)
     var channels = makeDivisible(32 * widthMultiplier)
     let lastChannels = makeDivisible(1280 * max(1, widthMultiplier))
     var features: [(String, any Layer)] = [
-        ("0", try unit(Conv2D(inputChannels: 3, outputChannels: channels, kernelSize: 3, stride: 2, padding: .explicit(1), bias: false), channels)),
+        ("0", try unit(Conv2D(inputChannels: inputChannels, outputChannels: channels, kernelSize: 3, stride: 2, padding: .explicit(1), bias: false), channels)),
     ]
     for (t, c, n, s) in settings {
         let out = makeDivisible(Double(c) * widthMultiplier)

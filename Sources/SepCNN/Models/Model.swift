@@ -8,12 +8,17 @@ public final class Model {
     /// The options a zoo model was built with, every value resolved (`ModelZoo.make` fills them
     /// in); `ModelFile` saves them so loading rebuilds the same architecture.
     public let options: ModelOptions
+    /// The name of each output class, by index, if known: recorded from the training data (or
+    /// `--labels`), saved in model files, and printed by `predict`. Nil for models that were never
+    /// told (a 1,000-class model then gets ImageNet's names, `displayClassNames`).
+    public var classNames: [String]?
 
-    public init(name: String, inputShape: [Int], network: any Layer, options: ModelOptions = ModelOptions()) {
+    public init(name: String, inputShape: [Int], network: any Layer, options: ModelOptions = ModelOptions(), classNames: [String]? = nil) {
         self.name = name
         self.inputShape = inputShape
         self.network = network
         self.options = options
+        self.classNames = classNames
     }
 
     /// Runs the network on an NHWC batch `[N] + inputShape`; inference mode unless `training`.

@@ -13,15 +13,18 @@ public struct ModelDescription: Codable, Equatable, Sendable {
     /// loading rebuilds the network from `network` alone.
     public var options: ModelOptions
     public var network: LayerDescription
+    /// The output classes' names, by index; absent when the model was never given them.
+    public var classNames: [String]?
 
     static let format = "sepcnn-model"
     static let currentVersion = 2
 
-    public init(name: String, inputShape: [Int], options: ModelOptions = ModelOptions(), network: LayerDescription) {
+    public init(name: String, inputShape: [Int], options: ModelOptions = ModelOptions(), network: LayerDescription, classNames: [String]? = nil) {
         self.name = name
         self.inputShape = inputShape
         self.options = options
         self.network = network
+        self.classNames = classNames
     }
 
     /// The description as stored in a file: compact JSON with sorted keys, the same bytes for the same model.
@@ -63,7 +66,7 @@ extension Model {
     /// The model's architecture as data (no weights). Throws, naming the layer, for a layer that
     /// cannot be described.
     public func modelDescription() throws -> ModelDescription {
-        ModelDescription(name: name, inputShape: inputShape, options: options, network: try network.layerDescription())
+        ModelDescription(name: name, inputShape: inputShape, options: options, network: try network.layerDescription(), classNames: classNames)
     }
 
     /// The model `description` describes, with fresh weights drawn from the library-wide generator.
@@ -75,5 +78,6 @@ extension Model {
         let network = try LayerRegistry.makeLayer(from: description.network)
         self.init(name: description.name, inputShape: description.inputShape, network: network, options: description.options)
         _ = try trace()  // every shape fits, or this names the layer that does not
+        if let names = description.classNames { try setClassNames(names) }
     }
 }

@@ -5,11 +5,15 @@ public struct ModelOptions: Sendable, Equatable, Codable {
     /// Input height and width in pixels.
     public var resolution: Int?
     public var classes: Int?
+    /// Input channels: 1 for gray images, 3 for colour; nil is the model's own (recorded only
+    /// when it differs, so a default model's description is unchanged).
+    public var inputChannels: Int?
 
-    public init(widthMultiplier: Double? = nil, resolution: Int? = nil, classes: Int? = nil) {
+    public init(widthMultiplier: Double? = nil, resolution: Int? = nil, classes: Int? = nil, inputChannels: Int? = nil) {
         self.widthMultiplier = widthMultiplier
         self.resolution = resolution
         self.classes = classes
+        self.inputChannels = inputChannels
     }
 }
 
@@ -27,25 +31,25 @@ public enum ModelZoo {
         let minimumResolution: Int
         /// Resolution must be a multiple of this (2 for the examples' MaxPool, which floors).
         let resolutionStep: Int
-        let build: @Sendable (ConvolutionStyle, _ width: Double, _ resolution: Int, _ classes: Int) throws -> Sequential
+        let build: @Sendable (ConvolutionStyle, _ inputChannels: Int, _ width: Double, _ resolution: Int, _ classes: Int) throws -> Sequential
     }
 
     static let entries: [Entry] = [
         Entry(name: "sepcnn-example", about: "the source documents' SepCNN (PyTorch form), 32×32×3, 10 classes",
               resolution: 32, classes: 10, channels: 3, hasWidthMultiplier: false, minimumResolution: 2, resolutionStep: 2,
-              build: { style, _, resolution, classes in try exampleSepCNN(style: style, resolution: resolution, classes: classes) }),
+              build: { style, inputs, _, resolution, classes in try exampleSepCNN(style: style, inputChannels: inputs, resolution: resolution, classes: classes) }),
         Entry(name: "sepcnn-example-keras", about: "the same SepCNN as Keras writes it, with softmax output",
               resolution: 32, classes: 10, channels: 3, hasWidthMultiplier: false, minimumResolution: 2, resolutionStep: 2,
-              build: { style, _, resolution, classes in try exampleSepCNNKeras(style: style, resolution: resolution, classes: classes) }),
+              build: { style, inputs, _, resolution, classes in try exampleSepCNNKeras(style: style, inputChannels: inputs, resolution: resolution, classes: classes) }),
         Entry(name: "fashion-sepcnn", about: "a small SepCNN for Fashion-MNIST, 28×28×1, 10 classes (13,204 parameters)",
               resolution: 28, classes: 10, channels: 1, hasWidthMultiplier: false, minimumResolution: 4, resolutionStep: 1,
-              build: { style, _, _, classes in try fashionSepCNN(style: style, channels: 1, classes: classes) }),
+              build: { style, inputs, _, _, classes in try fashionSepCNN(style: style, channels: inputs, classes: classes) }),
         Entry(name: "mobilenet-v1", about: "MobileNetV1 (Keras form), 224×224×3, 1000 classes",
               resolution: 224, classes: 1000, channels: 3, hasWidthMultiplier: true, minimumResolution: 32, resolutionStep: 1,
-              build: { style, width, _, classes in try mobileNetV1(style: style, widthMultiplier: width, classes: classes) }),
+              build: { style, inputs, width, _, classes in try mobileNetV1(style: style, inputChannels: inputs, widthMultiplier: width, classes: classes) }),
         Entry(name: "mobilenet-v2", about: "MobileNetV2 (torchvision form), 224×224×3, 1000 classes",
               resolution: 224, classes: 1000, channels: 3, hasWidthMultiplier: true, minimumResolution: 32, resolutionStep: 1,
-              build: { style, width, _, classes in try mobileNetV2(style: style, widthMultiplier: width, classes: classes) }),
+              build: { style, inputs, width, _, classes in try mobileNetV2(style: style, inputChannels: inputs, widthMultiplier: width, classes: classes) }),
     ]
 
     static let standardSuffix = "-standard"
@@ -64,6 +68,12 @@ public enum ModelZoo {
         guard let entry = entries.first(where: { $0.name == baseName }) else { return 1 }
         let step = entry.resolutionStep
         return (entry.minimumResolution + step - 1) / step * step
+    }
+
+    /// The named model's own input resolution (224 for the MobileNets), nil for unknown names.
+    public static func defaultResolution(of name: String) -> Int? {
+        let baseName = name.hasSuffix(standardSuffix) ? String(name.dropLast(standardSuffix.count)) : name
+        return entries.first(where: { $0.name == baseName })?.resolution
     }
 
     /// Builds the named model with fresh weights drawn from the library-wide generator (`Random.seed`).
@@ -90,9 +100,14 @@ public enum ModelZoo {
         guard classes > 0, classes <= 1_000_000 else {
             throw SepCNNError.invalidArgument("the class count must lie between 1 and 1000000, got \(classes)")
         }
-        let network = try entry.build(style, width, resolution, classes)
-        let resolved = ModelOptions(widthMultiplier: entry.hasWidthMultiplier ? width : nil, resolution: resolution, classes: classes)
-        let model = Model(name: name, inputShape: [resolution, resolution, entry.channels], network: network, options: resolved)
+        let channels = options.inputChannels ?? entry.channels
+        guard channels == 1 || channels == 3 else {
+            throw SepCNNError.invalidArgument("a built-in model takes 1 (gray) or 3 (colour) input channels, not \(channels)")
+        }
+        let network = try entry.build(style, channels, width, resolution, classes)
+        let resolved = ModelOptions(widthMultiplier: entry.hasWidthMultiplier ? width : nil, resolution: resolution, classes: classes,
+                                    inputChannels: channels == entry.channels ? nil : channels)
+        let model = Model(name: name, inputShape: [resolution, resolution, channels], network: network, options: resolved)
         _ = try model.trace()  // every shape fits, or this names the layer that does not
         return model
     }

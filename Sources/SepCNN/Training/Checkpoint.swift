@@ -17,6 +17,8 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     public var seconds = 0.0
     public var epochSeconds = 0.0
     public var history: [EpochRecord] = []
+    /// The loss of the run's first step, against which divergence is judged (`Trainer.divergenceFactor`).
+    public var firstLoss: Double?
 
     public init() {}
 
@@ -48,6 +50,7 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
         try requireFinite(seconds, "seconds")
         try requireFinite(epochSeconds, "epochSeconds")
         try require(history.count, "history.count", in: 0...epoch)
+        if let firstLoss { try requireFinite(firstLoss, "firstLoss") }
     }
 }
 
@@ -71,6 +74,9 @@ public struct Checkpoint {
     public var configuration: TrainingConfiguration
     public var optimizerState: OptimizerState
     public var progress: TrainingProgress
+    /// The run's data and destinations, so it resumes from this file alone; nil in checkpoints
+    /// written by the library without one (`Trainer.run`) or before runs were recorded.
+    public var run: TrainingRun?
 
     struct Training: Codable {
         var format = "sepcnn-checkpoint"
@@ -78,23 +84,26 @@ public struct Checkpoint {
         var configuration: TrainingConfiguration
         var progress: TrainingProgress
         var optimizerSteps: [String: Int]
+        var run: TrainingRun?
     }
 
     /// The `__metadata__` entry holding the configuration and progress; model files have none.
     static let trainingKey = "training"
 
-    public init(model: Model, configuration: TrainingConfiguration, optimizerState: OptimizerState, progress: TrainingProgress) {
+    public init(model: Model, configuration: TrainingConfiguration, optimizerState: OptimizerState, progress: TrainingProgress,
+                run: TrainingRun? = nil) {
         self.model = model
         self.configuration = configuration
         self.optimizerState = optimizerState
         self.progress = progress
+        self.run = run
     }
 
     public func write(to url: URL) throws {
         let architecture = try ModelFile.architectureMetadata(of: model)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        let training = try encoder.encode(Training(configuration: configuration, progress: progress, optimizerSteps: optimizerState.steps))
+        let training = try encoder.encode(Training(configuration: configuration, progress: progress, optimizerSteps: optimizerState.steps, run: run))
         var entries = model.namedParameters().map { SafetensorsFile.Entry(name: "model." + $0.name, tensor: $0.parameter.value) }
         entries += optimizerState.tensors.sorted { $0.key < $1.key }.map { SafetensorsFile.Entry(name: "optimizer." + $0.key, tensor: $0.value) }
         let metadata = [ModelFile.metadataKey: architecture,
@@ -129,6 +138,7 @@ public struct Checkpoint {
             throw SepCNNError.invalidFile("configuration: \(error.message)")
         }
         try training.progress.validate(for: training.configuration)
+        try training.run?.validate()
         // A parameter is updated at most once a step.
         for (name, count) in training.optimizerSteps.sorted(by: { $0.key < $1.key }) where !(0...training.progress.step).contains(count) {
             throw SepCNNError.invalidFile("optimizerSteps['\(name)'] is \(count), outside 0...\(training.progress.step) (progress.step)")
@@ -149,6 +159,6 @@ public struct Checkpoint {
         }
         let state = OptimizerState(tensors: optimizerTensors, steps: training.optimizerSteps)
         // The optimizer checks its buffers against the parameters when the trainer restores them.
-        self.init(model: model, configuration: training.configuration, optimizerState: state, progress: training.progress)
+        self.init(model: model, configuration: training.configuration, optimizerState: state, progress: training.progress, run: training.run)
     }
 }

@@ -8,6 +8,9 @@ public final class Trainer {
     public let configuration: TrainingConfiguration
     public let optimizer: any Optimizer
     public internal(set) var progress: TrainingProgress
+    /// Saved in every checkpoint, so the run resumes from the checkpoint alone (`sepcnn train`
+    /// sets it; the trainer itself only carries it).
+    public var run: TrainingRun?
 
     public init(model: Model, configuration: TrainingConfiguration) throws {
         try configuration.validate()
@@ -24,11 +27,27 @@ public final class Trainer {
         try self.init(model: checkpoint.model, configuration: checkpoint.configuration)
         try optimizer.restore(checkpoint.optimizerState, for: model.namedParameters())
         progress = checkpoint.progress
+        run = checkpoint.run
+    }
+
+    /// Continues the run a checkpoint saved for `epochs` epochs in all: more than it was set up
+    /// for extends a finished run (a cosine schedule then spans the new length).
+    public convenience init(resuming checkpoint: Checkpoint, epochs: Int) throws {
+        var extended = checkpoint
+        guard epochs >= checkpoint.progress.epoch else {
+            throw SepCNNError.invalidArgument("the run has already trained \(checkpoint.progress.epoch) epochs; --epochs \(epochs) cannot shorten it")
+        }
+        extended.configuration.epochs = epochs
+        try self.init(resuming: extended)
     }
 
     public var checkpoint: Checkpoint {
-        Checkpoint(model: model, configuration: configuration, optimizerState: optimizer.state, progress: progress)
+        Checkpoint(model: model, configuration: configuration, optimizerState: optimizer.state, progress: progress, run: run)
     }
+
+    /// A loss this many times the run's first is taken for divergence, like a NaN: a run that
+    /// far off never comes back, and waiting for the overflow wastes the rest of the epoch.
+    public static let divergenceFactor: Float = 1e6
 
     /// One update on a batch at learning rate `learningRate`. Returns the batch's mean loss and
     /// how many images it classified correctly (before the update). Throws, naming the step, if the
@@ -49,6 +68,12 @@ public final class Trainer {
             throw SepCNNError.invalidArgument(
                 "training diverged: the loss became \(loss.value.isNaN ? "NaN" : "infinite") at step \(progress.step + 1) (epoch \(progress.epoch + 1), batch \(progress.batch + 1)); "
                     + "try a lower learning rate")
+        }
+        if progress.firstLoss == nil { progress.firstLoss = Double(loss.value) }
+        if let first = progress.firstLoss, first > 0, Double(loss.value) > Double(Self.divergenceFactor) * first {
+            throw SepCNNError.invalidArgument(
+                "training diverged: the loss grew from \(first) to \(loss.value) (over \(Int(Self.divergenceFactor)) times) at step \(progress.step + 1) "
+                    + "(epoch \(progress.epoch + 1), batch \(progress.batch + 1)); try a lower learning rate")
         }
         _ = try pullback(loss.gradient)
         if let lambda = configuration.batchNormL1, lambda > 0 { addSparsityGradient(lambda, to: scales) }
@@ -114,6 +139,9 @@ public final class Trainer {
         let augmentation = configuration.augment ? Augmentation(cropPadding: 4, horizontalFlip: true) : .none
         let loader = try BatchLoader(dataset: training, batchSize: configuration.batchSize, shuffle: true,
                                      seed: configuration.seed, augmentation: augmentation)
+        guard configuration.batchSize <= training.count else {
+            throw SepCNNError.invalidArgument("the batch size \(configuration.batchSize) is larger than the \(training.count) training images")
+        }
         if let checkpointEvery, checkpointEvery <= 0 {
             throw SepCNNError.invalidArgument("checkpointEvery must be positive, got \(checkpointEvery)")
         }

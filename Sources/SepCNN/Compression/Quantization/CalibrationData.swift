@@ -21,7 +21,7 @@ public enum CalibrationData {
         return try loader.batches(epoch: 0).map { try adapter($0.images) }
     }
 
-    /// The image files (PNG, PPM, PGM; searched recursively, in path order) under `directory`,
+    /// The image files (PNG, PPM, PGM, JPEG; searched recursively, in path order) under `directory`,
     /// up to `samples`, prepared by `preprocessing` as `sepcnn predict` prepares them.
     public static func batches(fromImagesIn directory: URL, for model: Model, samples: Int,
                                preprocessing: ImagePreprocessing, batchSize: Int = 32) throws -> [Tensor] {
@@ -29,7 +29,7 @@ public enum CalibrationData {
         guard model.inputShape.count == 3 else { throw SepCNNError.invalidArgument("model \(model.name) does not take images") }
         let files = try imageFiles(in: directory).prefix(samples)
         guard !files.isEmpty else {
-            throw SepCNNError.invalidArgument("\(directory.path) holds no PNG, PPM or PGM images to calibrate with")
+            throw SepCNNError.invalidArgument("\(directory.path) holds no PNG, PPM, PGM or JPEG images to calibrate with")
         }
         var batches: [Tensor] = []
         for start in stride(from: 0, to: files.count, by: batchSize) {
@@ -39,17 +39,12 @@ public enum CalibrationData {
         return batches
     }
 
-    static let imageExtensions: Set<String> = ["png", "ppm", "pgm", "pnm"]
-
     /// Image files under `directory`, recursively, sorted by path.
     static func imageFiles(in directory: URL) throws -> [URL] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw SepCNNError.invalidArgument("\(directory.path) is not a directory")
         }
-        guard let walker = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil) else { return [] }
-        return walker.compactMap { $0 as? URL }
-            .filter { imageExtensions.contains($0.pathExtension.lowercased()) }
-            .sorted { $0.path < $1.path }
+        return Dataset.imageFiles(in: directory)
     }
 }

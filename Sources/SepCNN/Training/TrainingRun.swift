@@ -1,0 +1,73 @@
+/// What a run was asked to do beyond the recipe (`TrainingConfiguration`): which data, where the
+/// results go, and when to stop early. Checkpoints store it, so a run resumes from its checkpoint
+/// alone, with the same data and the same destinations, as `sepcnn train --resume` does.
+public struct TrainingRun: Codable, Equatable, Sendable {
+    /// The dataset's name as the CLI takes it (`fashion-mnist`, `mnist`, `cifar10`, `folder`).
+    public var dataset: String
+    /// The dataset's directory, absolute; nil for the embedded Fashion-MNIST images.
+    public var dataDirectory: String?
+    /// The share of the training images held out for per-epoch validation (`validationSplit`).
+    public var validationSplit: Double
+    /// Where the trained model is saved, absolute.
+    public var output: String
+    /// Where the checkpoint is written, absolute.
+    public var checkpoint: String
+    /// A checkpoint every this many batches, besides the one after every epoch.
+    public var checkpointEvery: Int
+    /// A JSON-lines log of the run (absolute), and a record every `logEvery` batches besides each epoch's.
+    public var log: String?
+    public var logEvery: Int
+    /// Keep the epoch with the best validation accuracy as the output, not the last.
+    public var saveBest: Bool
+    /// Stop after this many epochs without a better validation accuracy.
+    public var earlyStopping: Int?
+    /// Score the final model on the dataset's test split too (never used for any choice).
+    public var test: Bool
+
+    public init(dataset: String, dataDirectory: String?, validationSplit: Double, output: String, checkpoint: String,
+                checkpointEvery: Int, log: String? = nil, logEvery: Int = 50, saveBest: Bool = false,
+                earlyStopping: Int? = nil, test: Bool = false) {
+        self.dataset = dataset
+        self.dataDirectory = dataDirectory
+        self.validationSplit = validationSplit
+        self.output = output
+        self.checkpoint = checkpoint
+        self.checkpointEvery = checkpointEvery
+        self.log = log
+        self.logEvery = logEvery
+        self.saveBest = saveBest
+        self.earlyStopping = earlyStopping
+        self.test = test
+    }
+
+    /// Throws naming the first setting a checkpoint could not have been written with.
+    public func validate() throws {
+        guard validationSplit >= 0, validationSplit < 1 else {
+            throw SepCNNError.invalidFile("run.validationSplit is \(validationSplit), outside [0, 1)")
+        }
+        guard (1...TrainingProgress.maximumCount).contains(checkpointEvery), (1...TrainingProgress.maximumCount).contains(logEvery) else {
+            throw SepCNNError.invalidFile("run.checkpointEvery or run.logEvery is not a positive count")
+        }
+        if let earlyStopping, !(1...TrainingConfiguration.maximumEpochs).contains(earlyStopping) {
+            throw SepCNNError.invalidFile("run.earlyStopping is \(earlyStopping), outside 1...\(TrainingConfiguration.maximumEpochs)")
+        }
+        for path in [output, checkpoint] + (log.map { [$0] } ?? []) where path.isEmpty || path.utf8.count > 4096 {
+            throw SepCNNError.invalidFile("run holds an empty or overlong path")
+        }
+    }
+}
+
+extension TrainingProgress {
+    /// The finished epoch with the best validation accuracy so far (the first of equals), if any
+    /// epoch was validated.
+    public var bestEpoch: EpochRecord? {
+        history.filter { $0.validationAccuracy != nil }.max { ($0.validationAccuracy!, -$0.epoch) < ($1.validationAccuracy!, -$1.epoch) }
+    }
+
+    /// Whether `patience` epochs have passed since the best validation accuracy (Keras's
+    /// `EarlyStopping(patience=)` on `val_accuracy`).
+    public func shouldStopEarly(patience: Int) -> Bool {
+        guard let best = bestEpoch, let last = history.last else { return false }
+        return last.epoch - best.epoch >= patience
+    }
+}
