@@ -39,7 +39,7 @@ public enum CalibrationData {
         return batches
     }
 
-    static let imageExtensions: Set<String> = ["png", "ppm", "pgm", "pnm"]
+    static let imageExtensions: Set<String> = ["png", "jpg", "jpeg", "ppm", "pgm", "pnm"]
 
     /// Image files under `directory`, recursively, sorted by path.
     static func imageFiles(in directory: URL) throws -> [URL] {
