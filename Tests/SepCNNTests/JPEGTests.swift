@@ -153,6 +153,17 @@ import Testing
         #expect(image.pixels.last == 128)
     }
 
+    /// Code lengths that overfill their code space (five 1-bit codes; two, using the reserved all-ones
+    /// code) are refused as libjpeg refuses them, before any lookup table is filled.
+    @Test func overfullHuffmanTablesAreRefused() throws {
+        let tooMany = [5] + [Int](repeating: 0, count: 15), complete = [2] + [Int](repeating: 0, count: 15)
+        #expect(throws: SepCNNError.self) { try JPEGHuffmanTable(counts: tooMany, symbols: [0, 1, 2, 3, 4]) }
+        #expect(throws: SepCNNError.self) { try JPEGHuffmanTable(counts: complete, symbols: [0, 1]) }
+        let fine = try JPEGHuffmanTable(counts: [1, 1] + [Int](repeating: 0, count: 14), symbols: [7, 9])
+        var reader = JPEGBitReader(bytes: [0b0100_0000], position: 0)
+        #expect(reader.decode(fine) == 7 && reader.decode(fine) == 9)
+    }
+
     @Test func notAJPEGIsNamedInTheError() {
         do { _ = try Image.decode([0x47, 0x49, 0x46, 0x38]); Issue.record("decoded") } catch let error as SepCNNError {
             #expect(error.message.contains("JPEG"))

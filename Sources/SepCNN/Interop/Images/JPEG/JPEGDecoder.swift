@@ -37,6 +37,7 @@ struct JPEGMarkerState {
     var sawJFIF = false
     var adobeTransform: Int?
     var orientation = 1
+    static let maximumScans = 256
 
     init(bytes: [UInt8], maximumPixels: Int) {
         self.bytes = bytes
@@ -202,6 +203,8 @@ struct JPEGMarkerState {
 
     mutating func readScan(_ b: [UInt8]) throws {
         guard let frame else { throw SepCNNError.invalidFile("JPEG scan (SOS) comes before the frame header (SOF)") }
+        // Real encoders write about ten scans; a forged file with thousands would cost a pass over the image each.
+        guard scans < Self.maximumScans else { throw SepCNNError.invalidFile("JPEG has more than \(Self.maximumScans) scans") }
         guard b.count >= 1 else { throw SepCNNError.invalidFile("JPEG scan header (SOS) is too short") }
         let count = Int(b[0])
         guard (1...4).contains(count), b.count >= 4 + 2 * count else {

@@ -20,6 +20,10 @@ struct JPEGHuffmanTable {
             valueOffset[length] = index - code
             if count > 0 {
                 for _ in 0..<count {
+                    // More codes than the length holds (the all-ones code is reserved): libjpeg's JERR_BAD_HUFF_TABLE.
+                    guard code < (1 << length) - 1 else {
+                        throw SepCNNError.invalidFile("JPEG Huffman table has more codes than its lengths allow")
+                    }
                     if length <= Self.lookaheadBits {
                         let shift = Self.lookaheadBits - length
                         let entry = UInt16(length << 8) | UInt16(symbols[index])
@@ -30,8 +34,6 @@ struct JPEGHuffmanTable {
                 }
                 maxCode[length] = code - 1
             }
-            // Too many codes of a length to fit in it: the table is corrupt (libjpeg's JERR_BAD_HUFF_TABLE).
-            guard code <= 1 << length else { throw SepCNNError.invalidFile("JPEG Huffman table has more codes than its lengths allow") }
             code <<= 1
         }
     }

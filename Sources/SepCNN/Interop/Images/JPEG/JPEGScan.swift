@@ -91,6 +91,7 @@ struct JPEGScanDecoder {
     /// (T.81 F.2.2), as libjpeg's `decode_mcu`.
     private mutating func decodeSequential(_ component: JPEGComponent, dc: JPEGHuffmanTable, ac: JPEGHuffmanTable,
                                            _ block: UnsafeMutablePointer<Int16>) {
+        block.update(repeating: 0, count: 64)  // a later scan of the same component replaces, not adds (libjpeg zeroes too)
         let size = reader.decode(dc)
         component.dcPrediction &+= reader.signedBits(size)
         block[0] = Int16(truncatingIfNeeded: component.dcPrediction)
