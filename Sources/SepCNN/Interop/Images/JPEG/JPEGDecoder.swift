@@ -8,7 +8,8 @@
 /// hierarchical processes, CMYK/YCCK (4 components). Damaged files throw or decode, never more:
 /// every length is checked against the bytes present; the coefficients are allocated only once the
 /// file has at least one bit per block left; a scan whose data stops at a marker leaves the rest of
-/// its restart interval flat gray, as libjpeg does, but a file that ends inside a scan is an error.
+/// its restart interval flat gray, as libjpeg does; a file that ends inside a scan is an error, one
+/// that ends between scans (a progressive file cut short, or one without EOI) decodes from the scans it has.
 enum JPEGDecoder {
     static let signature: [UInt8] = [0xFF, 0xD8, 0xFF]
 
