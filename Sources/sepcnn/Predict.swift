@@ -4,7 +4,7 @@ import SepCNN
 
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Classify PNG or PPM images with a model and print the most probable classes.",
+        abstract: "Classify PNG, JPEG or PPM images with a model and print the most probable classes.",
         discussion: """
             Each image is resized so its shorter side is the model's size × 256/224 (bilinear, antialiased),
             centre-cropped to the model's size, scaled to 0…1 and normalised with ImageNet's mean and standard

@@ -7,7 +7,7 @@ struct Quantize: ParsableCommand {
         abstract: "Quantize a model to int8 (TensorFlow Lite's full-integer scheme) and write it as a model file.",
         discussion: """
             Activation ranges are calibrated on representative images: a dataset's training images (--dataset, --data; \
-            without --data the embedded Fashion-MNIST images), or the PNG/PPM images in a folder (--images, prepared as \
+            without --data the embedded Fashion-MNIST images), or the PNG/JPEG/PPM images in a folder (--images, prepared as \
             'sepcnn predict' prepares them). Weights are rounded to int8 per output channel. The output is a model file \
             every command takes; eval, bench, run and predict run it on int8 kernels.
             Example: sepcnn quantize fashion.safetensors --output fashion-int8.safetensors --report

@@ -37,7 +37,7 @@ public struct Image: Equatable, Sendable {
     /// checked, and checked against the data actually present, before anything that large is allocated.
     public static let defaultMaximumPixels = 1 << 28
 
-    /// Decodes a PNG or PPM/PGM file, chosen by its first bytes (not its name); a file claiming more
+    /// Decodes a PNG, JPEG or PPM/PGM file, chosen by its first bytes (not its name); a file claiming more
     /// than `maximumPixels` pixels is refused before it is decoded.
     public static func read(contentsOf url: URL, maximumPixels: Int = defaultMaximumPixels) throws -> Image {
         let data: Data
@@ -51,14 +51,16 @@ public struct Image: Equatable, Sendable {
         }
     }
 
-    /// Decodes PNG or binary/ASCII PPM/PGM bytes.
+    /// Decodes PNG, JPEG (baseline, extended sequential or progressive, 8-bit gray or YCbCr, EXIF
+    /// orientation applied; see `JPEGDecoder`) or binary/ASCII PPM/PGM bytes.
     public static func decode(_ bytes: [UInt8], maximumPixels: Int = defaultMaximumPixels) throws -> Image {
         if bytes.starts(with: PNGDecoder.signature) { return try PNGDecoder.decode(bytes, maximumPixels: maximumPixels) }
+        if bytes.starts(with: JPEGDecoder.signature) { return try JPEGDecoder.decode(bytes, maximumPixels: maximumPixels) }
         if bytes.count >= 2, bytes[0] == UInt8(ascii: "P"), (UInt8(ascii: "2")...UInt8(ascii: "6")).contains(bytes[1]),
            bytes[1] != UInt8(ascii: "4") {
             return try PPMDecoder.decode(bytes, maximumPixels: maximumPixels)
         }
-        throw SepCNNError.invalidFile("not a PNG or PPM/PGM (P2, P3, P5, P6) file")
+        throw SepCNNError.invalidFile("not a PNG, JPEG or PPM/PGM (P2, P3, P5, P6) file")
     }
 
     /// Throws unless a `width × height` image fits the cap (sides already checked against `maximumSide`).
