@@ -15,31 +15,31 @@ struct Compare: ParsableCommand {
     @Argument(help: "A built-in model; omit it to compare a single layer.")
     var model: String?
 
-    @Option(help: "Width multiplier α (MobileNets only), e.g. 0.5.")
+    @Option(parsing: .unconditional, help: "Width multiplier α (MobileNets only), e.g. 0.5.")
     var widthMultiplier: Double?
 
-    @Option(help: "Input resolution of the model.")
+    @Option(parsing: .unconditional, help: "Input resolution of the model.")
     var resolution: Int?
 
-    @Option(name: .customLong("in"), help: "Layer input channels C.")
+    @Option(name: .customLong("in"), parsing: .unconditional, help: "Layer input channels C.")
     var inputChannels = 128
 
-    @Option(name: .customLong("out"), help: "Layer output channels M.")
+    @Option(name: .customLong("out"), parsing: .unconditional, help: "Layer output channels M.")
     var outputChannels = 128
 
-    @Option(help: "Layer kernel size K.")
+    @Option(parsing: .unconditional, help: "Layer kernel size K.")
     var kernel = 3
 
-    @Option(help: "Layer input height.")
+    @Option(parsing: .unconditional, help: "Layer input height.")
     var height = 56
 
-    @Option(help: "Layer input width.")
+    @Option(parsing: .unconditional, help: "Layer input width.")
     var width = 56
 
-    @Option(help: "Layer stride.")
+    @Option(parsing: .unconditional, help: "Layer stride.")
     var stride = 1
 
-    @Option(help: "Timed forward passes (0 skips timing).")
+    @Option(parsing: .unconditional, help: "Timed forward passes (0 skips timing).")
     var repetitions = 10
 
     @Flag(help: "Print JSON instead of a table.")

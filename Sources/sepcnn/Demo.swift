@@ -11,8 +11,8 @@ struct Demo: ParsableCommand {
             parameters and multiply-accumulates, faster training and inference, for a small loss of accuracy.
             """)
 
-    @Option(help: "Epochs to train each model.") var epochs = 2
-    @Option(help: "Threads (default: SEPCNN_THREADS, else the number of cores).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Epochs to train each model.") var epochs = 2
+    @Option(parsing: .unconditional, help: "Threads (default: SEPCNN_THREADS, else the number of cores).") var threads: Int?
     @Flag(help: "Print JSON instead of a table.") var json = false
 
     func validate() throws {

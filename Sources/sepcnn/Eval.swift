@@ -18,7 +18,7 @@ struct Eval: ParsableCommand {
 
     @OptionGroup var data: DataArguments
 
-    @Option(help: "Threads (default: SEPCNN_THREADS, else the number of cores).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Threads (default: SEPCNN_THREADS, else the number of cores).") var threads: Int?
     @Flag(help: "Print JSON (accuracy 0–1, per-class accuracy, confusion matrix, loss).") var json = false
 
     func validate() throws {

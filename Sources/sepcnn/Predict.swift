@@ -24,19 +24,19 @@ struct Predict: ParsableCommand {
     @Option(help: "A text file of class names, one per line, in class order.")
     var labels: String?
 
-    @Option(help: "How many classes to print per image.")
+    @Option(parsing: .unconditional, help: "How many classes to print per image.")
     var top = 5
 
-    @Option(help: "Shorter side after resizing, before the centre crop (default: model size × 256/224).")
+    @Option(parsing: .unconditional, help: "Shorter side after resizing, before the centre crop (default: model size × 256/224).")
     var resize: Int?
 
-    @Option(help: "Per-channel mean to subtract, comma-separated (after scaling to 0…1).")
+    @Option(parsing: .unconditional, help: "Per-channel mean to subtract, comma-separated (after scaling to 0…1).")
     var mean: String?
 
-    @Option(help: "Per-channel standard deviation to divide by, comma-separated.")
+    @Option(parsing: .unconditional, help: "Per-channel standard deviation to divide by, comma-separated.")
     var std: String?
 
-    @Option(help: "Largest image accepted, in pixels (default 2^28 = 268435456; at most 2^30).")
+    @Option(parsing: .unconditional, help: "Largest image accepted, in pixels (default 2^28 = 268435456; at most 2^30).")
     var maxPixels = Image.defaultMaximumPixels
 
     @Flag(help: "Print JSON instead of text.")

@@ -26,10 +26,10 @@ struct Prune: ParsableCommand {
     @Option(help: "A PyTorch state dict saved as .safetensors to load into a built-in model first.")
     var weights: String?
 
-    @Option(help: "Prune until the model has at most this fraction of its multiply-accumulates, e.g. 0.5.")
+    @Option(parsing: .unconditional, help: "Prune until the model has at most this fraction of its multiply-accumulates, e.g. 0.5.")
     var targetMacs: Double?
 
-    @Option(help: "Remove this fraction of every channel group, e.g. 0.3.")
+    @Option(parsing: .unconditional, help: "Remove this fraction of every channel group, e.g. 0.3.")
     var ratio: Double?
 
     @Option(help: "How channels are ranked: l1, l2, bn or taylor.")
@@ -38,20 +38,21 @@ struct Prune: ParsableCommand {
     @Flag(help: "Rank channels across groups (each group keeps at least 10 %) instead of the same fraction per group.")
     var global = false
 
-    @Option(help: "Round kept channel counts to a multiple of this.")
+    @Option(parsing: .unconditional, help: "Round kept channel counts to a multiple of this.")
     var roundTo = ChannelPruner.defaultRoundTo
 
-    @Option(help: "Prune in this many rounds, fine-tuning after each.")
+    @Option(parsing: .unconditional, help: "Prune in this many rounds, fine-tuning after each.")
     var steps = 1
 
     @OptionGroup var data: DataArguments
 
-    @Option(help: "Epochs of fine-tuning after each round (0: none).")
+    @Option(parsing: .unconditional, help: "Epochs of fine-tuning after each round (0: none).")
     var fineTuneEpochs = 0
 
     @OptionGroup var training: TrainingOptions
 
-    @Option(help: "Threads (default: SEPCNN_THREADS, else the number of cores).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Threads (default: SEPCNN_THREADS, else the number of cores).") var threads: Int?
+    @Flag(help: "Print the report as JSON (progress goes to standard error).") var json = false
 
     /// Batches of 64 training images BatchNorm statistics are re-estimated on after each round.
     private static let recalibrationBatches = 20
@@ -78,7 +79,7 @@ struct Prune: ParsableCommand {
         let target: PruningTarget = targetMacs.map { .macs($0) } ?? .ratio(ratio!)
         let pruner = ChannelPruner(criterion: criterion, global: global, roundTo: roundTo)
         let groups = try DependencyGraph(original).groups
-        print("pruning \(original.name): \(groups.count) channel groups, \(grouped(groups.reduce(0) { $0 + $1.channels })) prunable channels; "
+        say("pruning \(original.name): \(groups.count) channel groups, \(grouped(groups.reduce(0) { $0 + $1.channels })) prunable channels; "
               + "\(criterion.rawValue) \(global ? "global" : "local") ranking, counts rounded to multiples of \(roundTo)")
 
         // Data is read only when something needs it: the Taylor criterion, fine-tuning, or accuracy
@@ -110,7 +111,7 @@ struct Prune: ParsableCommand {
                     note = ", BatchNorm recalibrated on \(grouped(Self.recalibrationBatches * 64)) training images"
                 }
                 accuracyPruned = try accuracy(current)
-                print("round \(round)/\(steps): \(grouped(summary.totalParameters)) parameters, \(grouped(summary.macs)) MACs"
+                say("round \(round)/\(steps): \(grouped(summary.totalParameters)) parameters, \(grouped(summary.macs)) MACs"
                       + note + (accuracyPruned.map { ", \(splits!.validationName) accuracy \(format($0 * 100, 2)) %" } ?? ""))
                 guard fineTuneEpochs > 0, let splits else { return }
                 try fineTune(current, on: splits)
@@ -118,9 +119,29 @@ struct Prune: ParsableCommand {
         try ModelFile.save(pruned, to: URL(fileURLWithPath: output))
         let timeAfter = try pruned.measuredLatency()
         let accuracyTuned = fineTuneEpochs > 0 ? try accuracy(pruned) : nil
-        printTable(try PruningReport(original: original, pruned: pruned), times: (timeBefore, timeAfter),
-                   accuracies: (accuracyBefore, accuracyPruned, accuracyTuned))
+        let report = try PruningReport(original: original, pruned: pruned)
+        if json {
+            struct Report: Encodable {
+                var model: String, output: String, criterion: String, global: Bool, roundTo: Int, threads: Int
+                var parametersBefore: Int, parametersAfter: Int, macsBefore: Int, macsAfter: Int
+                var microsecondsBefore: Double, microsecondsAfter: Double
+                var accuracyBefore: Double?, accuracyPruned: Double?, accuracyFineTuned: Double?
+                var layers: [PruningReport.Row]
+            }
+            print(try encodeJSON(Report(model: original.name, output: output, criterion: criterion.rawValue, global: global, roundTo: roundTo,
+                                        threads: ThreadPool.shared.threads, parametersBefore: report.parametersBefore,
+                                        parametersAfter: report.parametersAfter, macsBefore: report.macsBefore, macsAfter: report.macsAfter,
+                                        microsecondsBefore: timeBefore, microsecondsAfter: timeAfter, accuracyBefore: accuracyBefore,
+                                        accuracyPruned: accuracyPruned, accuracyFineTuned: accuracyTuned, layers: report.rows)))
+            return
+        }
+        printTable(report, times: (timeBefore, timeAfter), accuracies: (accuracyBefore, accuracyPruned, accuracyTuned))
         print("saved \(output)")
+    }
+
+    /// A progress line: on standard output, or standard error when the JSON goes to standard output.
+    private func say(_ text: String) {
+        if json { printNote(text) } else { print(text) }
     }
 
     private func fitsEmbeddedSet(_ model: Model) -> Bool {
@@ -139,7 +160,7 @@ struct Prune: ParsableCommand {
             },
             onEpoch: { e in
                 bar.finish()
-                print("  fine-tuning epoch \(e.epoch)/\(fineTuneEpochs)  loss \(format(e.loss, 4))  "
+                say("  fine-tuning epoch \(e.epoch)/\(fineTuneEpochs)  loss \(format(e.loss, 4))  "
                       + "\(splits.validationName) accuracy \(format((e.validationAccuracy ?? 0) * 100, 2)) %  \(format(e.seconds, 1)) s")
             })
     }

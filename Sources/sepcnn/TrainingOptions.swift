@@ -3,18 +3,18 @@ import SepCNN
 
 /// The recipe options every command that trains shares (`train`, and `prune` for fine-tuning).
 struct TrainingOptions: ParsableArguments {
-    @Option(help: "Images per batch.") var batchSize = 64
+    @Option(parsing: .unconditional, help: "Images per batch.") var batchSize = 64
     @Option(help: "Optimizer: sgd, adam or adamw.") var optimizer = "adam"
-    @Option(help: "Learning rate.") var lr: Float = 0.001
-    @Option(help: "SGD momentum.") var momentum: Float = 0.9
-    @Option(help: "Weight decay (L2 for sgd/adam, decoupled for adamw).") var weightDecay: Float = 0
+    @Option(parsing: .unconditional, help: "Learning rate.") var lr: Float = 0.001
+    @Option(parsing: .unconditional, help: "SGD momentum.") var momentum: Float = 0.9
+    @Option(parsing: .unconditional, help: "Weight decay (L2 for sgd/adam, decoupled for adamw).") var weightDecay: Float = 0
     @Option(help: "Learning-rate schedule: constant, step (×0.1 every --step-epochs) or cosine.") var schedule = "constant"
-    @Option(help: "Epochs between decays of the step schedule.") var stepEpochs = 1
-    @Option(help: "Epochs of linear warm-up.") var warmupEpochs = 0
-    @Option(help: "Label smoothing of the cross-entropy.") var labelSmoothing: Float = 0
+    @Option(parsing: .unconditional, help: "Epochs between decays of the step schedule.") var stepEpochs = 1
+    @Option(parsing: .unconditional, help: "Epochs of linear warm-up.") var warmupEpochs = 0
+    @Option(parsing: .unconditional, help: "Label smoothing of the cross-entropy.") var labelSmoothing: Float = 0
     @Flag(help: "Augment: random crop with 4 pixels of padding, horizontal flip.") var augment = false
-    @Option(help: "Seed of initialisation, shuffling, augmentation and dropout.") var seed: UInt64 = 0
-    @Option(name: .customLong("bn-l1"), help: "Network Slimming sparsity: add λ·Σ|γ| over every BatchNorm scale to the loss (then prune with --criterion bn).")
+    @Option(parsing: .unconditional, help: "Seed of initialisation, shuffling, augmentation and dropout.") var seed: UInt64 = 0
+    @Option(name: .customLong("bn-l1"), parsing: .unconditional, help: "Network Slimming sparsity: add λ·Σ|γ| over every BatchNorm scale to the loss (then prune with --criterion bn).")
     var bnL1: Float = 0
 
     func validate() throws {
