@@ -5,6 +5,7 @@ import SepCNN
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time single layers and whole networks: median latency, GFLOP/s and % of peak.",
+        usage: "sepcnn bench [<models> ...] [<options>]",
         discussion: """
             Runs MobileNetV2-224's depthwise 3×3 and pointwise shapes, a standard 3×3 convolution at \
             56×56×128→128, and MobileNetV1/V2 at 224×224, batch 1 (--resolution and --batch change the \

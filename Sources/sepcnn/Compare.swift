@@ -4,12 +4,17 @@ import SepCNN
 struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Standard against depthwise-separable convolution: parameters, MACs and measured time.",
+        usage: "sepcnn compare [<model>] [<options>]",
         discussion: """
-            With a model name, compares the built-in model with its standard-convolution twin.
-            Without one, compares a single K×K convolution C→M on an H×W input with its
+            With a model name, compares the built-in model with its standard-convolution twin. \
+            Without one, compares a single K×K convolution C→M on an H×W input with its \
             depthwise + pointwise replacement (default: 3×3, 56×56×128 → 128, stride 1).
-            Times are the median of --repetitions inference runs at batch 1 (through a compiled plan,
-            on SEPCNN_THREADS or all cores), after a warm-up.
+
+            Times are the median of --repetitions inference runs at batch 1 (through a compiled \
+            plan, on SEPCNN_THREADS or all cores), after a warm-up.
+
+              sepcnn compare mobilenet-v2 --resolution 160
+              sepcnn compare --in 64 --out 128 --kernel 5 --stride 2
             """)
 
     @Argument(help: "A built-in model; omit it to compare a single layer.")

@@ -5,6 +5,7 @@ import SepCNN
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a model as an ONNX file or as a SepCNN model file.",
+        usage: "sepcnn convert <model> <output> [<options>]",
         discussion: """
             OUTPUT ending in .onnx exports ONNX (opset \(ONNXExporter.defaultOpset)): one float32 input '\(ONNXExporter.inputName)' \
             of shape [\(ONNXExporter.batchDimension), C, H, W] (NCHW, as a PyTorch export), so 'sepcnn run MODEL' and \

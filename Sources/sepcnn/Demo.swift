@@ -6,9 +6,10 @@ struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a small SepCNN and its standard-convolution twin on embedded Fashion-MNIST and compare them.",
         discussion: """
-            Both models see the same 8,000 training images in the same order (Adam 3e-3, batch 32, seed 0) and are checked
-            on the same 2,000 held-out images. The table shows what depthwise-separable convolutions buy: far fewer
-            parameters and multiply-accumulates, faster training and inference, for a small loss of accuracy.
+            Both models see the same 8,000 training images in the same order (Adam 3e-3, batch 32, \
+            seed 0) and are checked on the same 2,000 held-out images. The table shows what \
+            depthwise-separable convolutions buy: far fewer parameters and multiply-accumulates, \
+            faster training and inference, for a small loss of accuracy.
             """)
 
     @Option(parsing: .unconditional, help: "Epochs to train each model.") var epochs = 2

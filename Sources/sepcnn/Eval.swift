@@ -5,9 +5,13 @@ import SepCNN
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate a trained model on a dataset's test images: accuracy, per-class accuracy, confusion matrix.",
+        usage: "sepcnn eval <model> [<options>]",
         discussion: """
-            Example: sepcnn eval fashion.safetensors --dataset fashion-mnist --data /usr/share/datasets/fashion-mnist --json
-            Without --data, the model is checked on the 2,000 embedded Fashion-MNIST images held out from training.
+            Without --data, the model is checked on the 2,000 embedded Fashion-MNIST images held \
+            out from training. With --data DIR, on the test images of the dataset's files in DIR, \
+            as published (for Fashion-MNIST: t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz):
+
+              sepcnn eval fashion.safetensors --dataset fashion-mnist --data DIR --json
             """)
 
     @Argument(help: "A model file or checkpoint (from sepcnn train or convert), an ONNX file, or a built-in model name.")

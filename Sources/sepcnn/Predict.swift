@@ -5,11 +5,15 @@ import SepCNN
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Classify PNG or PPM images with a model and print the most probable classes.",
+        usage: "sepcnn predict <model> <images> ... [<options>]",
         discussion: """
-            Each image is resized so its shorter side is the model's size × 256/224 (bilinear, antialiased),
-            centre-cropped to the model's size, scaled to 0…1 and normalised with ImageNet's mean and standard
-            deviation (for 3-channel models; 1-channel models get mean 0, std 1) — torchvision's evaluation
-            recipe. MODEL is a built-in model name, an .onnx file or a .safetensors model file.
+            Each image is resized so its shorter side is the model's size × 256/224 (bilinear, \
+            antialiased), centre-cropped to the model's size, scaled to 0…1 and normalised with \
+            ImageNet's mean and standard deviation (for 3-channel models; 1-channel models get \
+            mean 0, std 1) — torchvision's evaluation recipe. MODEL is a built-in model name, an \
+            .onnx file or a .safetensors model file.
+
+              sepcnn predict mobilenet_v2.onnx photo.png --labels classes.txt --top 3
             """)
 
     @Argument(help: "A built-in model, or a model file, checkpoint or ONNX file.")

@@ -5,6 +5,7 @@ import SepCNN
 struct Prune: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Remove whole channels from a model so it is physically smaller and faster, and fine-tune it.",
+        usage: "sepcnn prune <model> --output <output> [<options>]",
         discussion: """
             Channels that must go together (a convolution's outputs with the BatchNorm, activation and depthwise \
             convolution after them, every tensor a residual addition joins, a squeeze-and-excitation gate, a \
@@ -12,9 +13,10 @@ struct Prune: ParsableCommand {
             ranked by filter norm (l1, l2), BatchNorm scale (bn) or first-order Taylor on data (taylor). The classifier \
             keeps every class. Kept counts are multiples of --round-to (default \(ChannelPruner.defaultRoundTo): the \
             kernels' SIMD width, 16 floats). The output is an ordinary model file every command takes.
-            Example (the full Fashion-MNIST from Debian's dataset-fashion-mnist package):
-              sepcnn prune fashion.safetensors --output fashion-half.safetensors --target-macs 0.5 \\
-                --dataset fashion-mnist --data /usr/share/datasets/fashion-mnist --fine-tune-epochs 2
+
+            Example, fine-tuned on the full Fashion-MNIST in DIR (the files as published):
+              sepcnn prune fashion.safetensors --output fashion-half.safetensors \\
+                --target-macs 0.5 --dataset fashion-mnist --data DIR --fine-tune-epochs 2
             """)
 
     @Argument(help: "A model file or checkpoint, an ONNX file, or a built-in model name.")

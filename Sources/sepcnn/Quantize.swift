@@ -5,12 +5,14 @@ import SepCNN
 struct Quantize: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Quantize a model to int8 (TensorFlow Lite's full-integer scheme) and write it as a model file.",
+        usage: "sepcnn quantize <model> --output <output> [<options>]",
         discussion: """
             Activation ranges are calibrated on representative images: a dataset's training images (--dataset, --data; \
             without --data the embedded Fashion-MNIST images), or the PNG/PPM images in a folder (--images, prepared as \
             'sepcnn predict' prepares them). Weights are rounded to int8 per output channel. The output is a model file \
             every command takes; eval, bench, run and predict run it on int8 kernels.
-            Example: sepcnn quantize fashion.safetensors --output fashion-int8.safetensors --report
+
+              sepcnn quantize fashion.safetensors --output fashion-int8.safetensors --report
             """)
 
     @Argument(help: "A model file or checkpoint, an ONNX file, or a built-in model name.")

@@ -5,12 +5,15 @@ import SepCNN
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a model on one raw float32 input and write its raw float32 output.",
+        usage: "sepcnn run <model> --input <input> --output <output> [<options>]",
         discussion: """
-            IN holds little-endian float32 values for batch 1. An .onnx model takes its declared input shape and \
+            The --input file holds little-endian float32 values for batch 1. An .onnx model takes its declared input shape and \
             layout (NCHW for a PyTorch export, NHWC for a tf2onnx export). A built-in model or a model file takes \
             NCHW [1, C, H, W], as the ONNX file 'sepcnn convert MODEL model.onnx' writes, so both give ONNX Runtime's \
-            input. OUT receives the output likewise (NCHW if it is a 4-D image). The model runs through a compiled \
-            inference plan.
+            input. The --output file receives the output likewise (NCHW if it is a 4-D image). The model runs through a compiled \
+            inference plan. A line saying what ran, and how long it took, goes to standard output.
+
+              sepcnn run mobilenet-v2 --input image.bin --output logits.bin
             """)
 
     @OptionGroup var model: ModelArguments

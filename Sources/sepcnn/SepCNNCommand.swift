@@ -7,7 +7,8 @@ struct SepCNNCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sepcnn",
         abstract: "Build, inspect and compare depthwise-separable CNNs.",
-        discussion: "Built-in models (names in any case):\n" + ModelZoo.catalogue,
+        discussion: "Built-in models (names in any case):\n" + ModelZoo.catalogue
+            + "\n\nSee 'sepcnn help <subcommand>' for the options of each, e.g.:\n  sepcnn help bench",
         version: sepCNNVersion,
         subcommands: [Demo.self, Summary.self, Compare.self, Train.self, Eval.self, Bench.self, Run.self, Predict.self, Convert.self, Quantize.self, Prune.self])
 
