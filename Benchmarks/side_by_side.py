@@ -49,7 +49,7 @@ def run_csv(command, env=None):
 def run_sepcnn(threads, seconds):
     with tempfile.NamedTemporaryFile(suffix=".json") as f:
         subprocess.run([os.path.join(ROOT, ".build/release/sepcnn"), "bench", "--threads", str(threads),
-                        "--seconds", str(seconds), "--json", f.name], check=True, stdout=subprocess.DEVNULL)
+                        "--seconds", str(seconds), "--json-file", f.name], check=True, stdout=subprocess.DEVNULL)
         return {r["name"]: r for r in json.load(open(f.name))}
 
 

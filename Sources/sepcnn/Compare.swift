@@ -4,42 +4,47 @@ import SepCNN
 struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Standard against depthwise-separable convolution: parameters, MACs and measured time.",
+        usage: "sepcnn compare [<model>] [<options>]",
         discussion: """
-            With a model name, compares the built-in model with its standard-convolution twin.
-            Without one, compares a single K×K convolution C→M on an H×W input with its
+            With a model name, compares the built-in model with its standard-convolution twin. \
+            Without one, compares a single K×K convolution C→M on an H×W input with its \
             depthwise + pointwise replacement (default: 3×3, 56×56×128 → 128, stride 1).
-            Times are the median of --repetitions inference runs at batch 1 (through a compiled plan,
-            on SEPCNN_THREADS or all cores), after a warm-up.
+
+            Times are the median of --repetitions inference runs at batch 1 (through a compiled \
+            plan, on SEPCNN_THREADS or all cores), after a warm-up.
+
+              sepcnn compare mobilenet-v2 --resolution 160
+              sepcnn compare --in 64 --out 128 --kernel 5 --stride 2
             """)
 
     @Argument(help: "A built-in model; omit it to compare a single layer.")
     var model: String?
 
-    @Option(help: "Width multiplier α (MobileNets only), e.g. 0.5.")
+    @Option(parsing: .unconditional, help: "Width multiplier α (MobileNets only), e.g. 0.5.")
     var widthMultiplier: Double?
 
-    @Option(help: "Input resolution of the model.")
+    @Option(parsing: .unconditional, help: "Input resolution of the model.")
     var resolution: Int?
 
-    @Option(name: .customLong("in"), help: "Layer input channels C.")
+    @Option(name: .customLong("in"), parsing: .unconditional, help: "Layer input channels C.")
     var inputChannels = 128
 
-    @Option(name: .customLong("out"), help: "Layer output channels M.")
+    @Option(name: .customLong("out"), parsing: .unconditional, help: "Layer output channels M.")
     var outputChannels = 128
 
-    @Option(help: "Layer kernel size K.")
+    @Option(parsing: .unconditional, help: "Layer kernel size K.")
     var kernel = 3
 
-    @Option(help: "Layer input height.")
+    @Option(parsing: .unconditional, help: "Layer input height.")
     var height = 56
 
-    @Option(help: "Layer input width.")
+    @Option(parsing: .unconditional, help: "Layer input width.")
     var width = 56
 
-    @Option(help: "Layer stride.")
+    @Option(parsing: .unconditional, help: "Layer stride.")
     var stride = 1
 
-    @Option(help: "Timed forward passes (0 skips timing).")
+    @Option(parsing: .unconditional, help: "Timed forward passes (0 skips timing).")
     var repetitions = 10
 
     @Flag(help: "Print JSON instead of a table.")

@@ -6,13 +6,14 @@ struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a small SepCNN and its standard-convolution twin on embedded Fashion-MNIST and compare them.",
         discussion: """
-            Both models see the same 8,000 training images in the same order (Adam 3e-3, batch 32, seed 0) and are checked
-            on the same 2,000 held-out images. The table shows what depthwise-separable convolutions buy: far fewer
-            parameters and multiply-accumulates, faster training and inference, for a small loss of accuracy.
+            Both models see the same 8,000 training images in the same order (Adam 3e-3, batch 32, \
+            seed 0) and are checked on the same 2,000 held-out images. The table shows what \
+            depthwise-separable convolutions buy: far fewer parameters and multiply-accumulates, \
+            faster training and inference, for a small loss of accuracy.
             """)
 
-    @Option(help: "Epochs to train each model.") var epochs = 2
-    @Option(help: "Threads (default: SEPCNN_THREADS, else the number of cores).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Epochs to train each model.") var epochs = 2
+    @Option(parsing: .unconditional, help: "Threads (default: SEPCNN_THREADS, else the number of cores).") var threads: Int?
     @Flag(help: "Print JSON instead of a table.") var json = false
 
     func validate() throws {

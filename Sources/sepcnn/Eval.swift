@@ -5,9 +5,15 @@ import SepCNN
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate a trained model on a dataset's test images: accuracy, per-class accuracy, confusion matrix.",
+        usage: "sepcnn eval <model> [<options>]",
         discussion: """
-            Example: sepcnn eval fashion.safetensors --dataset fashion-mnist --data /usr/share/datasets/fashion-mnist --json
-            Without --data, the model is checked on the 2,000 embedded Fashion-MNIST test images (from the official test split; the embedded training images are never among them).
+            Without --data, the model is checked on the 2,000 embedded Fashion-MNIST test \
+            images (from the official test split, never among the embedded training images). \
+            With --data DIR, on the test images of the dataset's files in DIR, as published (for \
+            Fashion-MNIST: t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz); for \
+            --dataset folder, on DIR/test if DIR has train/ and test/ folders, else on all of DIR:
+
+              sepcnn eval fashion.safetensors --dataset fashion-mnist --data DIR --json
             """)
 
     @Argument(help: "A model file or checkpoint (from sepcnn train or convert), an ONNX file, or a built-in model name.")
@@ -18,7 +24,7 @@ struct Eval: ParsableCommand {
 
     @OptionGroup var data: DataArguments
 
-    @Option(help: "Threads (default: SEPCNN_THREADS, else the number of cores).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Threads (default: SEPCNN_THREADS, else the number of cores).") var threads: Int?
     @Flag(help: "Print JSON (accuracy 0–1, per-class accuracy, confusion matrix, loss).") var json = false
 
     func validate() throws {

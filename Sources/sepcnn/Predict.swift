@@ -5,11 +5,15 @@ import SepCNN
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Classify PNG, JPEG or PPM images with a model and print the most probable classes.",
+        usage: "sepcnn predict <model> <images> ... [<options>]",
         discussion: """
-            Each image is resized so its shorter side is the model's size × 256/224 (bilinear, antialiased),
-            centre-cropped to the model's size, scaled to 0…1 and normalised with ImageNet's mean and standard
-            deviation (for 3-channel models; 1-channel models get mean 0, std 1) — torchvision's evaluation
-            recipe. MODEL is a built-in model name, an .onnx file or a .safetensors model file.
+            Each image is resized so its shorter side is the model's size × 256/224 (bilinear, \
+            antialiased), centre-cropped to the model's size, scaled to 0…1 and normalised with \
+            ImageNet's mean and standard deviation (for 3-channel models; 1-channel models get \
+            mean 0, std 1) — torchvision's evaluation recipe. MODEL is a built-in model name, an \
+            .onnx file or a .safetensors model file.
+
+              sepcnn predict mobilenet_v2.onnx photo.png --labels classes.txt --top 3
             """)
 
     @Argument(help: "A built-in model, or a model file, checkpoint or ONNX file.")
@@ -24,19 +28,19 @@ struct Predict: ParsableCommand {
     @Option(help: "A text file of class names, one per line, in class order.")
     var labels: String?
 
-    @Option(help: "How many classes to print per image.")
+    @Option(parsing: .unconditional, help: "How many classes to print per image.")
     var top = 5
 
-    @Option(help: "Shorter side after resizing, before the centre crop (default: model size × 256/224).")
+    @Option(parsing: .unconditional, help: "Shorter side after resizing, before the centre crop (default: model size × 256/224).")
     var resize: Int?
 
-    @Option(help: "Per-channel mean to subtract, comma-separated (after scaling to 0…1).")
+    @Option(parsing: .unconditional, help: "Per-channel mean to subtract, comma-separated (after scaling to 0…1).")
     var mean: String?
 
-    @Option(help: "Per-channel standard deviation to divide by, comma-separated.")
+    @Option(parsing: .unconditional, help: "Per-channel standard deviation to divide by, comma-separated.")
     var std: String?
 
-    @Option(help: "Largest image accepted, in pixels (default 2^28 = 268435456; at most 2^30).")
+    @Option(parsing: .unconditional, help: "Largest image accepted, in pixels (default 2^28 = 268435456; at most 2^30).")
     var maxPixels = Image.defaultMaximumPixels
 
     @Flag(help: "Print JSON instead of text.")

@@ -5,6 +5,7 @@ import SepCNN
 struct Prune: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Remove whole channels from a model so it is physically smaller and faster, and fine-tune it.",
+        usage: "sepcnn prune <model> --output <output> [<options>]",
         discussion: """
             Channels that must go together (a convolution's outputs with the BatchNorm, activation and depthwise \
             convolution after them, every tensor a residual addition joins, a squeeze-and-excitation gate, a \
@@ -12,9 +13,10 @@ struct Prune: ParsableCommand {
             ranked by filter norm (l1, l2), BatchNorm scale (bn) or first-order Taylor on data (taylor). The classifier \
             keeps every class. Kept counts are multiples of --round-to (default \(ChannelPruner.defaultRoundTo): the \
             kernels' SIMD width, 16 floats). The output is an ordinary model file every command takes.
-            Example (the full Fashion-MNIST from Debian's dataset-fashion-mnist package):
-              sepcnn prune fashion.safetensors --output fashion-half.safetensors --target-macs 0.5 \\
-                --dataset fashion-mnist --data /usr/share/datasets/fashion-mnist --fine-tune-epochs 2
+
+            Example, fine-tuned on the full Fashion-MNIST in DIR (the files as published):
+              sepcnn prune fashion.safetensors --output fashion-half.safetensors \\
+                --target-macs 0.5 --dataset fashion-mnist --data DIR --fine-tune-epochs 2
             """)
 
     @Argument(help: "A model file or checkpoint, an ONNX file, or a built-in model name.")
@@ -26,10 +28,10 @@ struct Prune: ParsableCommand {
     @Option(help: "A PyTorch state dict saved as .safetensors to load into a built-in model first.")
     var weights: String?
 
-    @Option(help: "Prune until the model has at most this fraction of its multiply-accumulates, e.g. 0.5.")
+    @Option(parsing: .unconditional, help: "Prune until the model has at most this fraction of its multiply-accumulates, e.g. 0.5.")
     var targetMacs: Double?
 
-    @Option(help: "Remove this fraction of every channel group, e.g. 0.3.")
+    @Option(parsing: .unconditional, help: "Remove this fraction of every channel group, e.g. 0.3.")
     var ratio: Double?
 
     @Option(help: "How channels are ranked: l1, l2, bn or taylor.")
@@ -38,20 +40,21 @@ struct Prune: ParsableCommand {
     @Flag(help: "Rank channels across groups (each group keeps at least 10 %) instead of the same fraction per group.")
     var global = false
 
-    @Option(help: "Round kept channel counts to a multiple of this.")
+    @Option(parsing: .unconditional, help: "Round kept channel counts to a multiple of this.")
     var roundTo = ChannelPruner.defaultRoundTo
 
-    @Option(help: "Prune in this many rounds, fine-tuning after each.")
+    @Option(parsing: .unconditional, help: "Prune in this many rounds, fine-tuning after each.")
     var steps = 1
 
     @OptionGroup var data: DataArguments
 
-    @Option(help: "Epochs of fine-tuning after each round (0: none).")
+    @Option(parsing: .unconditional, help: "Epochs of fine-tuning after each round (0: none).")
     var fineTuneEpochs = 0
 
     @OptionGroup var training: TrainingOptions
 
-    @Option(help: "Threads (default: SEPCNN_THREADS, else the number of cores).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Threads (default: SEPCNN_THREADS, else the number of cores).") var threads: Int?
+    @Flag(help: "Print the report as JSON (progress goes to standard error).") var json = false
 
     /// Batches of 64 training images BatchNorm statistics are re-estimated on after each round.
     private static let recalibrationBatches = 20
@@ -78,7 +81,7 @@ struct Prune: ParsableCommand {
         let target: PruningTarget = targetMacs.map { .macs($0) } ?? .ratio(ratio!)
         let pruner = ChannelPruner(criterion: criterion, global: global, roundTo: roundTo)
         let groups = try DependencyGraph(original).groups
-        print("pruning \(original.name): \(groups.count) channel groups, \(grouped(groups.reduce(0) { $0 + $1.channels })) prunable channels; "
+        say("pruning \(original.name): \(groups.count) channel groups, \(grouped(groups.reduce(0) { $0 + $1.channels })) prunable channels; "
               + "\(criterion.rawValue) \(global ? "global" : "local") ranking, counts rounded to multiples of \(roundTo)")
 
         // Data is read only when something needs it: the Taylor criterion, fine-tuning, or accuracy
@@ -111,7 +114,7 @@ struct Prune: ParsableCommand {
                     note = ", BatchNorm recalibrated on \(grouped(Self.recalibrationBatches * 64)) training images"
                 }
                 accuracyPruned = try accuracy(current)
-                print("round \(round)/\(steps): \(grouped(summary.totalParameters)) parameters, \(grouped(summary.macs)) MACs"
+                say("round \(round)/\(steps): \(grouped(summary.totalParameters)) parameters, \(grouped(summary.macs)) MACs"
                       + note + (accuracyPruned.map { ", validation accuracy \(format($0 * 100, 2)) %" } ?? ""))
                 guard fineTuneEpochs > 0, let splits else { return }
                 try fineTune(current, on: splits)
@@ -119,9 +122,29 @@ struct Prune: ParsableCommand {
         try ModelFile.save(pruned, to: URL(fileURLWithPath: output))
         let timeAfter = try pruned.measuredLatency()
         let accuracyTuned = fineTuneEpochs > 0 ? try accuracy(pruned) : nil
-        printTable(try PruningReport(original: original, pruned: pruned), times: (timeBefore, timeAfter),
-                   accuracies: (accuracyBefore, accuracyPruned, accuracyTuned))
+        let report = try PruningReport(original: original, pruned: pruned)
+        if json {
+            struct Report: Encodable {
+                var model: String, output: String, criterion: String, global: Bool, roundTo: Int, threads: Int
+                var parametersBefore: Int, parametersAfter: Int, macsBefore: Int, macsAfter: Int
+                var microsecondsBefore: Double, microsecondsAfter: Double
+                var accuracyBefore: Double?, accuracyPruned: Double?, accuracyFineTuned: Double?
+                var layers: [PruningReport.Row]
+            }
+            print(try encodeJSON(Report(model: original.name, output: output, criterion: criterion.rawValue, global: global, roundTo: roundTo,
+                                        threads: ThreadPool.shared.threads, parametersBefore: report.parametersBefore,
+                                        parametersAfter: report.parametersAfter, macsBefore: report.macsBefore, macsAfter: report.macsAfter,
+                                        microsecondsBefore: timeBefore, microsecondsAfter: timeAfter, accuracyBefore: accuracyBefore,
+                                        accuracyPruned: accuracyPruned, accuracyFineTuned: accuracyTuned, layers: report.rows)))
+            return
+        }
+        printTable(report, times: (timeBefore, timeAfter), accuracies: (accuracyBefore, accuracyPruned, accuracyTuned))
         print("saved \(output)")
+    }
+
+    /// A progress line: on standard output, or standard error when the JSON goes to standard output.
+    private func say(_ text: String) {
+        if json { printNote(text) } else { print(text) }
     }
 
     private func fitsEmbeddedSet(_ model: Model) -> Bool {
@@ -140,7 +163,7 @@ struct Prune: ParsableCommand {
             },
             onEpoch: { e in
                 bar.finish()
-                print("  fine-tuning epoch \(e.epoch)/\(fineTuneEpochs)  loss \(format(e.loss, 4))  "
+                say("  fine-tuning epoch \(e.epoch)/\(fineTuneEpochs)  loss \(format(e.loss, 4))  "
                       + "validation accuracy \(format((e.validationAccuracy ?? 0) * 100, 2)) %  \(format(e.seconds, 1)) s")
             })
     }

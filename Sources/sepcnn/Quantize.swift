@@ -5,12 +5,14 @@ import SepCNN
 struct Quantize: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Quantize a model to int8 (TensorFlow Lite's full-integer scheme) and write it as a model file.",
+        usage: "sepcnn quantize <model> --output <output> [<options>]",
         discussion: """
             Activation ranges are calibrated on representative images: a dataset's training images (--dataset, --data; \
             without --data the embedded Fashion-MNIST images), or the PNG/JPEG/PPM images in a folder (--images, prepared as \
             'sepcnn predict' prepares them). Weights are rounded to int8 per output channel. The output is a model file \
             every command takes; eval, bench, run and predict run it on int8 kernels.
-            Example: sepcnn quantize fashion.safetensors --output fashion-int8.safetensors --report
+
+              sepcnn quantize fashion.safetensors --output fashion-int8.safetensors --report
             """)
 
     @Argument(help: "A model file or checkpoint, an ONNX file, or a built-in model name.")
@@ -27,7 +29,7 @@ struct Quantize: ParsableCommand {
     @Option(help: "A folder of images to calibrate with instead of a dataset.")
     var images: String?
 
-    @Option(help: "How many images to calibrate with.")
+    @Option(parsing: .unconditional, help: "How many images to calibrate with.")
     var calibrationSamples = 500
 
     @Option(help: "How each activation's range is chosen: minmax (default), percentile (99.99 %) or mse.")
@@ -36,7 +38,9 @@ struct Quantize: ParsableCommand {
     @Flag(help: "Print, per quantization point, the error of the int8 values against the float ones in quantization steps.")
     var report = false
 
-    @Option(help: "Threads (default: SEPCNN_THREADS, else the number of cores).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Threads (default: SEPCNN_THREADS, else the number of cores).") var threads: Int?
+
+    @Flag(help: "Print what was written (and with --report, the errors) as JSON.") var json = false
 
     func validate() throws {
         guard CalibrationMethod(rawValue: method) != nil else {
@@ -69,10 +73,11 @@ struct Quantize: ParsableCommand {
         let count = batches.reduce(0) { $0 + $1.shape[0] }
         let quantizer = PostTrainingQuantizer(method: CalibrationMethod(rawValue: method)!)
         let quantized: Model
+        var measured: QuantizationReport?
         if report {
-            let (result, measured) = try quantizer.quantizeWithReport(float, calibrationBatches: batches, reportBatches: Array(batches.prefix(2)))
+            let (result, errors) = try quantizer.quantizeWithReport(float, calibrationBatches: batches, reportBatches: Array(batches.prefix(2)))
             quantized = result
-            printReport(measured)
+            measured = errors
         } else {
             quantized = try quantizer.quantize(float, calibrationBatches: batches)
         }
@@ -80,6 +85,24 @@ struct Quantize: ParsableCommand {
         let summary = try ModelSummary(quantized)
         let points = quantized.network.namedLayers().filter { $0.layer is FakeQuantize }.count
         let weightsQuantized = quantized.namedParameters().filter { $0.parameter.quantization != nil }.count
+        if json {
+            struct Point: Encodable {
+                var name: String, scale: Float, zeroPoint: Int8, meanErrorSteps: Double, maxErrorSteps: Double, clippedFraction: Double
+            }
+            struct Report: Encodable {
+                var model: String, output: String, method: String, calibrationImages: Int, calibrationSource: String
+                var int8Weights: Int, quantizationPoints: Int, bytes: Int, float32WeightBytes: Int, errors: [Point]?
+            }
+            let errors = measured?.points.map {
+                Point(name: $0.name, scale: $0.quantization.scale, zeroPoint: $0.quantization.zeroPoint,
+                      meanErrorSteps: $0.meanErrorSteps, maxErrorSteps: $0.maxErrorSteps, clippedFraction: $0.clippedFraction)
+            }
+            print(try encodeJSON(Report(model: float.name, output: output, method: method, calibrationImages: count, calibrationSource: source,
+                                        int8Weights: weightsQuantized, quantizationPoints: points, bytes: fileSize(output),
+                                        float32WeightBytes: summary.totalParameters * 4, errors: errors)))
+            return
+        }
+        if let measured { printReport(measured) }
         print("Quantized \(float.name) to int8 with \(method) ranges from \(count) \(source): \(weightsQuantized) int8 weights, \(points) quantization points.")
         print("Wrote \(output) (\(byteText(fileSize(output)))); float32 weights would take \(byteText(summary.totalParameters * 4)).")
     }

@@ -3,7 +3,8 @@ import SepCNN
 
 struct Summary: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print a model's layers with output shapes, parameters and multiply-accumulates.")
+        abstract: "Print a model's layers with output shapes, parameters and multiply-accumulates.",
+        usage: "sepcnn summary <model> [<options>]")
 
     @OptionGroup var model: ModelArguments
 

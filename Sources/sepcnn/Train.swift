@@ -5,37 +5,42 @@ import SepCNN
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a model on a dataset with cross-entropy, validating after every epoch.",
+        usage: "sepcnn train --model <model> [<options>]\n       sepcnn train --resume <checkpoint> [--epochs <n>]",
         discussion: """
-            Example (the full Fashion-MNIST from Debian's dataset-fashion-mnist package):
-              sepcnn train --model fashion-sepcnn --dataset fashion-mnist --data /usr/share/datasets/fashion-mnist --epochs 3 --output fashion.safetensors
+            Each epoch is checked on --validation-split of the training images (10 % by default, \
+            chosen by --seed); the test split is read only by 'sepcnn eval', or by --test here, \
+            reported apart and never used for a choice. The model is saved as a .safetensors \
+            file that PyTorch can load and that every sepcnn command takes as a model (without \
+            --output, to MODEL.safetensors in the current folder; the name is printed).
 
-            Each epoch is checked on --validation-split of the training images (10 % by default, chosen by --seed);
-            the test split is read only by 'sepcnn eval', or by --test here, reported apart and never used for a choice.
-            The model is saved as a .safetensors file that PyTorch can load and that every sepcnn command takes in place
-            of a model name (without --output, to MODEL.safetensors in the current folder; the name is printed).
+            A checkpoint holding the whole run (model, optimizer, progress, data, settings, \
+            destinations) is written atomically after every epoch, every --checkpoint-every \
+            batches, and on Ctrl-C or SIGTERM, which finish the batch under way, save, print the \
+            command that resumes and exit with 130 or 143; a second Ctrl-C quits at once. \
+            --resume CHECKPOINT alone continues the run exactly as if never stopped; a larger \
+            --epochs extends it; an option that contradicts the recorded run is an error.
 
-            A checkpoint holding the whole run (model, optimizer, progress, data, settings, destinations) is written
-            atomically after every epoch, every --checkpoint-every batches, and on Ctrl-C or SIGTERM, which finish the
-            batch under way, save, print the command that resumes and exit (130, 143); a second Ctrl-C quits at once.
-            --resume CHECKPOINT alone continues the run exactly as if never stopped; a larger --epochs extends it; an
-            option that contradicts the recorded run is an error.
+            Fine-tuning: --model also takes a model file, checkpoint or ONNX file. --classes N \
+            puts a fresh classifier of N outputs in place of the last Dense (Gemm) layer, \
+            --freeze-backbone trains only that classifier, and images of another size (or gray \
+            images for a colour model) are resized batch by batch. Your own images: --dataset \
+            folder --data DIR, one subfolder of PNG, PPM or JPEG files per class.
 
-            Fine-tuning: --model also takes a model file, checkpoint or ONNX file. --classes N puts a fresh classifier
-            of N outputs in place of the last Dense (Gemm) layer, --freeze-backbone trains only that classifier, and
-            images of another size (or gray images for a colour model) are resized batch by batch:
-              sepcnn train --model mobilenet_v2.onnx --classes 10 --freeze-backbone --resolution 64 --epochs 1
+              sepcnn train --model fashion-sepcnn --epochs 3 --output fashion.safetensors
+              sepcnn train --resume fashion.checkpoint.safetensors --epochs 5
+              sepcnn train --model mobilenet-v2 --dataset folder --data photos --epochs 5
             """)
 
     @Option(help: "A built-in model (its resolution and classes default to the dataset's), or a model file, checkpoint or ONNX file to fine-tune.")
     var model: String?
 
-    @Option(help: "Width multiplier α (MobileNets only).")
+    @Option(parsing: .unconditional, help: "Width multiplier α (MobileNets only).")
     var widthMultiplier: Double?
 
-    @Option(help: "Input height and width of the model (default: a built-in model takes the dataset's, a file keeps its own); images are resized to it.")
+    @Option(parsing: .unconditional, help: "Input height and width of the model (default: a built-in model takes the dataset's, a file keeps its own); images are resized to it.")
     var resolution: Int?
 
-    @Option(help: "Replace the model's final classifier (its last Dense/Gemm layer) with a fresh one of this many classes.")
+    @Option(parsing: .unconditional, help: "Replace the model's final classifier (its last Dense/Gemm layer) with a fresh one of this many classes.")
     var classes: Int?
 
     @Flag(help: "Train only the final classifier; the rest of the model, BatchNorm statistics included, stays as it is.")
@@ -43,23 +48,23 @@ struct Train: ParsableCommand {
 
     @OptionGroup var data: DataArguments
 
-    @Option(help: "Share of the training images held out to check each epoch, stratified by class (default 0.1; 0 for none).")
+    @Option(parsing: .unconditional, help: "Share of the training images held out to check each epoch, stratified by class (default 0.1; 0 for none).")
     var validationSplit: Double?
     @Flag(help: "Also score the final model on the dataset's test split (reported apart, never used for choices).")
     var test = false
 
-    @Option(help: "Epochs to train (default 3); with --resume, the run's new total.") var epochs: Int?
+    @Option(parsing: .unconditional, help: "Epochs to train (default 3); with --resume, the run's new total.") var epochs: Int?
     @OptionGroup var training: TrainingOptions
-    @Option(help: "Threads (default: SEPCNN_THREADS, else the number of cores).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Threads (default: SEPCNN_THREADS, else the number of cores).") var threads: Int?
 
     @Option(help: "Where to save the trained model (.safetensors; default MODEL.safetensors here).") var output: String?
     @Option(help: "Checkpoint file (default: next to the output, NAME.checkpoint.safetensors).") var checkpoint: String?
-    @Option(help: "Also checkpoint every this many batches (default 200).") var checkpointEvery: Int?
+    @Option(parsing: .unconditional, help: "Also checkpoint every this many batches (default 200).") var checkpointEvery: Int?
     @Option(help: "Continue the run saved in this checkpoint, with its data, settings and destinations.") var resume: String?
     @Option(help: "Append one JSON record per epoch, and every --log-every batches, to this file (JSON lines).") var log: String?
-    @Option(help: "Batches between log records (default 50).") var logEvery: Int?
+    @Option(parsing: .unconditional, help: "Batches between log records (default 50).") var logEvery: Int?
     @Flag(help: "Save the epoch with the best validation accuracy as the model, not the last one.") var saveBest = false
-    @Option(help: "Stop after this many epochs without a better validation accuracy.") var earlyStopping: Int?
+    @Option(parsing: .unconditional, help: "Stop after this many epochs without a better validation accuracy.") var earlyStopping: Int?
     @Flag(help: "Print the results as JSON on standard output (progress goes to standard error).") var json = false
 
     static let defaultEpochs = 3, defaultCheckpointEvery = 200, defaultLogEvery = 50, defaultValidationSplit = 0.1
@@ -286,7 +291,7 @@ struct Train: ParsableCommand {
     /// data's classes — or a model from a file to fine-tune, at `--resolution` and with `--classes` if given.
     func makeModel(_ name: String, images: [Int]?, classes classCount: Int, console: Console) throws -> Model {
         var loaded: Model
-        if Self.namesBuiltInModel(name) {
+        if Self.namesBuiltInModel(name), let name = ModelZoo.canonicalName(name) {
             let minimum = ModelZoo.minimumResolution(of: name)
             let side = resolution ?? images.map { max($0[0], minimum) } ?? ModelZoo.defaultResolution(of: name) ?? minimum
             if resolution == nil, let images, images[0] < minimum {
@@ -305,12 +310,12 @@ struct Train: ParsableCommand {
 
     /// The name a model argument gives its model (a built-in name, or a file's own).
     static func modelName(_ argument: String) throws -> String {
-        namesBuiltInModel(argument) ? argument : try Model.load(argument).name
+        namesBuiltInModel(argument) ? ModelZoo.canonicalName(argument) ?? argument : try Model.load(argument).name
     }
 
     /// Whether `argument` means a built-in model: a file of that name comes first, as in `Model.load`.
     static func namesBuiltInModel(_ argument: String) -> Bool {
-        ModelZoo.names.contains(argument) && !FileManager.default.fileExists(atPath: argument)
+        ModelZoo.canonicalName(argument) != nil && !FileManager.default.fileExists(atPath: argument)
     }
 
     static func checkpointPath(_ output: String) -> String {

@@ -7,7 +7,7 @@ struct DataArguments: ParsableArguments {
     @Option(help: "Dataset: fashion-mnist, mnist, cifar10, or folder (--data DIR with one subfolder of images per class, or train/ and test/ folders of them; default fashion-mnist).")
     var dataset: String?
 
-    @Option(help: "Directory with the dataset's files as published (e.g. /usr/share/datasets/fashion-mnist). Without it, the Fashion-MNIST images embedded in SepCNN (8,000 of the official training split to train and validate on, 2,000 of the test split to evaluate on).")
+    @Option(help: "Directory with the dataset's files as published (Debian's dataset-fashion-mnist package has them). Without it, the Fashion-MNIST images embedded in SepCNN (8,000 of the official training split to train and validate on, 2,000 of the test split to evaluate on).")
     var data: String?
 
     var datasetText: String { dataset ?? DatasetName.fashionMNIST.rawValue }

@@ -4,18 +4,18 @@ import SepCNN
 /// The recipe options every command that trains shares (`train`, and `prune` for fine-tuning).
 /// Optional, so that `train --resume` can tell an option given from one left at its default.
 struct TrainingOptions: ParsableArguments {
-    @Option(help: "Images per batch (default 64).") var batchSize: Int?
+    @Option(parsing: .unconditional, help: "Images per batch (default 64).") var batchSize: Int?
     @Option(help: "Optimizer: sgd, adam or adamw (default adam).") var optimizer: String?
-    @Option(help: "Learning rate (default 0.001).") var lr: Float?
-    @Option(help: "SGD momentum (default 0.9).") var momentum: Float?
-    @Option(help: "Weight decay (L2 for sgd/adam, decoupled for adamw; default 0).") var weightDecay: Float?
+    @Option(parsing: .unconditional, help: "Learning rate (default 0.001).") var lr: Float?
+    @Option(parsing: .unconditional, help: "SGD momentum (default 0.9).") var momentum: Float?
+    @Option(parsing: .unconditional, help: "Weight decay (L2 for sgd/adam, decoupled for adamw; default 0).") var weightDecay: Float?
     @Option(help: "Learning-rate schedule: constant, step (×0.1 every --step-epochs) or cosine (default constant).") var schedule: String?
-    @Option(help: "Epochs between decays of the step schedule (default 1).") var stepEpochs: Int?
-    @Option(help: "Epochs of linear warm-up (default 0).") var warmupEpochs: Int?
-    @Option(help: "Label smoothing of the cross-entropy (default 0).") var labelSmoothing: Float?
+    @Option(parsing: .unconditional, help: "Epochs between decays of the step schedule (default 1).") var stepEpochs: Int?
+    @Option(parsing: .unconditional, help: "Epochs of linear warm-up (default 0).") var warmupEpochs: Int?
+    @Option(parsing: .unconditional, help: "Label smoothing of the cross-entropy (default 0).") var labelSmoothing: Float?
     @Flag(help: "Augment: random crop with 4 pixels of padding, horizontal flip.") var augment = false
-    @Option(help: "Seed of initialisation, shuffling, validation split, augmentation and dropout (default 0).") var seed: UInt64?
-    @Option(name: .customLong("bn-l1"), help: "Network Slimming sparsity: add λ·Σ|γ| over every BatchNorm scale to the loss (then prune with --criterion bn).")
+    @Option(parsing: .unconditional, help: "Seed of initialisation, shuffling, validation split, augmentation and dropout (default 0).") var seed: UInt64?
+    @Option(name: .customLong("bn-l1"), parsing: .unconditional, help: "Network Slimming sparsity: add λ·Σ|γ| over every BatchNorm scale to the loss (then prune with --criterion bn).")
     var bnL1: Float?
 
     func validate() throws {

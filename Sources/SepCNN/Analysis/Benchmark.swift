@@ -8,6 +8,8 @@ public struct BenchmarkCase: Sendable {
     public let name: String
     /// Floating-point operations per run (2 × multiply-accumulates; int8 records count their MACs the same way).
     public let flops: Double
+    /// A whole network (a built-in model or a model file) rather than one layer or operator.
+    public let isNetwork: Bool
     let workload: Workload
 
     enum Workload: Sendable {
@@ -16,9 +18,10 @@ public struct BenchmarkCase: Sendable {
         case prepared(@Sendable (ThreadPool) throws -> PreparedBenchmark)
     }
 
-    init(name: String, flops: Double, _ build: @escaping @Sendable (ThreadPool) throws -> (InferencePlan, Tensor)) {
+    init(name: String, flops: Double, isNetwork: Bool = false, _ build: @escaping @Sendable (ThreadPool) throws -> (InferencePlan, Tensor)) {
         self.name = name
         self.flops = flops
+        self.isNetwork = isNetwork
         workload = .plan(build)
     }
 
@@ -27,6 +30,7 @@ public struct BenchmarkCase: Sendable {
     init(name: String, flops: Double, prepared prepare: @escaping @Sendable (ThreadPool) throws -> PreparedBenchmark) {
         self.name = name
         self.flops = flops
+        isNetwork = false
         workload = .prepared(prepare)
     }
 
@@ -66,20 +70,47 @@ public struct BenchmarkCase: Sendable {
         }
     }
 
-    /// A built-in model or a model file (see `Model.load`) at batch 1, named `NAME-RESOLUTION`.
-    public static func model(_ name: String, options: ModelOptions = ModelOptions()) throws -> BenchmarkCase {
+    /// Largest batch of a network record.
+    public static let maximumBatch = 256
+    /// Largest batch × height × width of a network record's input: 64 images of 224×224, whose
+    /// MobileNetV2 activations already take about 1 GB.
+    public static let maximumBatchPixels = 64 * 224 * 224
+
+    /// A built-in model or a model file (see `Model.load`) at `batch` images per run, named
+    /// `NAME-RESOLUTION`, with `-bBATCH` after it for batches above 1.
+    public static func model(_ name: String, options: ModelOptions = ModelOptions(), batch: Int = 1) throws -> BenchmarkCase {
+        guard (1...maximumBatch).contains(batch) else {
+            throw SepCNNError.invalidArgument("the batch must lie between 1 and \(maximumBatch), got \(batch)")
+        }
         let make: @Sendable () throws -> Model = { try Random.withSeed(0) { try Model.load(name, options: options) } }
         let model = try make()
+        try checkBatchPixels(batch, model)
         let macs = try ModelSummary(model).macs
-        let inputShape = [1] + model.inputShape
-        return BenchmarkCase(name: "\(model.name)-\(model.inputShape[0])", flops: 2 * Double(macs)) { pool in
-            (try InferencePlan(make(), pool: pool), try randomInput(inputShape))
+        let inputShape = [batch] + model.inputShape
+        return BenchmarkCase(name: networkName(model, batch: batch), flops: 2 * Double(macs) * Double(batch), isNetwork: true) { pool in
+            (try InferencePlan(make(), batch: batch, pool: pool), try randomInput(inputShape))
+        }
+    }
+
+    /// `mobilenet-v2-224`, `mobilenet-v2-160-b8`.
+    static func networkName(_ model: Model, batch: Int) -> String {
+        "\(model.name)-\(model.inputShape[0])" + (batch > 1 ? "-b\(batch)" : "")
+    }
+
+    static func checkBatchPixels(_ batch: Int, _ model: Model) throws {
+        let pixels = model.inputShape.count == 3 ? model.inputShape[0] * model.inputShape[1] : 1
+        guard batch <= maximumBatchPixels / max(pixels, 1) else {
+            throw SepCNNError.invalidArgument("a batch of \(batch) at \(model.inputShape[0])×\(model.inputShape[1]) is too large to time: "
+                                              + "batch × height × width must be at most \(maximumBatchPixels) (64 images of 224×224)")
         }
     }
 
     /// A built-in model quantized to int8 (calibrated on random images: timing does not depend on
     /// the ranges), named `NAME-RESOLUTION-int8`.
-    public static func int8Model(_ name: String, options: ModelOptions = ModelOptions()) throws -> BenchmarkCase {
+    public static func int8Model(_ name: String, options: ModelOptions = ModelOptions(), batch: Int = 1) throws -> BenchmarkCase {
+        guard (1...maximumBatch).contains(batch) else {
+            throw SepCNNError.invalidArgument("the batch must lie between 1 and \(maximumBatch), got \(batch)")
+        }
         let make: @Sendable () throws -> Model = {
             let model = try Random.withSeed(0) { try Model.load(name, options: options) }
             var generator = RandomGenerator(seed: 2)
@@ -87,10 +118,11 @@ public struct BenchmarkCase: Sendable {
             return try PostTrainingQuantizer().quantize(model, calibrationBatches: batches)
         }
         let float = try Random.withSeed(0) { try Model.load(name, options: options) }
+        try checkBatchPixels(batch, float)
         let macs = try ModelSummary(float).macs
-        let inputShape = [1] + float.inputShape
-        return BenchmarkCase(name: "\(float.name)-\(float.inputShape[0])-int8", flops: 2 * Double(macs)) { pool in
-            (try InferencePlan(make(), pool: pool), try randomInput(inputShape))
+        let inputShape = [batch] + float.inputShape
+        return BenchmarkCase(name: networkName(float, batch: batch) + "-int8", flops: 2 * Double(macs) * Double(batch), isNetwork: true) { pool in
+            (try InferencePlan(make(), batch: batch, pool: pool), try randomInput(inputShape))
         }
     }
 
@@ -109,13 +141,16 @@ public struct BenchmarkCase: Sendable {
     }
 
     /// The shapes of `sepcnn bench`: MobileNetV2-224's depthwise and pointwise layers (the shapes of
-    /// `../shared/bench`), 56×56×128 standard against separable, and the two whole networks.
-    public static func standardSuite(int8: Bool = false) throws -> [BenchmarkCase] {
-        guard int8 else { return try floatSuite() }
+    /// `../shared/bench`), 56×56×128 standard against separable, and the two whole networks, built
+    /// with `networks` (e.g. another resolution) and timed on `batch` images per run.
+    public static func standardSuite(int8: Bool = false, networks: ModelOptions = ModelOptions(), batch: Int = 1) throws -> [BenchmarkCase] {
+        guard int8 else { return try floatSuite(networks: networks, batch: batch) }
         // The stem (MobileNet's first layer) only in int8 runs: the float suite's output stays as it was.
-        let float = try floatSuite() + [stem(height: 224, width: 224)]
+        let float = try floatSuite(networks: networks, batch: batch) + [stem(height: 224, width: 224)]
         // Each layer's int8 twin right after it, so the two read side by side.
-        let twins = Dictionary(uniqueKeysWithValues: try int8Suite().map { (String($0.name.dropLast("-int8".count)), $0) })
+        let twins = Dictionary(uniqueKeysWithValues: try int8Suite(networks: networks, batch: batch).map {
+            (String($0.name.dropLast("-int8".count)), $0)
+        })
         return float.flatMap { [$0] + (twins[$0.name].map { [$0] } ?? []) }
     }
 
@@ -126,11 +161,11 @@ public struct BenchmarkCase: Sendable {
     static let layerPointwiseShapes = [(112, 112, 32, 16), (56, 56, 24, 144), (56, 56, 144, 24), (28, 28, 32, 192), (14, 14, 64, 384),
                                        (14, 14, 384, 64), (7, 7, 160, 960), (7, 7, 960, 320), (56, 56, 128, 128)]
 
-    private static func floatSuite() throws -> [BenchmarkCase] {
+    private static func floatSuite(networks: ModelOptions, batch: Int) throws -> [BenchmarkCase] {
         return layerDepthwiseShapes.map { depthwise3x3(height: $0.0, width: $0.1, channels: $0.2, stride: $0.3) }
             + layerPointwiseShapes.map { pointwise(height: $0.0, width: $0.1, inputChannels: $0.2, outputChannels: $0.3) }
             + [standard3x3(height: 56, width: 56, inputChannels: 128, outputChannels: 128),
-               try model("mobilenet-v1"), try model("mobilenet-v2")]
+               try model("mobilenet-v1", options: networks, batch: batch), try model("mobilenet-v2", options: networks, batch: batch)]
     }
 }
 
@@ -142,8 +177,24 @@ public struct BenchmarkResult: Codable, Equatable, Sendable {
     public var minimumMicroseconds: Double
     public var repetitions: Int
     public var gflops: Double
-    /// Of the measured FMA peak of `threads` cores.
+    /// Of `peakGFLOPS`.
     public var percentOfPeak: Double
+    /// The peak the percentage is of, and how it was obtained (`PeakThroughput`).
+    public var peakGFLOPS: Double
+    public var peakBasis: String
+    /// With `sepcnn bench --profile`: the median time of every step of the case's plan.
+    public var profile: [ProfiledStep]?
+}
+
+/// One step of a profiled plan.
+public struct ProfiledStep: Codable, Equatable, Sendable {
+    public var step: String
+    public var medianMicroseconds: Double
+
+    public init(step: String, medianMicroseconds: Double) {
+        self.step = step
+        self.medianMicroseconds = medianMicroseconds
+    }
 }
 
 /// How long `sepcnn bench` measures each case.
@@ -163,7 +214,7 @@ public struct BenchmarkOptions: Sendable {
 
 public enum Benchmark {
     /// Times one case: warm-up, then the median of repeated runs of its plan.
-    public static func run(_ benchmark: BenchmarkCase, options: BenchmarkOptions, pool: ThreadPool, peakGFLOPS: Double) throws -> BenchmarkResult {
+    public static func run(_ benchmark: BenchmarkCase, options: BenchmarkOptions, pool: ThreadPool, peak: PeakThroughput) throws -> BenchmarkResult {
         var samples: [Double]
         switch benchmark.workload {
         case .plan(let build):
@@ -188,7 +239,7 @@ public enum Benchmark {
         let gflops = benchmark.flops / median / 1e3
         return BenchmarkResult(name: benchmark.name, threads: pool.threads, medianMicroseconds: median,
                                minimumMicroseconds: samples[0], repetitions: samples.count, gflops: gflops,
-                               percentOfPeak: 100 * gflops / peakGFLOPS)
+                               percentOfPeak: 100 * gflops / peak.gflops, peakGFLOPS: peak.gflops, peakBasis: peak.basis)
     }
 
     /// Warm-up, then microseconds of each timed call until both minimums are met.
@@ -205,13 +256,12 @@ public enum Benchmark {
     }
 
     /// A table row per result, in the order given.
-    public static func table(_ results: [BenchmarkResult], peakGFLOPS: Double) -> String {
+    public static func table(_ results: [BenchmarkResult], peak: PeakThroughput) -> String {
         let rows = results.map { r in
             [r.name, "\(r.threads)", String(format: "%.1f", r.medianMicroseconds), String(format: "%.1f", r.gflops),
              String(format: "%.1f %%", r.percentOfPeak)]
         }
         return formatTable(header: ["benchmark", "threads", "median µs", "GFLOP/s", "% of peak"], rows: rows, rightAligned: [1, 2, 3, 4])
-            + String(format: "peak: %.0f GFLOP/s (measured FMA throughput of %d thread%@)\n", peakGFLOPS,
-                     results.first?.threads ?? 1, (results.first?.threads ?? 1) == 1 ? "" : "s")
+            + String(format: "peak: %.0f GFLOP/s, ", peak.gflops) + peak.basis + "\n"
     }
 }

@@ -66,6 +66,7 @@ public struct ModelComparison: Codable, Equatable, Sendable {
     public var macRatio: Double
 
     public init(model name: String, options: ModelOptions = ModelOptions(), timing: TimingOptions? = nil) throws {
+        let name = ModelZoo.canonicalName(name) ?? name
         let baseName = name.hasSuffix(ModelZoo.standardSuffix) ? String(name.dropLast(ModelZoo.standardSuffix.count)) : name
         let separableModel = try ModelZoo.make(baseName, options: options)
         let standardModel = try ModelZoo.make(baseName + ModelZoo.standardSuffix, options: options)

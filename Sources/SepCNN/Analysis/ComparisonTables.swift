@@ -27,9 +27,16 @@ private func comparisonTable(standard: Cost, separable: Cost, parameterRatio: Do
     if let formulas { rows.append(["", formulas.standard, formulas.separable, ""]) }
     rows.append(["MACs", grouped(standard.macs), grouped(separable.macs), String(format: "%.4f", macRatio)])
     if let s = standard.medianMicroseconds, let p = separable.medianMicroseconds {
-        rows.append(["Median time", microseconds(s), microseconds(p), String(format: "%.4f (%.1f× faster)", p / s, s / p)])
+        rows.append(["Median time", microseconds(s), microseconds(p), String(format: "%.4f", p / s) + " (\(speedWording(oldTime: s, newTime: p)))"])
     }
     return formatTable(header: ["", "standard", "separable", "separable / standard"], rows: rows, rightAligned: [1, 2])
+}
+
+/// How a time compares with another, always as a factor above 1: `3.3× faster` for a third of the
+/// old time, `3.3× slower` (never `0.3× faster`) for 3.3 times it; `—` without two positive times.
+public func speedWording(oldTime: Double, newTime: Double) -> String {
+    guard oldTime > 0, newTime > 0, oldTime.isFinite, newTime.isFinite else { return "—" }
+    return newTime <= oldTime ? String(format: "%.1f× faster", oldTime / newTime) : String(format: "%.1f× slower", newTime / oldTime)
 }
 
 /// 1234.5 → "1.23 ms"

@@ -36,11 +36,11 @@ final class PreparedBenchmark: @unchecked Sendable {
 extension BenchmarkCase {
     /// The int8 twins of the float records, named with an `-int8` suffix: the layer shapes through the
     /// int8 operators, and the networks quantized and run through their int8 inference plans.
-    static func int8Suite() throws -> [BenchmarkCase] {
+    static func int8Suite(networks: ModelOptions = ModelOptions(), batch: Int = 1) throws -> [BenchmarkCase] {
         layerDepthwiseShapes.map { depthwise3x3Int8(height: $0.0, width: $0.1, channels: $0.2, stride: $0.3) }
             + layerPointwiseShapes.map { pointwiseInt8(height: $0.0, width: $0.1, inputChannels: $0.2, outputChannels: $0.3) }
             + [standard3x3Int8(height: 56, width: 56, inputChannels: 128, outputChannels: 128), stemInt8(height: 224, width: 224),
-               try int8Model("mobilenet-v1"), try int8Model("mobilenet-v2")]
+               try int8Model("mobilenet-v1", options: networks, batch: batch), try int8Model("mobilenet-v2", options: networks, batch: batch)]
     }
 
     /// int8 stem, as `stem`.

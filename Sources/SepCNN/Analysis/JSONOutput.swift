@@ -10,7 +10,8 @@ public enum JSONOutput {
     /// Pretty-printed, or on one line when `compact` (a JSON-lines log's records).
     public static func encode<T: Encodable>(_ value: T, compact: Bool = false) throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = compact ? [.sortedKeys] : [.prettyPrinted, .sortedKeys]
+        // Paths read as typed: no escaped slashes.
+        encoder.outputFormatting = compact ? [.sortedKeys, .withoutEscapingSlashes] : [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: nonFinite, negativeInfinity: nonFinite, nan: nonFinite)
         let text = String(decoding: try encoder.encode(value), as: UTF8.self)
         return text.replacingOccurrences(of: "\"" + nonFinite + "\"", with: "null")

@@ -1,5 +1,93 @@
 import Foundation
 
+/// The 100 % of the bench table's "% of peak": a float32 FMA throughput in GFLOP/s, and how it was
+/// obtained, which the table prints under itself.
+///
+/// The default is the nominal figure, computed once from the build's instruction set and the CPU's
+/// clock as the operating system reports it, so the same machine gives the same percentages run
+/// after run. A measured figure (`measured`) follows the load other processes put on the cores and
+/// moved by several percent between runs on a shared machine.
+public struct PeakThroughput: Sendable, Equatable {
+    public var gflops: Double
+    /// `nominal: 2 threads × 32 flops/cycle (…) × 2.45 GHz (/proc/cpuinfo)`.
+    public var basis: String
+
+    public init(gflops: Double, basis: String) {
+        self.gflops = gflops
+        self.basis = basis
+    }
+
+    /// Float32 flops one core of this build retires per cycle, and why. Builds with FMA (AVX2,
+    /// AVX-512, arm64) count two FMA pipes of 8 lanes (4 on arm64's NEON) × 2 flops: Zen 2–4 and
+    /// Intel client cores have two 256-bit FMA pipes, and Zen 4 runs 512-bit FMAs on them, which
+    /// matches the ≈ 117 GFLOP/s per core measured on the project machine (a Zen 4 near 3.7 GHz).
+    /// Intel server cores with two 512-bit units reach twice this. Builds without FMA count an
+    /// add and a multiply pipe of 4 SSE lanes.
+    public static var flopsPerCycle: (flops: Int, reason: String) {
+        #if arch(arm64)
+        return (16, "2 FMA pipes × 4 lanes × 2")
+        #else
+        if buildTargetsFMA() { return (32, "2 FMA pipes × 8 lanes × 2") }
+        return (8, "no FMA in this build: add + multiply pipes × 4 lanes")
+        #endif
+    }
+
+    /// The CPU's clock in GHz with where it was read, looked up once per process: the maximum
+    /// frequency in sysfs, else the one in /proc/cpuinfo's model name (`@ 2.40GHz`), else the
+    /// highest `cpu MHz` there. Nil where none is available.
+    public static let nominalClock: (gigahertz: Double, source: String)? = {
+        if let text = try? String(contentsOfFile: "/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq", encoding: .utf8),
+           let kilohertz = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)), kilohertz > 0 {
+            return (kilohertz / 1e6, "cpuinfo_max_freq")
+        }
+        if let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8), let gigahertz = clockGigahertz(cpuinfo: text) {
+            return (gigahertz, "/proc/cpuinfo")
+        }
+        return nil
+    }()
+
+    /// The clock a /proc/cpuinfo text states: the model name's `@ 2.40GHz` if any, else the highest
+    /// `cpu MHz` line. Nil if it states neither (or something implausible, outside 0.1–10 GHz).
+    public static func clockGigahertz(cpuinfo: String) -> Double? {
+        let lines = cpuinfo.split(separator: "\n")
+        func value(_ line: Substring) -> Substring? {
+            line.firstIndex(of: ":").map { line[line.index(after: $0)...] }
+        }
+        var gigahertz: Double?
+        if let model = lines.first(where: { $0.hasPrefix("model name") }).flatMap(value),
+           let at = model.range(of: "@ "), model.hasSuffix("GHz") {
+            gigahertz = Double(model[at.upperBound...].dropLast(3).trimmingCharacters(in: .whitespaces))
+        }
+        if gigahertz == nil {
+            gigahertz = lines.filter { $0.hasPrefix("cpu MHz") }.compactMap(value)
+                .compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }.max().map { $0 / 1000 }
+        }
+        guard let gigahertz, (0.1...10).contains(gigahertz) else { return nil }
+        return gigahertz
+    }
+
+    /// `threads` cores at the nominal clock and this build's flops per cycle; nil without a clock.
+    public static func nominal(threads: Int, clock: (gigahertz: Double, source: String)? = nominalClock) -> PeakThroughput? {
+        guard let clock else { return nil }
+        let (flops, reason) = flopsPerCycle
+        let gflops = Double(threads * flops) * clock.gigahertz
+        let basis = "nominal: \(threads) thread\(threads == 1 ? "" : "s") × \(flops) flops/cycle (\(reason)) × "
+            + String(format: "%.2f GHz", clock.gigahertz) + " (\(clock.source))"
+        return PeakThroughput(gflops: gflops, basis: basis)
+    }
+
+    /// The FMA throughput measured on `pool` (see `measurePeakGFLOPS`).
+    public static func measured(pool: ThreadPool, seconds: Double = 0.2) -> PeakThroughput {
+        PeakThroughput(gflops: measurePeakGFLOPS(pool: pool, seconds: seconds),
+                       basis: "measured FMA throughput of \(pool.threads) thread\(pool.threads == 1 ? "" : "s") in this run")
+    }
+
+    /// The nominal peak, or the measured one where the clock is unknown.
+    public static func standard(pool: ThreadPool) -> PeakThroughput {
+        nominal(threads: pool.threads) ?? measured(pool: pool)
+    }
+}
+
 /// Measures the machine's float32 FMA throughput on `pool.threads` threads, in GFLOP/s: the
 /// 100 % of the bench table's "% of peak". Twelve independent accumulators hide the FMA latency,
 /// as a tuned GEMM kernel does (≈ 117 GFLOP/s per core on the project machine, a Zen 4, in an AVX-512 build).

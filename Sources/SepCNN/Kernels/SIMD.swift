@@ -33,8 +33,13 @@ func fmadd(_ acc: inout SIMD16<Float>, _ a: SIMD16<Float>, _ b: SIMD16<Float>) {
         return
     }
 #endif
-    if SEPCNN_HAS_FMA != 0 { acc.addProduct(a, b) } else { acc += a * b }
+    if buildTargetsFMA() { acc.addProduct(a, b) } else { acc += a * b }
 }
+
+/// Whether the build targets FMA. A call rather than the imported constant itself, which made
+/// every build without FMA warn "will never be executed"; it inlines and folds away the same.
+@inline(__always) @usableFromInline
+func buildTargetsFMA() -> Bool { SEPCNN_HAS_FMA != 0 }
 
 /// Loads the first `count` (< 16) lanes; the rest are zero.
 @inline(__always) @usableFromInline

@@ -48,7 +48,7 @@ extension Model {
         }
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-            throw SepCNNError.invalidArgument("cannot read the model '\(url.path)': \(error.localizedDescription)")
+            throw SepCNNError.invalidArgument("cannot read the model '\(url.path)': \(fileErrorReason(error))")
         }
         do {
             return try ONNXModel(serializedData: data, name: url.deletingPathExtension().lastPathComponent,

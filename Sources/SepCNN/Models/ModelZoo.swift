@@ -62,8 +62,14 @@ public enum ModelZoo {
         entries.map { "\($0.name) (and \($0.name)\(standardSuffix)): \($0.about)" }.joined(separator: "\n")
     }
 
+    /// The built-in name `name` spells in any case (`MobileNet-V2` → `mobilenet-v2`); nil if none.
+    public static func canonicalName(_ name: String) -> String? {
+        names.first { $0.lowercased() == name.lowercased() }
+    }
+
     /// The smallest input resolution the named model's downsampling admits (1 for unknown names).
     public static func minimumResolution(of name: String) -> Int {
+        let name = canonicalName(name) ?? name
         let baseName = name.hasSuffix(standardSuffix) ? String(name.dropLast(standardSuffix.count)) : name
         guard let entry = entries.first(where: { $0.name == baseName }) else { return 1 }
         let step = entry.resolutionStep
@@ -77,7 +83,11 @@ public enum ModelZoo {
     }
 
     /// Builds the named model with fresh weights drawn from the library-wide generator (`Random.seed`).
+    /// Names match in any case; the model takes the name as listed in `names`.
     public static func make(_ name: String, options: ModelOptions = ModelOptions()) throws -> Model {
+        guard let name = canonicalName(name) else {
+            throw SepCNNError.invalidArgument("unknown model '\(name)'\(didYouMean(name, among: names)); built-in models are: \(names.joined(separator: ", "))")
+        }
         let style: ConvolutionStyle = name.hasSuffix(standardSuffix) ? .standard : .separable
         let baseName = style == .standard ? String(name.dropLast(standardSuffix.count)) : name
         guard let entry = entries.first(where: { $0.name == baseName }) else {

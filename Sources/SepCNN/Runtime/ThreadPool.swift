@@ -139,12 +139,22 @@ extension ThreadPool {
         sharedPool.withLock { $0 = ThreadPool(threads: threads) }
     }
 
-    /// Threads from `SEPCNN_THREADS` if set and valid, else the number of active cores.
+    /// Threads from `SEPCNN_THREADS` if set and valid, else the number of active cores. An invalid
+    /// value is ignored here; the `sepcnn` tool refuses it first (`threadsFromEnvironment`).
     public static var defaultThreads: Int {
-        if let text = ProcessInfo.processInfo.environment["SEPCNN_THREADS"], let value = Int(text), (1...256).contains(value) {
-            return value
-        }
+        if let threads = try? threadsFromEnvironment() { return threads }
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// The thread count `SEPCNN_THREADS` asks for in `environment`: nil if it is unset or empty.
+    /// Throws, quoting the value, unless it is a whole number between 1 and 256.
+    public static func threadsFromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int? {
+        guard let text = environment["SEPCNN_THREADS"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        guard let value = Int(text), (1...256).contains(value) else {
+            let quoted = text.count > 40 ? String(text.prefix(40)) + "…" : text
+            throw SepCNNError.invalidArgument("SEPCNN_THREADS must be a whole number of threads between 1 and 256, got '\(quoted)'")
+        }
+        return value
     }
 
     private static let sharedPool = Locked(ThreadPool(threads: defaultThreads))

@@ -1,7 +1,7 @@
 /// What pruning changed, layer by layer: output channels and multiply-accumulates (one image)
 /// before and after, with the model's totals.
 public struct PruningReport: Sendable {
-    public struct Row: Sendable, Equatable {
+    public struct Row: Sendable, Equatable, Encodable {
         public var path: String
         public var type: String
         public var channelsBefore: Int, channelsAfter: Int

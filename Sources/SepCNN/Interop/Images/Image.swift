@@ -42,7 +42,7 @@ public struct Image: Equatable, Sendable {
     public static func read(contentsOf url: URL, maximumPixels: Int = defaultMaximumPixels) throws -> Image {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw SepCNNError.invalidFile("cannot read image '\(url.path)': \(error.localizedDescription)")
+            throw SepCNNError.invalidFile("cannot read image '\(url.path)': \(fileErrorReason(error))")
         }
         do {
             return try decode(Array(data), maximumPixels: maximumPixels)

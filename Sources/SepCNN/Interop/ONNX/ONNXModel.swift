@@ -43,7 +43,7 @@ public struct ONNXModel {
         do {
             return try Data(contentsOf: url)
         } catch {
-            throw SepCNNError.invalidArgument("cannot read ONNX model '\(url.path)': \(error.localizedDescription)")
+            throw SepCNNError.invalidArgument("cannot read ONNX model '\(url.path)': \(fileErrorReason(error))")
         }
     }
 

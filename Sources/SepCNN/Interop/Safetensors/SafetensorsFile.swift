@@ -63,7 +63,7 @@ public struct SafetensorsFile: Sendable {
         }
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-            throw SepCNNError.invalidFile("cannot read \(url.path): \(error.localizedDescription)")
+            throw SepCNNError.invalidFile("cannot read \(url.path): \(fileErrorReason(error))")
         }
         // Everything is checked again on the whole file, which may have changed in between.
         do { try self.init(decoding: data, checking: check) } catch let error as SepCNNError {
@@ -82,11 +82,11 @@ public struct SafetensorsFile: Sendable {
             size = Int(try handle.seekToEnd())
             try handle.seek(toOffset: 0)
             first = try handle.read(upToCount: 8) ?? Data()
-        } catch { throw SepCNNError.invalidFile("cannot read it: \(error.localizedDescription)") }
+        } catch { throw SepCNNError.invalidFile("cannot read it: \(fileErrorReason(error))") }
         let headerLength = try headerLength(first, fileSize: size)
         let header: Data
         do { header = try handle.read(upToCount: headerLength) ?? Data() } catch {
-            throw SepCNNError.invalidFile("cannot read it: \(error.localizedDescription)")
+            throw SepCNNError.invalidFile("cannot read it: \(fileErrorReason(error))")
         }
         guard header.count == headerLength else { throw SepCNNError.invalidFile("the file shrank while it was read") }
         let (layouts, metadata) = try parseSafetensorsHeader(header, bodyLength: size - 8 - headerLength)
