@@ -74,6 +74,35 @@ import Testing
         #expect(gray.images.shape == [10, 5, 5, 1])
     }
 
+    /// The files users have: JPEG photos and PNG files side by side, in any mode and size.
+    @Test func jpegAndPNGFilesTrainTogether() throws {
+        let root = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let jpeg = Fixtures.directory.appendingPathComponent("jpeg")
+        let classes = ["gray": ["baseline-gray-33x17.jpg", "progressive-gray-33x17.jpg"],
+                       "colour": ["baseline-420-40x24.jpg", "progressive-444-40x24.jpg", "orientation6-33x17.jpg"]]
+        for (name, files) in classes {
+            let folder = root.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for file in files { try FileManager.default.copyItem(at: jpeg.appendingPathComponent(file), to: folder.appendingPathComponent(file)) }
+        }
+        try FileManager.default.copyItem(at: Fixtures.directory.appendingPathComponent("images/photo.png"),
+                                         to: root.appendingPathComponent("colour/photo.png"))
+        let data = try Dataset.imageFolder(root, imageShape: [12, 12, 3])
+        #expect(data.classNames == ["colour", "gray"] && data.count == 6)
+        #expect(data.labels == [0, 0, 0, 0, 1, 1])
+        // Each image is its file's pixels, resized: the first gray JPEG, as RGB, has equal channels.
+        let first = data.images.scalars[(4 * 144 * 3)...].prefix(3)
+        #expect(first.allSatisfy { $0 == first.first })
+        let model = try Random.withSeed(1) { try ModelZoo.make("fashion-sepcnn", options: ModelOptions(resolution: 12, classes: 2, inputChannels: 3)) }
+        var recipe = TrainingConfiguration()
+        recipe.epochs = 1
+        recipe.batchSize = 3
+        let trainer = try Trainer(model: model, configuration: recipe)
+        try trainer.fit(training: data, validation: data)
+        #expect(trainer.progress.history.first?.validationAccuracy != nil)
+    }
+
     @Test func badFoldersAreRefusedNamingWhatIsWrong() throws {
         let root = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
