@@ -108,7 +108,13 @@ struct Train: ParsableCommand {
         flushOutputByLine()
         let console = Console(json: json)
         if let threads { try ThreadPool.setSharedThreads(threads) }
-        let (trainer, source) = try resume.map { try resumedTrainer(from: $0, console: console) } ?? newTrainer(console: console)
+        let trainer: Trainer, source: DataSource, loaded: Dataset?
+        if let resume {
+            (trainer, source) = try resumedTrainer(from: resume, console: console)
+            loaded = nil
+        } else {
+            (trainer, source, loaded) = try newTrainer(console: console)
+        }
         guard let run = trainer.run else { throw ValidationError("internal: the run has no record") }
         // Every destination is checked before the first batch, not found unwritable hours later.
         try AtomicFile.requireWritable(URL(fileURLWithPath: run.output), role: "model")
@@ -116,7 +122,7 @@ struct Train: ParsableCommand {
         if let path = run.log { try AtomicFile.requireWritable(URL(fileURLWithPath: path), role: "log") }
         let log = try run.log.map { try TrainingLog(path: $0) }
 
-        let splits = try source.trainingSplits(validationSplit: run.validationSplit, seed: trainer.configuration.seed)
+        let splits = try source.trainingSplits(validationSplit: run.validationSplit, seed: trainer.configuration.seed, of: loaded)
         if let note = adaptationNote(images: splits.train.imageShape, model: trainer.model) { printNote(note) }
         if trainer.model.classNames == nil, (try? trainer.model.outputClassCount()) == splits.train.classNames.count {
             try trainer.model.setClassNames(splits.train.classNames)
@@ -203,8 +209,9 @@ struct Train: ParsableCommand {
         var test: TestResult?
     }
 
-    /// A fresh run from the options, with its record.
-    func newTrainer(console: Console) throws -> (Trainer, DataSource) {
+    /// A fresh run from the options, with its record, and the training images when they had to be
+    /// read to size the model (an image folder is read later, at the model's size).
+    func newTrainer(console: Console) throws -> (Trainer, DataSource, Dataset?) {
         var source = try data.source()
         if test && !source.hasSeparateTestSplit {
             throw ValidationError("--test needs a test split apart from the training images: give --data a folder with train/ and test/ folders")
@@ -212,8 +219,9 @@ struct Train: ParsableCommand {
         let configuration = newConfiguration
         try configuration.validate()
         // An image folder is read at the model's size; other datasets say what size they are.
-        let classNames = try source.trainingClassNames()
-        let images = source.name == .folder ? nil : try source.train().imageShape
+        let loaded = source.name == .folder ? nil : try source.train()
+        let classNames = try loaded?.classNames ?? source.folderClassNames()
+        let images = loaded?.imageShape
         let network = try Random.withSeed(configuration.seed) { try makeModel(model ?? "", images: images, classes: classNames.count, console: console) }
         source.imageShape = network.inputShape
         let trainer = try Trainer(model: network, configuration: configuration)
@@ -225,7 +233,7 @@ struct Train: ParsableCommand {
             checkpoint: absolute(checkpoint ?? Self.checkpointPath(outputPath)),
             checkpointEvery: checkpointEvery ?? Self.defaultCheckpointEvery, log: log.map(absolute),
             logEvery: logEvery ?? Self.defaultLogEvery, saveBest: saveBest, earlyStopping: earlyStopping, test: test)
-        return (trainer, source)
+        return (trainer, source, loaded)
     }
 
     /// The run a checkpoint holds, continued; options given must agree with it (a larger
@@ -263,7 +271,9 @@ struct Train: ParsableCommand {
             run.test = run.test || test
         } else {
             // A checkpoint from before runs were recorded: the options say what they always said.
-            source = DataSource(name: try data.source().name, directory: try data.source().directory, imageShape: saved.model.inputShape)
+            var given = try data.source()
+            given.imageShape = saved.model.inputShape
+            source = given
             let outputPath = absolute(output ?? Self.defaultOutput(for: saved.model.name))
             run = TrainingRun(dataset: source.name.rawValue, dataDirectory: source.directory,
                               validationSplit: validationSplit ?? Self.defaultValidationSplit, output: outputPath,

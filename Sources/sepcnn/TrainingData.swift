@@ -60,10 +60,9 @@ struct DataSource: Equatable {
         return try Dataset.load(name, split: .test, from: URL(fileURLWithPath: directory), imageShape: imageShape)
     }
 
-    /// The class names of the training images, without reading the images.
-    func trainingClassNames() throws -> [String] {
-        guard name == .folder, let directory else { return try train().classNames }
-        let url = URL(fileURLWithPath: directory)
+    /// The class names of an image folder's training images, from its folder names alone.
+    func folderClassNames() throws -> [String] {
+        let url = URL(fileURLWithPath: directory ?? "")
         return try Dataset.imageFolderClassNames(Dataset.imageFolderSplits(url) ? url.appendingPathComponent("train") : url)
     }
 
@@ -72,10 +71,10 @@ struct DataSource: Equatable {
         name != .folder || directory.map { Dataset.imageFolderSplits(URL(fileURLWithPath: $0)) } == true
     }
 
-    /// The training split less `validationSplit` of it (stratified, seeded), and that share; no
-    /// validation set for a split of 0. The test split is not read.
-    func trainingSplits(validationSplit: Double, seed: UInt64) throws -> TrainingSplits {
-        let all = try train()
+    /// The training split (`all`, if already read) less `validationSplit` of it (stratified,
+    /// seeded), and that share; no validation set for a split of 0. The test split is not read.
+    func trainingSplits(validationSplit: Double, seed: UInt64, of all: Dataset? = nil) throws -> TrainingSplits {
+        let all = try all ?? train()
         guard validationSplit > 0 else { return TrainingSplits(train: all, validation: nil) }
         let (train, validation) = try all.validationSplit(validationSplit, seed: seed)
         return TrainingSplits(train: train, validation: validation)
