@@ -25,7 +25,9 @@ import Testing
         let (steps, plan) = try Self.planAgreement(int8, batches[0])
         #expect(steps <= 3, "plan and layer path differ by \(steps) output steps")
         #expect(plan.floatStepsBetweenInt8.isEmpty, "\(plan.floatStepsBetweenInt8)")
-        #expect(plan.int8Steps.count == 10, "\(plan.int8Steps)")  // 6 convolutions, the classifier, 2 max pools, the global pool
+        // 6 convolutions, the classifier, 2 max pools, the global pool; the two separable blocks at 28×28 one step each.
+        #expect(plan.int8Steps.count == 8, "\(plan.int8Steps)")
+        #expect(plan.steps.contains { $0 is QS8FusedBlockStep })
         #expect(!plan.steps.contains { $0 is LayerStep })
         #expect(plan.stepDescriptions.first == "input_quant" && plan.stepDescriptions.last == "dequantize")
     }

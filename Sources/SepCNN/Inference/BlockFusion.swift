@@ -1,5 +1,5 @@
 /// Replaces each run of steps `[expand GEMM →] depthwise → project GEMM [→ residual add]` whose
-/// intermediate values nothing else reads by one `FusedBlockStep`, when its maps are large enough
+/// intermediate values nothing else reads by one `FusedBlockStep` (`QS8FusedBlockStep` in int8), when its maps are large enough
 /// for the expanded tensor to leave the caches. This is a pass over the lowered steps, so it sees
 /// the same blocks whatever layers (zoo model, imported graph) produced them.
 enum BlockFusion {
@@ -17,6 +17,9 @@ enum BlockFusion {
         var index = 0
         while index < steps.count {
             if let (fused, consumed) = match(steps, at: index, isPrivate: isPrivate) {
+                result.append(fused)
+                index += consumed
+            } else if let (fused, consumed) = matchInt8(steps, at: index, isPrivate: isPrivate) {
                 result.append(fused)
                 index += consumed
             } else {
@@ -61,5 +64,56 @@ enum BlockFusion {
         let fused = FusedBlockStep(
             expand: expand?.operation, depthwise: depthwise.operation, project: project.operation, residual: residual, inputs: [blockInput], output: output, label: labels.joined(separator: " → "))
         return (fused, index - start)
+    }
+
+    /// The int8 block: the same pattern among int8 steps, the depthwise step's rows alone deciding.
+    private static func matchInt8(_ steps: [any PlanStep], at start: Int, isPrivate: (Int) -> Bool) -> (QS8FusedBlockStep, Int)? {
+        var index = start
+        var expand: (any PlanStep, QS8GEMMOperator)? = nil
+        if let gemm = int8GEMM(steps[index]), index + 1 < steps.count, let next = int8Depthwise(steps[index + 1]),
+           steps[index + 1].inputs[0] == steps[index].output, isPrivate(steps[index].output),
+           gemm.rows == next.geometry.batch * next.geometry.inputHeight * next.geometry.inputWidth {
+            expand = (steps[index], gemm)
+            index += 1
+        }
+        guard index + 1 < steps.count, let depthwise = int8Depthwise(steps[index]), let project = int8GEMM(steps[index + 1]),
+              steps[index + 1].inputs[0] == steps[index].output, isPrivate(steps[index].output)
+        else { return nil }
+        let g = depthwise.geometry
+        guard g.outputHeight >= minimumOutputHeight, project.k == g.outputChannels,
+              project.rows == g.batch * g.outputHeight * g.outputWidth else { return nil }
+        if let expand, expand.1.n != g.inputChannels { return nil }
+        let blockInput = expand?.0.inputs[0] ?? steps[index].inputs[0]
+        var output = steps[index + 1].output
+        var labels = [expand?.0.label, steps[index].label, steps[index + 1].label].compactMap { $0 }
+        index += 2
+
+        var residual: QS8AddOperator? = nil
+        var swapped = false
+        if index < steps.count, let add = steps[index] as? QS8AddStep, isPrivate(output), Set(add.inputs) == [output, blockInput],
+           add.inputs[0] != add.inputs[1], g.strideHeight == 1, g.strideWidth == 1,
+           g.inputHeight == g.outputHeight, g.inputWidth == g.outputWidth, expand?.1.k ?? g.inputChannels == project.n {
+            residual = add.operation
+            swapped = add.inputs[0] == blockInput
+            output = add.output
+            labels.append(add.label)
+            index += 1
+        }
+        let fused = QS8FusedBlockStep(expand: expand?.1, depthwise: depthwise, project: project, residual: residual,
+                                      residualSwapped: swapped, inputs: [blockInput], output: output,
+                                      label: labels.joined(separator: " → "))
+        return (fused, index - start)
+    }
+
+    /// The int8 GEMM a step runs alone: a pointwise convolution or dense layer's.
+    private static func int8GEMM(_ step: any PlanStep) -> QS8GEMMOperator? {
+        if let step = step as? QS8OperatorStep<QS8GEMMOperator> { return step.operation }
+        if let step = step as? QS8OperatorStep<QS8ConvolutionOperator>, case .gemm(let gemm) = step.operation.kernel { return gemm }
+        return nil
+    }
+
+    private static func int8Depthwise(_ step: any PlanStep) -> QS8DepthwiseOperator? {
+        guard let step = step as? QS8OperatorStep<QS8ConvolutionOperator>, case .depthwise(let op) = step.operation.kernel else { return nil }
+        return op
     }
 }

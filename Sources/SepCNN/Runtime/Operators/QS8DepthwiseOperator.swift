@@ -55,28 +55,34 @@ struct QS8DepthwiseOperator: QS8UnaryOperator {
         let g = geometry, rows = g.batch &* g.outputHeight, perPart = perPartScratch
         // MACs at a quarter of a float FLOP's cost (see QS8GEMMOperator).
         let parts = parallelParts(flops: g.outputCount &* g.kernelHeight &* g.kernelWidth / 2, threads: pool.threads, units: rows)
-        let z = inputZeroPoint, clamp = clamp
+        pool.parallelFor(parts) { part in
+            let range = partition(rows, parts: parts, part: part)
+            guard !range.isEmpty else { return }
+            runRows(g, input: input, output: output, rows: range, scratch: scratch + part &* perPart)
+        }
+    }
+
+    /// Bytes of scratch `runRows` needs (per thread).
+    var rowScratchByteCount: Int { perPartScratch }
+
+    /// Output rows `rows` of `g` on this thread: the operator's geometry, or a band of its rows cut
+    /// out as a convolution of its own (same width, channels and kernel; fewer input rows, its own
+    /// top padding), as a fused block runs it.
+    @inline(__always)
+    func runRows(_ g: ConvGeometry, input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, rows: Range<Int>,
+                 scratch: UnsafeMutableRawPointer) {
         switch kernel {
         #if canImport(CPUFeatures.VNNI512)
         case .vnni(let packed):
-            pool.parallelFor(parts) { part in
-                let range = partition(rows, parts: parts, part: part)
-                guard !range.isEmpty else { return }
-                qs8DepthwiseVNNI(g, input: input, inputZeroPoint: z, packed: packed, clamp: clamp, output: output,
-                                 rows: range, scratch: scratch + part &* perPart)
-            }
+            qs8DepthwiseVNNI(g, input: input, inputZeroPoint: inputZeroPoint, packed: packed, clamp: clamp, output: output,
+                             rows: rows, scratch: scratch)
         #endif
         case .general(let weights, let bias, let multipliers):
             weights.withUnsafeBufferPointer { w in
                 bias.withUnsafeBufferPointer { b in
                     multipliers.withUnsafeBufferPointer { m in
-                        let w = w.baseAddress!, b = b.baseAddress!, m = m.baseAddress!
-                        pool.parallelFor(parts) { part in
-                            let range = partition(rows, parts: parts, part: part)
-                            guard !range.isEmpty else { return }
-                            qs8DepthwiseGeneral(g, input: input, inputZeroPoint: z, weights: w, bias: b, multipliers: m,
-                                                clamp: clamp, output: output, rows: range, scratch: scratch + part &* perPart)
-                        }
+                        qs8DepthwiseGeneral(g, input: input, inputZeroPoint: inputZeroPoint, weights: w.baseAddress!, bias: b.baseAddress!,
+                                            multipliers: m.baseAddress!, clamp: clamp, output: output, rows: rows, scratch: scratch)
                     }
                 }
             }

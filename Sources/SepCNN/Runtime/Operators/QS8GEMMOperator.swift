@@ -60,16 +60,9 @@ struct QS8GEMMOperator: QS8UnaryOperator {
     static func multiply(rows m: Int, a: UnsafePointer<Int8>, lda: Int, packed: QS8PackedGEMMWeights,
                          c: UnsafeMutablePointer<Int8>, ldc: Int, scratch: UnsafeMutableRawPointer, pool: ThreadPool) {
         let n = packed.n, nr = packed.panelWidth, k = packed.k
-        let block = rowBlock(k: k), perPart = (min(m, block) &* k &+ 63) & ~63
-        // Rows `rows` of A flipped a block at a time into `flipped`, each block multiplied while in cache.
+        let perPart = (min(m, rowBlock(k: k)) &* k &+ 63) & ~63
         @inline(__always) func blocks(_ rows: Range<Int>, _ columns: Range<Int>, _ flipped: UnsafeMutablePointer<UInt8>) {
-            var start = rows.lowerBound
-            while start < rows.upperBound {
-                let count = min(block, rows.upperBound &- start)
-                qs8FlipRows(count, k, a + start &* lda, lds: lda, flipped, ldd: k)
-                qs8GEMMPacked(rows: count, columns: columns, a: flipped, lda: k, packed: packed, c: c + start &* ldc, ldc: ldc)
-                start &+= count
-            }
+            multiply(rows: rows, columns: columns, a: a, lda: lda, packed: packed, c: c, ldc: ldc, flipped: flipped)
         }
         // int8 runs about 4× the float rate: count its MACs at a quarter so the serial threshold
         // means the same time.
@@ -86,6 +79,22 @@ struct QS8GEMMOperator: QS8UnaryOperator {
             let columns = splitRows ? 0..<n : partition(n, parts: parts, part: part, granule: nr)
             guard !rows.isEmpty, !columns.isEmpty else { return }
             blocks(rows, columns, (scratch + part &* perPart).bindMemory(to: UInt8.self, capacity: perPart))
+        }
+    }
+
+    /// Rows `rows` and columns `columns` of C on this thread: A flipped to u8 a block of rows at a
+    /// time into `flipped` (`scratchByteCount(rows: rows.count, k:, threads: 1)` bytes), each block
+    /// multiplied while it is in cache.
+    @inline(__always)
+    static func multiply(rows: Range<Int>, columns: Range<Int>, a: UnsafePointer<Int8>, lda: Int, packed: QS8PackedGEMMWeights,
+                         c: UnsafeMutablePointer<Int8>, ldc: Int, flipped: UnsafeMutablePointer<UInt8>) {
+        let k = packed.k, block = rowBlock(k: k)
+        var start = rows.lowerBound
+        while start < rows.upperBound {
+            let count = min(block, rows.upperBound &- start)
+            qs8FlipRows(count, k, a + start &* lda, lds: lda, flipped, ldd: k)
+            qs8GEMMPacked(rows: count, columns: columns, a: flipped, lda: k, packed: packed, c: c + start &* ldc, ldc: ldc)
+            start &+= count
         }
     }
 }

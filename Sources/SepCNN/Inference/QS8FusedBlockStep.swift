@@ -1,0 +1,150 @@
+/// The int8 twin of `FusedBlockStep`: optional expand (1×1) → depthwise → project (1×1) →
+/// optional residual addition of the block's input, a band of output rows at a time, each value
+/// on the grid the unfused steps would have written it on. Results equal the unfused steps'.
+///
+/// int8 tensors are a quarter of float's size, but MobileNetV2's 112×112×96 expansion is still
+/// 1.2 MB, written and read back by every stage; in bands it never leaves L2.
+struct QS8FusedBlockStep: PlanStep {
+    /// The depthwise convolution of the whole block (its input is the expanded tensor).
+    let geometry: ConvGeometry
+    let expand: QS8GEMMOperator?
+    let depthwise: QS8DepthwiseOperator
+    let project: QS8GEMMOperator
+    /// Adds inputs[0] (the block's input) to the projection into the block's output grid: the
+    /// projection is the addition's first operand, or its second when `residualSwapped`.
+    let residual: QS8AddOperator?
+    let residualSwapped: Bool
+    /// Output rows per band, chosen so the band's buffers fit in L2.
+    let bandRows: Int
+    let inputs: [Int]
+    let output: Int
+    let label: String
+
+    /// Bytes of band buffers (expanded rows + depthwise rows) a thread aims to keep in its L2,
+    /// as the float block's.
+    static let bandBudgetBytes = FusedBlockStep.bandBudgetBytes
+
+    init(expand: QS8GEMMOperator?, depthwise: QS8DepthwiseOperator, project: QS8GEMMOperator, residual: QS8AddOperator?,
+         residualSwapped: Bool = false, inputs: [Int], output: Int, label: String) {
+        geometry = depthwise.geometry
+        self.expand = expand
+        self.depthwise = depthwise
+        self.project = project
+        self.residual = residual
+        self.residualSwapped = residualSwapped
+        self.inputs = inputs
+        self.output = output
+        self.label = label
+        let g = depthwise.geometry
+        var rows = 1
+        while rows < g.outputHeight && FusedBlockStep.bandFloats(g, rows: rows + 1, expands: expand != nil) <= Self.bandBudgetBytes {
+            rows += 1
+        }
+        bandRows = rows
+    }
+
+    private static func rounded(_ bytes: Int) -> Int { (bytes + 63) & ~63 }
+
+    private var expandedBytes: Int {
+        expand == nil ? 0 : Self.rounded(FusedBlockStep.inputRows(geometry, rows: bandRows) * geometry.inputWidth * geometry.inputChannels)
+    }
+
+    private var filteredBytes: Int { Self.rounded(bandRows * geometry.outputWidth * geometry.outputChannels) }
+
+    /// A GEMM's A rows flipped to u8: the larger of the two GEMMs' needs for one band.
+    private var flipBytes: Int {
+        let g = geometry
+        let expandRows = FusedBlockStep.inputRows(g, rows: bandRows) * g.inputWidth
+        let expanding = expand.map { QS8GEMMOperator.scratchByteCount(rows: expandRows, k: $0.k, threads: 1) } ?? 0
+        return max(expanding, QS8GEMMOperator.scratchByteCount(rows: bandRows * g.outputWidth, k: project.k, threads: 1))
+    }
+
+    /// Per thread: the expanded rows, the depthwise rows, the depthwise kernel's scratch, the GEMMs' flipped rows.
+    private var partBytes: Int { expandedBytes + filteredBytes + Self.rounded(depthwise.rowScratchByteCount) + flipBytes }
+
+    func scratchCount(threads: Int) -> Int { (partBytes * max(threads, 1) + 3) / 4 }
+
+    func run(_ context: ExecutionContext) {
+        let g = geometry
+        let input = UnsafePointer(context.int8(inputs[0])), out = context.int8(output)
+        let rows = g.batch * g.outputHeight
+        // int8 MACs at a quarter of a float FLOP's cost (see QS8GEMMOperator).
+        let flops = g.outputCount * (g.kernelHeight * g.kernelWidth + project.n) / 2
+        let parts = parallelParts(flops: flops, threads: context.pool.threads, units: rows)
+        let perPart = partBytes
+        context.pool.parallelFor(parts) { part in
+            let range = partition(rows, parts: parts, part: part)
+            guard !range.isEmpty else { return }
+            let scratch = context.scratchBytes + part * perPart
+            // A part may span images: run each image's share of rows on its own.
+            var row = range.lowerBound
+            while row < range.upperBound {
+                let image = row / g.outputHeight
+                let end = min(range.upperBound, (image + 1) * g.outputHeight)
+                runRows(image: image, rows: (row - image * g.outputHeight) ..< (end - image * g.outputHeight),
+                        input: input, output: out, scratch: scratch)
+                row = end
+            }
+        }
+    }
+
+    /// Output rows `rows` of one image, band by band.
+    private func runRows(image: Int, rows: Range<Int>, input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>,
+                         scratch: UnsafeMutableRawPointer) {
+        let g = geometry
+        let inRowBytes = g.inputWidth * g.inputChannels           // one expanded (depthwise input) row
+        let outChannels = project.n
+        let blockInputChannels = expand?.k ?? g.inputChannels
+        let x = input + image * g.inputHeight * g.inputWidth * blockInputChannels
+        let y = output + image * g.outputHeight * g.outputWidth * outChannels
+        let expanded = scratch.bindMemory(to: Int8.self, capacity: expandedBytes)
+        let filtered = (scratch + expandedBytes).bindMemory(to: Int8.self, capacity: filteredBytes)
+        let kernelScratch = scratch + expandedBytes + filteredBytes
+        let flipped = (kernelScratch + Self.rounded(depthwise.rowScratchByteCount)).bindMemory(to: UInt8.self, capacity: flipBytes)
+        var held = 0..<0  // input rows now in `expanded`, in order from its start
+
+        var y0 = rows.lowerBound
+        while y0 < rows.upperBound {
+            let count = min(bandRows, rows.upperBound - y0)
+            let top = y0 * g.strideHeight - g.padTop  // first input row of the band's windows (may be < 0)
+            let needed = max(0, top) ..< min(g.inputHeight, top + FusedBlockStep.inputRows(g, rows: count))
+            var source = x + needed.lowerBound * inRowBytes
+            if let expand {
+                // Keep the rows this band shares with the last one; expand only the new ones after them.
+                let kept = held.clamped(to: needed)
+                let keep = kept.lowerBound == needed.lowerBound ? kept.count : 0
+                if keep > 0 && held.lowerBound != needed.lowerBound {
+                    expanded.update(from: expanded + (needed.lowerBound - held.lowerBound) * inRowBytes, count: keep * inRowBytes)
+                }
+                let fresh = needed.lowerBound + keep
+                if fresh < needed.upperBound {
+                    QS8GEMMOperator.multiply(rows: 0 ..< (needed.upperBound - fresh) * g.inputWidth, columns: 0 ..< expand.n,
+                                             a: x + fresh * g.inputWidth * blockInputChannels, lda: blockInputChannels,
+                                             packed: expand.packed, c: expanded + keep * inRowBytes, ldc: g.inputChannels,
+                                             flipped: flipped)
+                }
+                held = needed
+                source = UnsafePointer(expanded)
+            }
+            // The band as a depthwise convolution of its own: input = the needed rows, padding only where the image has it.
+            var band = g
+            band.batch = 1
+            band.inputHeight = needed.count
+            band.padTop = needed.lowerBound - top
+            band.outputHeight = count
+            depthwise.runRows(band, input: source, output: filtered, rows: 0 ..< count, scratch: kernelScratch)
+            let target = y + y0 * g.outputWidth * outChannels
+            QS8GEMMOperator.multiply(rows: 0 ..< count * g.outputWidth, columns: 0 ..< outChannels, a: filtered, lda: g.outputChannels,
+                                     packed: project.packed, c: target, ldc: outChannels, flipped: flipped)
+            if let residual {
+                let skip = x + y0 * g.outputWidth * outChannels, elements = 0 ..< count * g.outputWidth * outChannels
+                if residualSwapped {
+                    qs8Add(elements, skip, target, constants: residual.constants, output: target)
+                } else {
+                    qs8Add(elements, target, skip, constants: residual.constants, output: target)
+                }
+            }
+            y0 += count
+        }
+    }
+}
