@@ -92,6 +92,17 @@ import Testing
         #expect(PeakThroughput.clockGigahertz(cpuinfo: "cpu MHz\t: 0.000\n") == nil)
     }
 
+    @Test func twoFullWidthFMAUnitsAreCountedOnIntelServersAndZen5Only() {
+        func cpu(_ vendor: String, family: Int, flags: String) -> String {
+            "processor\t: 0\nvendor_id\t: \(vendor)\ncpu family\t: \(family)\nflags\t\t: fpu \(flags) sse\n\nprocessor\t: 1\nflags\t\t: avx512f\n"
+        }
+        #expect(PeakThroughput.hasTwo512BitFMAUnits(cpuinfo: cpu("GenuineIntel", family: 6, flags: "avx2 avx512f avx512_vnni")))
+        #expect(PeakThroughput.hasTwo512BitFMAUnits(cpuinfo: cpu("AuthenticAMD", family: 26, flags: "avx2 avx512f")))
+        #expect(!PeakThroughput.hasTwo512BitFMAUnits(cpuinfo: cpu("AuthenticAMD", family: 25, flags: "avx2 avx512f")))  // Zen 4
+        #expect(!PeakThroughput.hasTwo512BitFMAUnits(cpuinfo: cpu("GenuineIntel", family: 6, flags: "avx2 fma")))
+        #expect(!PeakThroughput.hasTwo512BitFMAUnits(cpuinfo: cpu("AuthenticAMD", family: 25, flags: "avx2")))   // Zen 3, second CPU's flags not read
+    }
+
     @Test func theNominalPeakIsComputedAndSaysHow() throws {
         let peak = try #require(PeakThroughput.nominal(threads: 2, clock: (2.5, "test")))
         #expect(peak.gflops == Double(2 * PeakThroughput.flopsPerCycle.flops) * 2.5)

@@ -21,15 +21,41 @@ public struct PeakThroughput: Sendable, Equatable {
     /// AVX-512, arm64) count two FMA pipes of 8 lanes (4 on arm64's NEON) × 2 flops: Zen 2–4 and
     /// Intel client cores have two 256-bit FMA pipes, and Zen 4 runs 512-bit FMAs on them, which
     /// matches the ≈ 117 GFLOP/s per core measured on the project machine (a Zen 4 near 3.7 GHz).
-    /// Intel server cores with two 512-bit units reach twice this. Builds without FMA count an
-    /// add and a multiply pipe of 4 SSE lanes.
+    /// AVX-512 builds on cores with two 512-bit FMA units (Intel's Xeon Gold/Platinum, Zen 5) count
+    /// 16 lanes. Builds without FMA count an add and a multiply pipe of 4 SSE lanes.
     public static var flopsPerCycle: (flops: Int, reason: String) {
         #if arch(arm64)
         return (16, "2 FMA pipes × 4 lanes × 2")
         #else
+        #if canImport(CPUFeatures.AVX512F)
+        if cpuHasTwo512BitFMAUnits { return (64, "2 FMA pipes × 16 lanes × 2") }
+        #endif
         if buildTargetsFMA() { return (32, "2 FMA pipes × 8 lanes × 2") }
         return (8, "no FMA in this build: add + multiply pipes × 4 lanes")
         #endif
+    }
+
+    private static let cpuHasTwo512BitFMAUnits: Bool =
+        (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)).map(hasTwo512BitFMAUnits(cpuinfo:)) ?? false
+
+    /// Whether a /proc/cpuinfo text names a core with two 512-bit FMA units: an Intel core with
+    /// AVX-512 (the Xeon server cores; the few client and Silver parts with one unit read half their
+    /// true percentage low) or AMD's Zen 5 (family 26). Zen 4 (family 25) splits 512-bit FMAs over
+    /// its two 256-bit pipes.
+    public static func hasTwo512BitFMAUnits(cpuinfo: String) -> Bool {
+        let lines = cpuinfo.split(separator: "\n").prefix { !$0.isEmpty }  // the first CPU's block
+        func field(_ name: String) -> String? {
+            lines.first { $0.hasPrefix(name) }.flatMap { line in
+                line.firstIndex(of: ":").map { line[line.index(after: $0)...].trimmingCharacters(in: .whitespaces) }
+            }
+        }
+        let flags = Set((field("flags") ?? "").split(separator: " "))
+        guard flags.contains("avx512f") else { return false }
+        switch field("vendor_id") {
+        case "GenuineIntel": return true
+        case "AuthenticAMD": return (field("cpu family").flatMap { Int($0) } ?? 0) >= 26
+        default: return false
+        }
     }
 
     /// The CPU's clock in GHz with where it was read, looked up once per process: the maximum

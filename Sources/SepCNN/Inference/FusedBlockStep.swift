@@ -42,20 +42,15 @@ struct FusedBlockStep: PlanStep {
         bandRows = rows
     }
 
-    /// Input rows a band of `rows` output rows reads.
-    static func inputRows(_ g: ConvGeometry, rows: Int) -> Int {
-        (rows - 1) * g.strideHeight + (g.kernelHeight - 1) * g.dilationHeight + 1
-    }
-
     static func bandFloats(_ g: ConvGeometry, rows: Int, expands: Bool) -> Int {
-        let expanded = expands ? inputRows(g, rows: rows) * g.inputWidth * g.inputChannels : 0
+        let expanded = expands ? BlockBand.inputRowCount(g, rows: rows) * g.inputWidth * g.inputChannels : 0
         return expanded + rows * g.outputWidth * g.outputChannels
     }
 
     /// Per thread: the expanded rows, the depthwise rows (each rounded to whole cache lines), the kernel's scratch.
     private var partFloats: Int {
         let g = geometry
-        let expanded = expand == nil ? 0 : Self.inputRows(g, rows: bandRows) * g.inputWidth * g.inputChannels
+        let expanded = expand == nil ? 0 : BlockBand.inputRowCount(g, rows: bandRows) * g.inputWidth * g.inputChannels
         return roundedToCacheLine(expanded) + roundedToCacheLine(bandRows * g.outputWidth * g.outputChannels)
             + roundedToCacheLine(depthwiseScratchCount(g))
     }
@@ -73,14 +68,8 @@ struct FusedBlockStep: PlanStep {
             let range = partition(rows, parts: parts, part: part)
             guard !range.isEmpty else { return }
             let scratch = context.scratch + part * perPart
-            // A part may span images: run each image's share of rows on its own.
-            var row = range.lowerBound
-            while row < range.upperBound {
-                let image = row / g.outputHeight
-                let end = min(range.upperBound, (image + 1) * g.outputHeight)
-                runRows(image: image, rows: (row - image * g.outputHeight) ..< (end - image * g.outputHeight),
-                        input: input, output: out, scratch: scratch)
-                row = end
+            BlockBand.forEachImage(range, outputHeight: g.outputHeight) { image, rows in
+                runRows(image: image, rows: rows, input: input, output: out, scratch: scratch)
             }
         }
     }
@@ -95,50 +84,34 @@ struct FusedBlockStep: PlanStep {
         let x = input + image * g.inputHeight * g.inputWidth * blockInputChannels
         let y = output + image * g.outputHeight * g.outputWidth * outChannels
         let expanded = scratch
-        let filtered = expanded + (expand == nil ? 0 : roundedToCacheLine(Self.inputRows(g, rows: bandRows) * inRowFloats))
+        let filtered = expanded + (expand == nil ? 0 : roundedToCacheLine(BlockBand.inputRowCount(g, rows: bandRows) * inRowFloats))
         let kernelScratch = filtered + roundedToCacheLine(bandRows * g.outputWidth * g.outputChannels)
-        var held = 0..<0  // input rows now in `expanded`, in order from its start
-
-        var y0 = rows.lowerBound
-        while y0 < rows.upperBound {
-            let count = min(bandRows, rows.upperBound - y0)
-            let top = y0 * g.strideHeight - g.padTop  // first input row of the band's windows (may be < 0)
-            let needed = max(0, top) ..< min(g.inputHeight, top + Self.inputRows(g, rows: count))
-            var source = x + needed.lowerBound * inRowFloats
+        BlockBand.forEach(g, rows: rows, bandRows: bandRows) { band in
+            var source = x + band.inputRows.lowerBound * inRowFloats
             if let expand {
                 // Keep the rows this band shares with the last one; expand only the new ones after them.
-                let kept = held.clamped(to: needed)
-                let keep = kept.lowerBound == needed.lowerBound ? kept.count : 0
-                if keep > 0 && held.lowerBound != needed.lowerBound {
-                    expanded.update(from: expanded + (needed.lowerBound - held.lowerBound) * inRowFloats, count: keep * inRowFloats)
+                if band.kept > 0 && band.keptOffset != 0 {
+                    expanded.update(from: expanded + band.keptOffset * inRowFloats, count: band.kept * inRowFloats)
                 }
-                let fresh = needed.lowerBound + keep
-                if fresh < needed.upperBound {
-                    gemmPacked(rows: 0 ..< (needed.upperBound - fresh) * g.inputWidth, columns: 0 ..< expand.packed.n,
-                               a: x + fresh * g.inputWidth * blockInputChannels, lda: blockInputChannels,
+                if !band.freshRows.isEmpty {
+                    gemmPacked(rows: 0 ..< band.freshRows.count * g.inputWidth, columns: 0 ..< expand.packed.n,
+                               a: x + band.freshRows.lowerBound * g.inputWidth * blockInputChannels, lda: blockInputChannels,
                                packed: expand.packed, bias: expand.bias?.pointer, activation: expand.activation,
-                               c: expanded + keep * inRowFloats, ldc: g.inputChannels)
+                               c: expanded + band.kept * inRowFloats, ldc: g.inputChannels)
                 }
-                held = needed
                 source = UnsafePointer(expanded)
             }
-            // The band as a depthwise convolution of its own: input = the needed rows, padding only where the image has it.
-            var band = g
-            band.batch = 1
-            band.inputHeight = needed.count
-            band.padTop = needed.lowerBound - top
-            band.outputHeight = count
-            depthwiseConv2DFast(band, input: source, weights: depthwise.weights.pointer, bias: depthwise.bias?.pointer,
+            let count = band.outputRows.count
+            depthwiseConv2DFast(band.geometry, input: source, weights: depthwise.weights.pointer, bias: depthwise.bias?.pointer,
                                 activation: depthwise.activation, output: filtered, rows: 0 ..< count, scratch: kernelScratch)
-            let target = y + y0 * g.outputWidth * outChannels
+            let target = y + band.outputRows.lowerBound * g.outputWidth * outChannels
             gemmPacked(rows: 0 ..< count * g.outputWidth, columns: 0 ..< outChannels, a: filtered, lda: g.outputChannels,
                        packed: project.packed, bias: project.bias?.pointer, activation: project.activation,
                        c: target, ldc: outChannels)
             if residual {
-                let offset = y0 * g.outputWidth * outChannels
-                add(target, x + offset, output: target, count: count * g.outputWidth * outChannels)
+                add(target, x + band.outputRows.lowerBound * g.outputWidth * outChannels, output: target,
+                    count: count * g.outputWidth * outChannels)
             }
-            y0 += count
         }
     }
 }

@@ -46,7 +46,7 @@ struct QS8FusedBlockStep: PlanStep {
     private static func rounded(_ bytes: Int) -> Int { (bytes + 63) & ~63 }
 
     private var expandedBytes: Int {
-        expand == nil ? 0 : Self.rounded(FusedBlockStep.inputRows(geometry, rows: bandRows) * geometry.inputWidth * geometry.inputChannels)
+        expand == nil ? 0 : Self.rounded(BlockBand.inputRowCount(geometry, rows: bandRows) * geometry.inputWidth * geometry.inputChannels)
     }
 
     private var filteredBytes: Int { Self.rounded(bandRows * geometry.outputWidth * geometry.outputChannels) }
@@ -54,7 +54,7 @@ struct QS8FusedBlockStep: PlanStep {
     /// A GEMM's A rows flipped to u8: the larger of the two GEMMs' needs for one band.
     private var flipBytes: Int {
         let g = geometry
-        let expandRows = FusedBlockStep.inputRows(g, rows: bandRows) * g.inputWidth
+        let expandRows = BlockBand.inputRowCount(g, rows: bandRows) * g.inputWidth
         let expanding = expand.map { QS8GEMMOperator.scratchByteCount(rows: expandRows, k: $0.k, threads: 1) } ?? 0
         return max(expanding, QS8GEMMOperator.scratchByteCount(rows: bandRows * g.outputWidth, k: project.k, threads: 1))
     }
@@ -76,14 +76,8 @@ struct QS8FusedBlockStep: PlanStep {
             let range = partition(rows, parts: parts, part: part)
             guard !range.isEmpty else { return }
             let scratch = context.scratchBytes + part * perPart
-            // A part may span images: run each image's share of rows on its own.
-            var row = range.lowerBound
-            while row < range.upperBound {
-                let image = row / g.outputHeight
-                let end = min(range.upperBound, (image + 1) * g.outputHeight)
-                runRows(image: image, rows: (row - image * g.outputHeight) ..< (end - image * g.outputHeight),
-                        input: input, output: out, scratch: scratch)
-                row = end
+            BlockBand.forEachImage(range, outputHeight: g.outputHeight) { image, rows in
+                runRows(image: image, rows: rows, input: input, output: out, scratch: scratch)
             }
         }
     }
@@ -101,50 +95,35 @@ struct QS8FusedBlockStep: PlanStep {
         let filtered = (scratch + expandedBytes).bindMemory(to: Int8.self, capacity: filteredBytes)
         let kernelScratch = scratch + expandedBytes + filteredBytes
         let flipped = (kernelScratch + Self.rounded(depthwise.rowScratchByteCount)).bindMemory(to: UInt8.self, capacity: flipBytes)
-        var held = 0..<0  // input rows now in `expanded`, in order from its start
-
-        var y0 = rows.lowerBound
-        while y0 < rows.upperBound {
-            let count = min(bandRows, rows.upperBound - y0)
-            let top = y0 * g.strideHeight - g.padTop  // first input row of the band's windows (may be < 0)
-            let needed = max(0, top) ..< min(g.inputHeight, top + FusedBlockStep.inputRows(g, rows: count))
-            var source = x + needed.lowerBound * inRowBytes
+        BlockBand.forEach(g, rows: rows, bandRows: bandRows) { band in
+            var source = x + band.inputRows.lowerBound * inRowBytes
             if let expand {
                 // Keep the rows this band shares with the last one; expand only the new ones after them.
-                let kept = held.clamped(to: needed)
-                let keep = kept.lowerBound == needed.lowerBound ? kept.count : 0
-                if keep > 0 && held.lowerBound != needed.lowerBound {
-                    expanded.update(from: expanded + (needed.lowerBound - held.lowerBound) * inRowBytes, count: keep * inRowBytes)
+                if band.kept > 0 && band.keptOffset != 0 {
+                    expanded.update(from: expanded + band.keptOffset * inRowBytes, count: band.kept * inRowBytes)
                 }
-                let fresh = needed.lowerBound + keep
-                if fresh < needed.upperBound {
-                    QS8GEMMOperator.multiply(rows: 0 ..< (needed.upperBound - fresh) * g.inputWidth, columns: 0 ..< expand.n,
-                                             a: x + fresh * g.inputWidth * blockInputChannels, lda: blockInputChannels,
-                                             packed: expand.packed, c: expanded + keep * inRowBytes, ldc: g.inputChannels,
-                                             flipped: flipped)
+                if !band.freshRows.isEmpty {
+                    QS8GEMMOperator.multiply(rows: 0 ..< band.freshRows.count * g.inputWidth, columns: 0 ..< expand.n,
+                                             a: x + band.freshRows.lowerBound * g.inputWidth * blockInputChannels,
+                                             lda: blockInputChannels, packed: expand.packed, c: expanded + band.kept * inRowBytes,
+                                             ldc: g.inputChannels, flipped: flipped)
                 }
-                held = needed
                 source = UnsafePointer(expanded)
             }
-            // The band as a depthwise convolution of its own: input = the needed rows, padding only where the image has it.
-            var band = g
-            band.batch = 1
-            band.inputHeight = needed.count
-            band.padTop = needed.lowerBound - top
-            band.outputHeight = count
-            depthwise.runRows(band, input: source, output: filtered, rows: 0 ..< count, scratch: kernelScratch)
-            let target = y + y0 * g.outputWidth * outChannels
+            let count = band.outputRows.count
+            depthwise.runRows(band.geometry, input: source, output: filtered, rows: 0 ..< count, scratch: kernelScratch)
+            let target = y + band.outputRows.lowerBound * g.outputWidth * outChannels
             QS8GEMMOperator.multiply(rows: 0 ..< count * g.outputWidth, columns: 0 ..< outChannels, a: filtered, lda: g.outputChannels,
                                      packed: project.packed, c: target, ldc: outChannels, flipped: flipped)
             if let residual {
-                let skip = x + y0 * g.outputWidth * outChannels, elements = 0 ..< count * g.outputWidth * outChannels
+                let skip = x + band.outputRows.lowerBound * g.outputWidth * outChannels
+                let elements = 0 ..< count * g.outputWidth * outChannels
                 if residualSwapped {
                     qs8Add(elements, skip, target, constants: residual.constants, output: target)
                 } else {
                     qs8Add(elements, target, skip, constants: residual.constants, output: target)
                 }
             }
-            y0 += count
         }
     }
 }

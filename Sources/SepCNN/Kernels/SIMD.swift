@@ -23,17 +23,16 @@ func store16(_ p: UnsafeMutablePointer<Float>, _ v: SIMD16<Float>) {
 /// operations per vector that LLVM vectorises again at the end, and with the few thousand FMAs of
 /// the depthwise row kernels that took the release build of this module from about 30 s to about
 /// 5 minutes; the intrinsic is one operation throughout. The all-lanes `maskz` form is the same
-/// vfmadd; like `vectorReLU`'s max it keeps builds without AVX-512 free of a "will never be executed"
-/// warning (the untaken branch folds away).
+/// vfmadd. The AVX-512 forms here are chosen by `#if canImport(CPUFeatures.AVX512F)`, not by a
+/// branch on the constant, which left code after it that one build or the other warned "will never
+/// be executed".
 @inline(__always) @usableFromInline
 func fmadd(_ acc: inout SIMD16<Float>, _ a: SIMD16<Float>, _ b: SIMD16<Float>) {
-#if arch(x86_64)
-    if SEPCNN_HAS_AVX512F != 0 {
-        acc = _mm512_maskz_fmadd_ps(__mmask16(truncatingIfNeeded: -1), a, b, acc)
-        return
-    }
-#endif
+    #if canImport(CPUFeatures.AVX512F)
+    acc = _mm512_maskz_fmadd_ps(__mmask16(truncatingIfNeeded: -1), a, b, acc)
+    #else
     if buildTargetsFMA() { acc.addProduct(a, b) } else { acc += a * b }
+    #endif
 }
 
 /// Whether the build targets FMA. A call rather than the imported constant itself, which made
@@ -87,23 +86,21 @@ extension Activation {
 @inline(__always) @usableFromInline
 func vectorReLU(_ v: SIMD16<Float>) -> SIMD16<Float> {
     let zero = SIMD16<Float>()
-    #if arch(x86_64)
-    if SEPCNN_HAS_AVX512F != 0 {
-        return _mm512_maskz_max_ps(__mmask16(truncatingIfNeeded: -1), zero, v)  // NaN → v, like max(v, 0)
-    }
-    #endif
+    #if canImport(CPUFeatures.AVX512F)
+    return _mm512_maskz_max_ps(__mmask16(truncatingIfNeeded: -1), zero, v)  // NaN → v, like max(v, 0)
+    #else
     return v.replacing(with: zero, where: v .< zero)
+    #endif
 }
 
 @inline(__always) @usableFromInline
 func vectorReLU6(_ v: SIMD16<Float>) -> SIMD16<Float> {
     let t = vectorReLU(v), six = SIMD16<Float>(repeating: 6)
-    #if arch(x86_64)
-    if SEPCNN_HAS_AVX512F != 0 {
-        return _mm512_maskz_min_ps(__mmask16(truncatingIfNeeded: -1), six, t)  // NaN → t, like min(t, 6)
-    }
-    #endif
+    #if canImport(CPUFeatures.AVX512F)
+    return _mm512_maskz_min_ps(__mmask16(truncatingIfNeeded: -1), six, t)  // NaN → t, like min(t, 6)
+    #else
     return t.replacing(with: six, where: six .< t)
+    #endif
 }
 
 @inline(__always) @usableFromInline

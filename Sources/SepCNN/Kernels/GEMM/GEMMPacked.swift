@@ -27,12 +27,11 @@ struct GEMMTileEpilogue {
 func gemmLoadColumns(_ p: UnsafePointer<Float>, _ count: Int) -> SIMD16<Float> {
     if count >= 16 { return load16(p) }
     if count <= 0 { return SIMD16<Float>() }
-    #if arch(x86_64)
-    if SEPCNN_HAS_AVX512F != 0 {
-        return _mm512_maskz_loadu_ps(__mmask16(truncatingIfNeeded: (1 &<< count) &- 1), p)
-    }
-    #endif
+    #if canImport(CPUFeatures.AVX512F)
+    return _mm512_maskz_loadu_ps(__mmask16(truncatingIfNeeded: (1 &<< count) &- 1), p)
+    #else
     return loadPartial16(p, count)
+    #endif
 }
 
 /// Stores the first `count` lanes (all 16 when count ≥ 16); memory past count is not touched.
@@ -40,13 +39,11 @@ func gemmLoadColumns(_ p: UnsafePointer<Float>, _ count: Int) -> SIMD16<Float> {
 func gemmStoreColumns(_ p: UnsafeMutablePointer<Float>, _ v: SIMD16<Float>, _ count: Int) {
     if count >= 16 { store16(p, v); return }
     if count <= 0 { return }
-    #if arch(x86_64)
-    if SEPCNN_HAS_AVX512F != 0 {
-        _mm512_mask_storeu_ps(p, __mmask16(truncatingIfNeeded: (1 &<< count) &- 1), v)
-        return
-    }
-    #endif
+    #if canImport(CPUFeatures.AVX512F)
+    _mm512_mask_storeu_ps(p, __mmask16(truncatingIfNeeded: (1 &<< count) &- 1), v)
+    #else
     storePartial16(p, v, count)
+    #endif
 }
 
 /// Loads `count` (1...8) floats; lanes past count are zero and not read.
