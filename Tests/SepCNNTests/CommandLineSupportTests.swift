@@ -128,6 +128,16 @@ import Testing
         #expect(!BenchmarkCase.pointwise(height: 7, width: 7, inputChannels: 8, outputChannels: 8).isNetwork)
     }
 
+    /// The timed int8 network is int8 throughout, its classifier included (random weights with
+    /// untrained BatchNorm statistics once left the classifier in float).
+    @Test func theInt8NetworkRecordRunsEveryLayerOnInt8Kernels() throws {
+        let record = try BenchmarkCase.int8Model("mobilenet-v2", options: ModelOptions(widthMultiplier: 0.35, resolution: 64))
+        #expect(record.name == "mobilenet-v2-64-int8")
+        let (plan, _) = try record.makePlan(pool: ThreadPool(threads: 1))
+        #expect(plan.floatStepsBetweenInt8.isEmpty, "\(plan.floatStepsBetweenInt8)")
+        #expect(plan.int8Steps.contains { $0.hasPrefix("classifier") })
+    }
+
     @Test func aBenchmarkResultCarriesItsPeak() throws {
         let peak = PeakThroughput(gflops: 100, basis: "given")
         let options = BenchmarkOptions(warmup: 0, minimumRepetitions: 3, minimumSeconds: 0)

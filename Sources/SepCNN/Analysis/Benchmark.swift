@@ -115,6 +115,11 @@ public struct BenchmarkCase: Sendable {
             let model = try Random.withSeed(0) { try Model.load(name, options: options) }
             var generator = RandomGenerator(seed: 2)
             let batches = try (0..<2).map { _ in try Tensor.normal([2] + model.inputShape, using: &generator) }
+            // Random weights with BatchNorm's initial statistics shrink or blow up the features from
+            // layer to layer, and the classifier's input scale then falls so low that its bias would
+            // saturate int32: it ran in float. Statistics estimated on the calibration images keep
+            // every layer's values near unit scale, as training leaves them, so all of it runs in int8.
+            try model.recalibrateBatchNorm(on: PruningData(batches: batches.map { ($0, []) }))
             return try PostTrainingQuantizer().quantize(model, calibrationBatches: batches)
         }
         let float = try Random.withSeed(0) { try Model.load(name, options: options) }
