@@ -6,8 +6,8 @@ import Synchronization
 /// Why not Dispatch or task groups: on Linux, waking a pooled worker through them costs tens of
 /// microseconds, more than a whole 7×7 layer takes (see `../shared/docs/fast-swift-kernels.md` §5).
 /// Here `threads − 1` workers wait for a job by watching an atomic generation counter. They spin
-/// only briefly: on a shared two-core machine a worker that spins indefinitely steals the core the
-/// caller needs. After that they park on a condition variable. The caller works on the job too.
+/// for half a millisecond, then park on a condition variable: on a shared two-core machine a
+/// worker that spins indefinitely steals the core the caller needs. The caller works on the job too.
 public final class ThreadPool: @unchecked Sendable {
     /// Total threads working on a job, the caller included.
     public let threads: Int
@@ -57,8 +57,14 @@ public final class ThreadPool: @unchecked Sendable {
         nonisolated(unsafe) private var job: ((Int) -> Void)?
         nonisolated(unsafe) private var partCount = 0
 
-        /// Loads of the generation counter a waiting worker makes before parking (≈ 50–100 µs).
-        private static let spinLimit = 20_000
+        /// How long a waiting worker spins before parking. Long enough to bridge the serial steps
+        /// between two threaded ones of an inference (a 14×14 depthwise layer alone can take 50 µs):
+        /// waking a parked worker cost 50–60 µs on the project's virtual machine, where an idle
+        /// vCPU halts, and a 12 µs int8 GEMM then took 76 µs on two threads. Short enough that a
+        /// finished job frees the core soon after.
+        private static let spinNanoseconds: UInt64 = 500_000
+        /// Loads of the generation counter between two looks at the clock.
+        private static let spinsPerClockRead = 512
 
         func run(_ body: @escaping (Int) -> Void, parts: Int, workers: Int) {
             job = body
@@ -106,9 +112,13 @@ public final class ThreadPool: @unchecked Sendable {
             var seen = 0
             while true {
                 var spins = 0
+                var deadline: UInt64 = 0
                 while generation.load(ordering: .sequentiallyConsistent) == seen {
-                    spins += 1
-                    if spins < Self.spinLimit { continue }
+                    spins &+= 1
+                    if spins % Self.spinsPerClockRead != 0 { continue }
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    if deadline == 0 { deadline = now + Self.spinNanoseconds }
+                    if now < deadline { continue }
                     wakeUp.lock()
                     parkedWorkers.add(1, ordering: .sequentiallyConsistent)
                     while generation.load(ordering: .sequentiallyConsistent) == seen {
