@@ -128,16 +128,22 @@ struct Train: ParsableCommand {
         let log = try run.log.map { try TrainingLog(path: $0) }
 
         let splits = try source.trainingSplits(validationSplit: run.validationSplit, seed: trainer.configuration.seed, of: loaded)
-        if let note = adaptationNote(images: splits.train.imageShape, model: trainer.model) { printNote(note) }
+        // A new built-in model is sized for the data; the one resize it can need, up to its
+        // smallest resolution, `makeModel` has explained already.
+        let sizedForTheData = resume == nil && resolution == nil && Self.namesBuiltInModel(model ?? "")
+        if !sizedForTheData, let note = adaptationNote(images: splits.train.imageShape, model: trainer.model) { printNote(note) }
         if let names = run.classNames {
             try trainer.model.setClassNames(names)
         } else if trainer.model.classNames == nil, (try? trainer.model.outputClassCount()) == splits.train.classNames.count {
             try trainer.model.setClassNames(splits.train.classNames)
         }
         let summary = try ModelSummary(trainer.model)
-        console.say("training \(trainer.model.name) (\(grouped(summary.trainableParameters)) parameters) on \(grouped(splits.train.count)) images (\(source.description)), "
-                    + (splits.validation.map { "validating on \(grouped($0.count)) held out of them" } ?? "without validation")
-                    + "; \(ThreadPool.shared.threads) thread(s)")
+        // A finished run (resumed without a larger --epochs) trains nothing; it only saves its model again.
+        if trainer.progress.epoch < trainer.configuration.epochs {
+            console.say("training \(trainer.model.name) (\(grouped(summary.trainableParameters)) parameters) on \(grouped(splits.train.count)) images (\(source.description)), "
+                        + (splits.validation.map { "validating on \(grouped($0.count)) held out of them" } ?? "without validation")
+                        + "; \(ThreadPool.shared.threads) thread(s)")
+        }
         console.say("the model goes to \(run.output), checkpoints to \(run.checkpoint)")
 
         Interruption.install()
