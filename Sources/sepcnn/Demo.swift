@@ -33,8 +33,8 @@ struct Demo: ParsableCommand {
         recipe.batchSize = 32
         let models = ["fashion-sepcnn", "fashion-sepcnn-standard"]
         if !json {
-            print("Training \(models.joined(separator: " and ")) on \(data.train.count) Fashion-MNIST images for \(epochs) epoch(s) each "
-                  + "(Adam 3e-3, batch 32, \(ThreadPool.shared.threads) thread(s)); checking on \(data.test.count) test images (the official test split, never trained on).")
+            print("Training \(models.joined(separator: " and ")) on \(grouped(data.train.count)) Fashion-MNIST images for \(epochs) epoch(s) each "
+                  + "(Adam 3e-3, batch 32, \(ThreadPool.shared.threads) thread(s)); checking on \(grouped(data.test.count)) test images (the official test split, never trained on).")
         }
         let bar = ProgressLine(total: 0)
         let reports = try TrainingComparison.run(models: models, training: data.train, validation: data.test,

@@ -53,7 +53,7 @@ struct Eval: ParsableCommand {
                                         confusion: evaluation.confusion)))
             return
         }
-        print("\(model) on \(evaluation.count) \(data.datasetText) \(setName) images: accuracy \(format(evaluation.accuracy * 100, 2)) %, loss \(format(evaluation.loss, 4))")
+        print("\(model) on \(grouped(evaluation.count)) \(data.datasetText) \(setName) images: accuracy \(format(evaluation.accuracy * 100, 2)) %, loss \(format(evaluation.loss, 4))")
         print("\nper class:")
         let nameWidth = dataset.classNames.map(\.count).max() ?? 0
         for (index, accuracy) in evaluation.perClassAccuracy.enumerated() {

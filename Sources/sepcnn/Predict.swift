@@ -25,7 +25,7 @@ struct Predict: ParsableCommand {
     @Option(help: "A PyTorch state dict saved as .safetensors to load into a built-in model (SepCNN's or torchvision's names).")
     var weights: String?
 
-    @Option(help: "A text file of class names, one per line, in class order.")
+    @Option(help: "A text file of class names, one per line, in class order (default: the names the model file records).")
     var labels: String?
 
     @Option(parsing: .unconditional, help: "How many classes to print per image.")
@@ -61,7 +61,9 @@ struct Predict: ParsableCommand {
         if let resize { preprocessing.resizeShorterSide = resize }
         if let mean { preprocessing.mean = try Self.numbers(mean, "--mean") }
         if let std { preprocessing.standardDeviation = try Self.numbers(std, "--std") }
-        let names = try labels.map(Self.readLabels) ?? network.displayClassNames() ?? []
+        let names = try labels.map {
+            try LabelsFile.read(contentsOf: URL(fileURLWithPath: $0), classCount: try? network.outputClassCount(), of: "model \(network.name)")
+        } ?? network.displayClassNames() ?? []
         let classifier = try ImageClassifier(model: network, preprocessing: preprocessing, labels: names)
         var results: [(String, [ImageClassifier.Prediction])] = []
         for path in try Self.expandingFolders(images) {
@@ -100,14 +102,5 @@ struct Predict: ParsableCommand {
             throw ValidationError("\(option) takes comma-separated numbers, got '\(text)'")
         }
         return values
-    }
-
-    static func readLabels(_ path: String) throws -> [String] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ValidationError("cannot read the labels file \(path)")
-        }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-        while lines.last?.isEmpty == true { lines.removeLast() }
-        return lines
     }
 }

@@ -24,11 +24,14 @@ struct Train: ParsableCommand {
             puts a fresh classifier of N outputs in place of the last Dense (Gemm) layer, \
             --freeze-backbone trains only that classifier, and images of another size (or gray \
             images for a colour model) are resized batch by batch. Your own images: --dataset \
-            folder --data DIR, one subfolder of PNG, PPM or JPEG files per class.
+            folder --data DIR, one subfolder of PNG, PPM or JPEG files per class. The model file \
+            records the class names (the dataset's, the folders', or --labels FILE's: one name per \
+            line in class order, as Keras's labels.txt), and 'sepcnn predict' prints them.
 
               sepcnn train --model fashion-sepcnn --epochs 3 --output fashion.safetensors
               sepcnn train --resume fashion.checkpoint.safetensors --epochs 5
               sepcnn train --model mobilenet-v2 --dataset folder --data photos --epochs 5
+              sepcnn train --model fashion-sepcnn --labels labels.txt --epochs 5
             """)
 
     @Option(help: "A built-in model (its resolution and classes default to the dataset's), or a model file, checkpoint or ONNX file to fine-tune.")
@@ -47,6 +50,8 @@ struct Train: ParsableCommand {
     var freezeBackbone = false
 
     @OptionGroup var data: DataArguments
+    @Option(help: "Class names for the model file, one per line in class order, in place of the dataset's (or folders') names.")
+    var labels: String?
 
     @Option(parsing: .unconditional, help: "Share of the training images held out to check each epoch, stratified by class (default 0.1; 0 for none).")
     var validationSplit: Double?
@@ -123,14 +128,22 @@ struct Train: ParsableCommand {
         let log = try run.log.map { try TrainingLog(path: $0) }
 
         let splits = try source.trainingSplits(validationSplit: run.validationSplit, seed: trainer.configuration.seed, of: loaded)
-        if let note = adaptationNote(images: splits.train.imageShape, model: trainer.model) { printNote(note) }
-        if trainer.model.classNames == nil, (try? trainer.model.outputClassCount()) == splits.train.classNames.count {
+        // A new built-in model is sized for the data; the one resize it can need, up to its
+        // smallest resolution, `makeModel` has explained already.
+        let sizedForTheData = resume == nil && resolution == nil && Self.namesBuiltInModel(model ?? "")
+        if !sizedForTheData, let note = adaptationNote(images: splits.train.imageShape, model: trainer.model) { printNote(note) }
+        if let names = run.classNames {
+            try trainer.model.setClassNames(names)
+        } else if trainer.model.classNames == nil, (try? trainer.model.outputClassCount()) == splits.train.classNames.count {
             try trainer.model.setClassNames(splits.train.classNames)
         }
         let summary = try ModelSummary(trainer.model)
-        console.say("training \(trainer.model.name) (\(grouped(summary.trainableParameters)) parameters) on \(grouped(splits.train.count)) \(source.description) images, "
-                    + (splits.validation.map { "validating on \(grouped($0.count)) held out of them" } ?? "without validation")
-                    + "; \(ThreadPool.shared.threads) thread(s)")
+        // A finished run (resumed without a larger --epochs) trains nothing; it only saves its model again.
+        if trainer.progress.epoch < trainer.configuration.epochs {
+            console.say("training \(trainer.model.name) (\(grouped(summary.trainableParameters)) parameters) on \(grouped(splits.train.count)) images (\(source.description)), "
+                        + (splits.validation.map { "validating on \(grouped($0.count)) held out of them" } ?? "without validation")
+                        + "; \(ThreadPool.shared.threads) thread(s)")
+        }
         console.say("the model goes to \(run.output), checkpoints to \(run.checkpoint)")
 
         Interruption.install()
@@ -221,6 +234,9 @@ struct Train: ParsableCommand {
         // An image folder is read at the model's size; other datasets say what size they are.
         let loaded = source.name == .folder ? nil : try source.train()
         let classNames = try loaded?.classNames ?? source.folderClassNames()
+        let labelNames = try labels.map {
+            try LabelsFile.read(contentsOf: URL(fileURLWithPath: $0), classCount: classNames.count, of: "the dataset (\(source.description))")
+        }
         let images = loaded?.imageShape
         let network = try Random.withSeed(configuration.seed) { try makeModel(model ?? "", images: images, classes: classNames.count, console: console) }
         source.imageShape = network.inputShape
@@ -232,18 +248,22 @@ struct Train: ParsableCommand {
             validationSplit: validationSplit ?? Self.defaultValidationSplit, output: outputPath,
             checkpoint: absolute(checkpoint ?? Self.checkpointPath(outputPath)),
             checkpointEvery: checkpointEvery ?? Self.defaultCheckpointEvery, log: log.map(absolute),
-            logEvery: logEvery ?? Self.defaultLogEvery, saveBest: saveBest, earlyStopping: earlyStopping, test: test)
+            logEvery: logEvery ?? Self.defaultLogEvery, saveBest: saveBest, earlyStopping: earlyStopping, test: test,
+            classNames: labelNames)
         return (trainer, source, loaded)
     }
 
     /// The run a checkpoint holds, continued; options given must agree with it (a larger
-    /// --epochs extends it, and a log, --test, --save-best or --early-stopping may be added).
+    /// --epochs extends it, and a log, --labels, --test, --save-best or --early-stopping may be added).
     func resumedTrainer(from path: String, console: Console) throws -> (Trainer, DataSource) {
         let saved = try Checkpoint(contentsOf: URL(fileURLWithPath: path))
         if let model, try Self.modelName(model) != saved.model.name {
             throw ValidationError("the checkpoint \(path) trains \(saved.model.name), not \(model); give --resume alone to continue it")
         }
         var conflicts = training.conflicts(with: saved.configuration)
+        let labelNames = try labels.map {
+            try LabelsFile.read(contentsOf: URL(fileURLWithPath: $0), classCount: try saved.model.outputClassCount(), of: "model \(saved.model.name)")
+        }
         var run: TrainingRun
         let source: DataSource
         if let recorded = saved.run {
@@ -265,6 +285,11 @@ struct Train: ParsableCommand {
             check("--log", log.map(absolute), recorded.log)
             check("--log-every", logEvery, recorded.logEvery)
             check("--early-stopping", earlyStopping, recorded.earlyStopping)
+            if let labels, let labelNames, let names = recorded.classNames, labelNames != names,
+               let line = labelNames.indices.first(where: { labelNames[$0] != names[$0] }) {
+                conflicts.append("--labels \(labels) (line \(line + 1) is '\(labelNames[line])'; the run names that class '\(names[line])')")
+            }
+            if let labelNames { run.classNames = labelNames }
             if let path = log { run.log = absolute(path) }
             if let earlyStopping { run.earlyStopping = earlyStopping }
             run.saveBest = run.saveBest || saveBest
@@ -279,7 +304,7 @@ struct Train: ParsableCommand {
                               validationSplit: validationSplit ?? Self.defaultValidationSplit, output: outputPath,
                               checkpoint: absolute(checkpoint ?? path), checkpointEvery: checkpointEvery ?? Self.defaultCheckpointEvery,
                               log: log.map(absolute), logEvery: logEvery ?? Self.defaultLogEvery, saveBest: saveBest,
-                              earlyStopping: earlyStopping, test: test)
+                              earlyStopping: earlyStopping, test: test, classNames: labelNames)
         }
         guard conflicts.isEmpty else {
             throw ValidationError("these options contradict the run recorded in \(path): \(conflicts.joined(separator: "; ")). "

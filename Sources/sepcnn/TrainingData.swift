@@ -80,7 +80,11 @@ struct DataSource: Equatable {
         return TrainingSplits(train: train, validation: validation)
     }
 
-    var description: String { name.rawValue + (directory == nil ? " (embedded)" : " from \(directory!)") }
+    /// How messages name the data: `embedded fashion-mnist`, `mnist from DIR`, `folder DIR`.
+    var description: String {
+        guard let directory else { return "embedded \(name.rawValue)" }
+        return name == .folder ? "folder \(directory)" : "\(name.rawValue) from \(directory)"
+    }
 }
 
 struct TrainingSplits {

@@ -19,7 +19,7 @@ import Glibc
                     output: directory.appendingPathComponent("m.safetensors").path,
                     checkpoint: directory.appendingPathComponent("m.checkpoint.safetensors").path,
                     checkpointEvery: 3, log: directory.appendingPathComponent("m.jsonl").path, logEvery: 2,
-                    saveBest: true, earlyStopping: 4, test: true)
+                    saveBest: true, earlyStopping: 4, test: true, classNames: ["circle", "square", "line"])
     }
 
     /// SIGINT in the middle of an epoch stops after that batch with a checkpoint; resuming from it
@@ -151,6 +151,12 @@ import Glibc
         #expect(throws: SepCNNError.self) { try run.validate() }
         run.validationSplit = 0.1
         run.checkpointEvery = 0
+        #expect(throws: SepCNNError.self) { try run.validate() }
+        run.checkpointEvery = 3
+        try run.validate()
+        run.classNames = ["circle", "circle", "line"]
+        #expect(throws: SepCNNError.self) { try run.validate() }
+        run.classNames = []
         #expect(throws: SepCNNError.self) { try run.validate() }
     }
 }

@@ -1,4 +1,7 @@
 extension Model {
+    /// The longest class name a model file records.
+    public static let maximumClassNameLength = 1000
+
     /// How many classes the model's output scores: the last dimension of its output.
     public func outputClassCount() throws -> Int {
         try network.outputShape(for: [1] + inputShape).last ?? 0
@@ -11,8 +14,8 @@ extension Model {
         guard names.count == classes else {
             throw SepCNNError.invalidArgument("model \(name) has \(classes) output classes but \(names.count) class names were given")
         }
-        if let empty = names.firstIndex(where: { $0.isEmpty || $0.count > 1000 }) {
-            throw SepCNNError.invalidArgument("class name \(empty) is empty or longer than 1,000 characters")
+        if let empty = names.firstIndex(where: { $0.isEmpty || $0.count > Self.maximumClassNameLength }) {
+            throw SepCNNError.invalidArgument("class name \(empty) is empty or longer than \(Self.maximumClassNameLength) characters")
         }
         classNames = names
     }

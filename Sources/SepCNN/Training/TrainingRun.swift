@@ -23,10 +23,13 @@ public struct TrainingRun: Codable, Equatable, Sendable {
     public var earlyStopping: Int?
     /// Score the final model on the dataset's test split too (never used for any choice).
     public var test: Bool
+    /// The class names the model file records in place of the dataset's (`sepcnn train --labels`),
+    /// kept here rather than as the labels file's path so the run resumes without that file.
+    public var classNames: [String]?
 
     public init(dataset: String, dataDirectory: String?, validationSplit: Double, output: String, checkpoint: String,
                 checkpointEvery: Int, log: String? = nil, logEvery: Int = 50, saveBest: Bool = false,
-                earlyStopping: Int? = nil, test: Bool = false) {
+                earlyStopping: Int? = nil, test: Bool = false, classNames: [String]? = nil) {
         self.dataset = dataset
         self.dataDirectory = dataDirectory
         self.validationSplit = validationSplit
@@ -38,6 +41,7 @@ public struct TrainingRun: Codable, Equatable, Sendable {
         self.saveBest = saveBest
         self.earlyStopping = earlyStopping
         self.test = test
+        self.classNames = classNames
     }
 
     /// Throws naming the first setting a checkpoint could not have been written with.
@@ -53,6 +57,12 @@ public struct TrainingRun: Codable, Equatable, Sendable {
         }
         for path in [output, checkpoint] + (log.map { [$0] } ?? []) where path.isEmpty || path.utf8.count > 4096 {
             throw SepCNNError.invalidFile("run holds an empty or overlong path")
+        }
+        if let classNames {
+            guard !classNames.isEmpty, Set(classNames).count == classNames.count,
+                  classNames.allSatisfy({ !$0.isEmpty && $0.count <= Model.maximumClassNameLength }) else {
+                throw SepCNNError.invalidFile("run.classNames holds no names, an empty or overlong name, or a name twice")
+            }
         }
     }
 }
