@@ -55,6 +55,19 @@ import Testing
         }
     }
 
+    /// Stems wide enough for the permute blocks of eight pixels (VNNI builds): every padding, odd
+    /// and even widths, vertical strides 1 and 2, segments split across images and threads.
+    @Test(arguments: 0..<12) func wideStemsEqualReference(seed: Int) throws {
+        var r = QS8Random(seed: UInt64(500 + seed))
+        let h = r.int(3...9), w = [3, 4, 19, 34, 35, 57, 64, 71][r.int(0...7)]
+        let pt = r.int(0...2), pb = r.int(0...2), pl = r.int(0...2), pr = r.int(0...2), sh = r.int(1...2)
+        let g = ConvGeometry(batch: r.int(1...2), inputHeight: h, inputWidth: w, inputChannels: 3,
+                             outputHeight: (h + pt + pb - 3) / sh + 1, outputWidth: (w + pl + pr - 3) / 2 + 1,
+                             outputChannels: [8, 32][r.int(0...1)], kernelHeight: 3, kernelWidth: 3, strideHeight: sh,
+                             strideWidth: 2, dilationHeight: 1, dilationWidth: 1, padTop: pt, padLeft: pl, groups: 1)
+        try Self.check(g, &r, threads: r.int(1...3))
+    }
+
     /// Dequantized output ≈ float convolution of dequantized values, within one output step.
     @Test func referenceMatchesFloat() throws {
         var r = QS8Random(seed: 3)

@@ -25,9 +25,24 @@ func qs8Quantize(_ range: Range<Int>, _ q: QuantizationParameters, input: Unsafe
     let s = q.scale, z = Int32(q.zeroPoint)
     // Clamping x / s to [−128 − z, 127 − z] before rounding equals rounding, adding z and saturating.
     let low = Float(-128 &- z), high = Float(127 &- z), offset = z &- qs8RoundingMagicBits
-    for i in range {
+    // 16 at a time in SIMD types: the scalar loop's NaN select kept LLVM from vectorising it, and
+    // the model's input (224×224×3) took 58 µs, a sixth of the stem.
+    let lows = SIMD16<Float>(repeating: low), highs = SIMD16<Float>(repeating: high), scales = SIMD16<Float>(repeating: s)
+    let magic = SIMD16<Float>(repeating: qs8RoundingMagic), offsets = SIMD16<Int32>(repeating: offset)
+    var i = range.lowerBound
+    while i &+ 16 <= range.upperBound {
+        var x = load16(input + i) / scales
+        x.replace(with: 0, where: x .!= x)  // NaN → 0, so → z
+        x.replace(with: lows, where: x .< lows)
+        x.replace(with: highs, where: x .> highs)
+        let bits = unsafeBitCast(x + magic, to: SIMD16<Int32>.self) &+ offsets
+        UnsafeMutableRawPointer(output + i).storeBytes(of: SIMD16<Int8>(truncatingIfNeeded: bits), as: SIMD16<Int8>.self)
+        i &+= 16
+    }
+    while i < range.upperBound {
         let x = input[i] / s
         output[i] = x.isNaN ? Int8(truncatingIfNeeded: z) : qs8Round(x, low, high, offset)
+        i &+= 1
     }
 }
 

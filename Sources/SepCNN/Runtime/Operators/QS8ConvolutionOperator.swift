@@ -93,6 +93,15 @@ struct QS8ConvolutionOperator: QS8UnaryOperator {
         let stride = qs8Im2colRowStride(g), chunk = chunkPixels, outPerGroup = g.outputChannelsPerGroup
         let perPart = (chunk &* stride &+ 63) & ~63
         let parts = parallelParts(flops: g.outputCount &* stride / 2, threads: pool.threads, units: pixels)
+        @inline(__always) func unfold(_ piece: Range<Int>, _ group: Int, _ columns: UnsafeMutablePointer<UInt8>) {
+            #if canImport(CPUFeatures.VNNI512)
+            if qs8Im2colUsesStemVBMI(g) {
+                qs8Im2colStemVBMI(g, pixels: piece, input: input, zeroPoint: z, columns: columns)
+                return
+            }
+            #endif
+            qs8Im2col(g, group: group, pixels: piece, input: input, zeroPoint: z, columns: columns, rowStride: stride)
+        }
         packedGroups.withUnsafeBufferPointer { packedGroups in
             pool.parallelFor(parts) { part in
                 let range = partition(pixels, parts: parts, part: part)
@@ -101,7 +110,7 @@ struct QS8ConvolutionOperator: QS8UnaryOperator {
                 while start < range.upperBound {
                     let piece = start ..< min(range.upperBound, start &+ chunk)
                     for group in 0..<g.groups {
-                        qs8Im2col(g, group: group, pixels: piece, input: input, zeroPoint: z, columns: columns, rowStride: stride)
+                        unfold(piece, group, columns)
                         qs8GEMMPacked(rows: piece.count, columns: 0..<outPerGroup, a: columns, lda: stride,
                                       packed: packedGroups[group],
                                       c: output + (piece.lowerBound &* g.outputChannels &+ group &* outPerGroup), ldc: g.outputChannels)
