@@ -7,6 +7,9 @@ struct PlanBuilder {
     private(set) var values: [PlanValue]
     /// The float copy of each int8 value some float step has read, so several readers share one.
     var dequantized: [Int: Int] = [:]
+    /// The int8 grid of each convolution or dense layer's input, by layer, as lowering met them:
+    /// what the quantizer needs to size weight scales for the biases.
+    var convolutionInputGrids: [ObjectIdentifier: QuantizationParameters] = [:]
 
     init(inputShape: [Int]) {
         values = [PlanValue(inputShape)]

@@ -84,6 +84,7 @@ extension PlanBuilder {
     /// its weights are on an int8 grid, a FakeQuantize gave its output a grid and its activation is
     /// a clamp; otherwise in float, quantized afterwards if a grid was asked for.
     mutating func lowerConvolution(_ conv: any FoldableLayer, _ folded: FoldedConvolution, input: Int, label: String) throws -> Int {
+        if let grid = quantization(of: input) { convolutionInputGrids[ObjectIdentifier(conv as AnyObject)] = grid }
         if let int8 = conv as? any Int8LowerableLayer, let inputQuantization = quantization(of: input),
            let weights = folded.weightQuantization, let outputQuantization = folded.outputQuantization,
            [.linear, .relu, .relu6].contains(folded.activation),
@@ -99,6 +100,13 @@ extension PlanBuilder {
 }
 
 extension PlanBuilder {
+    /// The int8 grid of every convolution and dense layer's input in `model`'s plan, by layer.
+    static func convolutionInputGrids(_ model: Model) throws -> [ObjectIdentifier: QuantizationParameters] {
+        var lowering = PlanBuilder(inputShape: [1] + model.inputShape)
+        _ = try lowering.lower(model.network, name: "", input: 0)
+        return lowering.convolutionInputGrids
+    }
+
     /// Whether every bias quantized at s_in · s_w[c] leaves the int32 accumulator room for the
     /// products (|q_b| ≤ 2³⁰). A tiny input scale — a calibrated range of 10⁻⁸, from BatchNorm
     /// statistics never trained — would saturate it, and the int8 result would silently lose the

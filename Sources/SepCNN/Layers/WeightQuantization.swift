@@ -23,6 +23,22 @@ public struct WeightQuantization: Equatable, Sendable {
         scales = largest.map { $0 > 0 ? $0 / 127 : 1 }
     }
 
+    /// These scales, each raised where needed so that the channel's bias quantized at
+    /// `inputScale` · scale fits the int32 accumulator with room for the products (|q_b| ≤ 2³⁰), as
+    /// TFLite's converter and ONNX Runtime's quantizer adjust them. A channel whose weights
+    /// BatchNorm folding left near zero (10⁻¹¹ in EfficientNet-Lite0) would otherwise make the
+    /// whole layer run in float.
+    public func fittingBias(_ bias: [Float], inputScale: Float) -> WeightQuantization {
+        guard bias.count == scales.count, inputScale > 0, inputScale.isFinite else { return self }
+        let raised = zip(scales, bias).map { scale, b -> Float in
+            let floor = Double(abs(b)) / (Double(inputScale) * 0x1p30) * 1.000_01
+            return floor.isFinite ? max(scale, Float(floor)) : scale
+        }
+        return WeightQuantization(unchecked: raised)
+    }
+
+    private init(unchecked scales: [Float]) { self.scales = scales }
+
     /// q = round(w / scale), ties to even, saturated to the int8 range. Fresh scales
     /// (`init(fitting:channels:)`) keep q in [−127, 127]; −128 survives only from files that hold it.
     public func quantize(_ weights: [Float]) -> [Int8] {

@@ -56,10 +56,16 @@ public struct PostTrainingQuantizer: Sendable {
             point.quantization = observer.quantization(method)
             point.observer = nil
         }
+        // Each layer's input grid, as an inference plan meets it, bounds its weight scales from below.
+        let grids = try PlanBuilder.convolutionInputGrids(quantized)
         for (_, layer) in network.namedLayers() {
             guard let conv = layer as? any FoldableLayer,
                   let weight = layer.ownParameters.first(where: { $0.name == "weight" })?.parameter else { continue }
-            try weight.quantize(WeightQuantization(fitting: weight.value.scalars, channels: conv.folded.outputChannels))
+            var scales = WeightQuantization(fitting: weight.value.scalars, channels: conv.folded.outputChannels)
+            if let grid = grids[ObjectIdentifier(layer as AnyObject)] {
+                scales = scales.fittingBias(conv.folded.bias, inputScale: grid.scale)
+            }
+            try weight.quantize(scales)
         }
         return (quantized, rewrite.points)
     }
