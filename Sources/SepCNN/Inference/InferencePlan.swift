@@ -32,13 +32,14 @@ public final class InferencePlan {
         try self.init(network, inputShape: inputShape, pool: pool, fusingBlocks: true)
     }
 
-    /// `fusingBlocks: false` keeps every separable block as separate steps (for tests and per-layer profiles).
-    init(_ network: any Layer, inputShape: [Int], pool: ThreadPool, fusingBlocks: Bool) throws {
+    /// `fusingBlocks: false` keeps every separable block as separate steps (for tests and per-layer
+    /// profiles); `fusingInt8` overrides whether int8 blocks fuse (by default in one-thread plans only).
+    init(_ network: any Layer, inputShape: [Int], pool: ThreadPool, fusingBlocks: Bool, fusingInt8: Bool? = nil) throws {
         try Tensor.validate(inputShape)
         var builder = PlanBuilder(inputShape: inputShape)
         // The caller gets floats: an int8 result is dequantized by the last step.
         outputValue = builder.floatInput(try builder.lower(network, name: "", input: 0))
-        steps = fusingBlocks ? BlockFusion.apply(builder.steps, outputValue: outputValue) : builder.steps
+        steps = fusingBlocks ? BlockFusion.apply(builder.steps, outputValue: outputValue, int8: fusingInt8 ?? (pool.threads == 1)) : builder.steps
         self.inputShape = inputShape
         outputShape = builder.shape(of: outputValue)
         values = builder.values
