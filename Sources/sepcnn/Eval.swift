@@ -41,23 +41,25 @@ struct Eval: ParsableCommand {
         guard evaluation.classes == dataset.classNames.count else {
             throw ValidationError("\(model) has \(evaluation.classes) classes but \(data.datasetText) has \(dataset.classNames.count)")
         }
+        // The names the model was trained with (its --labels) name its outputs; else the dataset's.
+        let classNames = network.classNames.flatMap { $0.count == evaluation.classes ? $0 : nil } ?? dataset.classNames
         if json {
             struct PerClass: Encodable { var index: Int; var name: String; var accuracy: Double? }
             struct Report: Encodable {
                 var model: String, dataset: String, split: String, images: Int
                 var accuracy: Double, loss: Double, perClass: [PerClass], confusion: [[Int]]
             }
-            let perClass = evaluation.perClassAccuracy.enumerated().map { PerClass(index: $0, name: dataset.classNames[$0], accuracy: $1) }
+            let perClass = evaluation.perClassAccuracy.enumerated().map { PerClass(index: $0, name: classNames[$0], accuracy: $1) }
             print(try encodeJSON(Report(model: model, dataset: data.datasetText, split: setName, images: evaluation.count,
                                         accuracy: evaluation.accuracy, loss: evaluation.loss, perClass: perClass,
                                         confusion: evaluation.confusion)))
             return
         }
-        print("\(model) on \(grouped(evaluation.count)) \(data.datasetText) \(setName) images: accuracy \(format(evaluation.accuracy * 100, 2)) %, loss \(format(evaluation.loss, 4))")
+        print("\(model) on \(grouped(evaluation.count)) \(setName) images (\(try data.source().description)): accuracy \(format(evaluation.accuracy * 100, 2)) %, loss \(format(evaluation.loss, 4))")
         print("\nper class:")
-        let nameWidth = dataset.classNames.map(\.count).max() ?? 0
+        let nameWidth = classNames.map(\.count).max() ?? 0
         for (index, accuracy) in evaluation.perClassAccuracy.enumerated() {
-            let name = dataset.classNames[index].padding(toLength: nameWidth, withPad: " ", startingAt: 0)
+            let name = classNames[index].padding(toLength: nameWidth, withPad: " ", startingAt: 0)
             print("  \(index)  \(name)  \(accuracy.map { format($0 * 100, 1) + " %" } ?? "—")")
         }
         print("\nconfusion matrix (rows: true class, columns: predicted):")

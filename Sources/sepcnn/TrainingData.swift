@@ -36,7 +36,7 @@ struct DataArguments: ParsableArguments {
     func evaluationSet(for model: Model) throws -> (data: Dataset, name: String) {
         var source = try source()
         source.imageShape = model.inputShape
-        return (try source.test(), source.directory == nil ? "embedded test" : source.hasSeparateTestSplit ? "test" : "folder")
+        return (try source.test(), source.hasSeparateTestSplit ? "test" : "folder")
     }
 }
 
