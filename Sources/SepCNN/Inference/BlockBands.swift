@@ -44,15 +44,22 @@ struct BlockBand {
         }
     }
 
-    /// Rows `range` of all images' output rows (batch × outputHeight) as each image's share: a
-    /// thread's part may span images.
-    static func forEachImage(_ range: Range<Int>, outputHeight: Int, _ body: (_ image: Int, _ rows: Range<Int>) -> Void) {
-        var row = range.lowerBound
-        while row < range.upperBound {
-            let image = row / outputHeight
-            let end = min(range.upperBound, (image + 1) * outputHeight)
-            body(image, row - image * outputHeight ..< end - image * outputHeight)
-            row = end
+    /// The block's output rows of every image split over `pool` (by the usual small-step rule for
+    /// `flops`), each part's share given image by image, since a part may span images:
+    /// `body(part, image, rows)`, `rows` within that image.
+    static func parallelForRows(_ g: ConvGeometry, flops: Int, pool: ThreadPool,
+                                _ body: (_ part: Int, _ image: Int, _ rows: Range<Int>) -> Void) {
+        let all = g.batch * g.outputHeight
+        let parts = parallelParts(flops: flops, threads: pool.threads, units: all)
+        pool.parallelFor(parts) { part in
+            let range = partition(all, parts: parts, part: part)
+            var row = range.lowerBound
+            while row < range.upperBound {
+                let image = row / g.outputHeight
+                let end = min(range.upperBound, (image + 1) * g.outputHeight)
+                body(part, image, row - image * g.outputHeight ..< end - image * g.outputHeight)
+                row = end
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 /// Replaces each run of steps `[expand GEMM →] depthwise → project GEMM [→ residual add]` whose
-/// intermediate values nothing else reads by one `FusedBlockStep` (`QS8FusedBlockStep` in int8), when its maps are large enough
-/// for the expanded tensor to leave the caches. This is a pass over the lowered steps, so it sees
+/// intermediate values nothing else reads by one `FusedBlockStep` (`QS8FusedBlockStep` in int8),
+/// when its maps are large enough for the expanded tensor to leave the caches. This is a pass over the lowered steps, so it sees
 /// the same blocks whatever layers (zoo model, imported graph) produced them.
 enum BlockFusion {
     /// Blocks whose depthwise output has fewer rows stay unfused: their tensors fit in the caches

@@ -60,17 +60,10 @@ struct FusedBlockStep: PlanStep {
     func run(_ context: ExecutionContext) {
         let g = geometry
         let input = context.read(inputs[0]), out = context.write(output)
-        let rows = g.batch * g.outputHeight
         let flops = 2 * g.outputCount * (g.kernelHeight * g.kernelWidth + project.packed.n)
-        let parts = parallelParts(flops: flops, threads: context.pool.threads, units: rows)
         let perPart = partFloats
-        context.pool.parallelFor(parts) { part in
-            let range = partition(rows, parts: parts, part: part)
-            guard !range.isEmpty else { return }
-            let scratch = context.scratch + part * perPart
-            BlockBand.forEachImage(range, outputHeight: g.outputHeight) { image, rows in
-                runRows(image: image, rows: rows, input: input, output: out, scratch: scratch)
-            }
+        BlockBand.parallelForRows(g, flops: flops, pool: context.pool) { part, image, rows in
+            runRows(image: image, rows: rows, input: input, output: out, scratch: context.scratch + part * perPart)
         }
     }
 

@@ -67,18 +67,11 @@ struct QS8FusedBlockStep: PlanStep {
     func run(_ context: ExecutionContext) {
         let g = geometry
         let input = UnsafePointer(context.int8(inputs[0])), out = context.int8(output)
-        let rows = g.batch * g.outputHeight
         // int8 MACs at a quarter of a float FLOP's cost (see QS8GEMMOperator).
         let flops = g.outputCount * (g.kernelHeight * g.kernelWidth + project.n) / 2
-        let parts = parallelParts(flops: flops, threads: context.pool.threads, units: rows)
         let perPart = partBytes
-        context.pool.parallelFor(parts) { part in
-            let range = partition(rows, parts: parts, part: part)
-            guard !range.isEmpty else { return }
-            let scratch = context.scratchBytes + part * perPart
-            BlockBand.forEachImage(range, outputHeight: g.outputHeight) { image, rows in
-                runRows(image: image, rows: rows, input: input, output: out, scratch: scratch)
-            }
+        BlockBand.parallelForRows(g, flops: flops, pool: context.pool) { part, image, rows in
+            runRows(image: image, rows: rows, input: input, output: out, scratch: context.scratchBytes + part * perPart)
         }
     }
 

@@ -19,42 +19,37 @@ func qs8Im2colUsesStemVBMI(_ g: ConvGeometry) -> Bool {
 private let stemBlockPixels = 8
 private let stemRowStride = 28
 
-/// Per 64-byte piece m of a block's rows: the permute indices and masks (see the file comment).
+/// Per 64-byte piece m of a block's rows (see the file comment), each index table 4 × 64 bytes.
 private struct StemPermutes {
-    var rows01: [[UInt8]] = []   // index into row 0 (0–63) or row 1 (64–127)
-    var row2: [[UInt8]] = []     // index into row 2
-    var fromRow2: [UInt64] = []  // lanes taken from row 2
-    var filler: [UInt64] = []    // lanes of the filler byte (the depth 27 rounded to 28)
+    var rows01 = [UInt8](repeating: 0, count: 256)  // index into row 0 (0–63) or row 1 (64–127)
+    var row2 = [UInt8](repeating: 0, count: 256)    // index into row 2
+    var fromRow2: [UInt64] = [0, 0, 0, 0]           // lanes taken from row 2
+    var filler: [UInt64] = [0, 0, 0, 0]             // lanes of the filler byte (the depth 27 rounded to 28)
 }
 
 private let stemPermutes: StemPermutes = {
     var t = StemPermutes()
-    for piece in 0..<4 {
-        var rows01 = [UInt8](repeating: 0, count: 64), row2 = rows01
-        var fromRow2: UInt64 = 0, filler: UInt64 = 0
-        for lane in 0..<64 {
-            let byte = 64 * piece + lane, pixel = byte / stemRowStride, r = byte % stemRowStride
-            guard pixel < stemBlockPixels else { continue }
-            if r == 27 { filler |= 1 << UInt64(lane); continue }
-            let ky = r / 9, source = 6 * pixel + r % 9
-            if ky == 2 {
-                row2[lane] = UInt8(source)
-                fromRow2 |= 1 << UInt64(lane)
-            } else {
-                rows01[lane] = UInt8(source + 64 * ky)
-            }
+    for byte in 0 ..< stemBlockPixels * stemRowStride {
+        let piece = byte / 64, lane = byte % 64, pixel = byte / stemRowStride, r = byte % stemRowStride
+        if r == 27 { t.filler[piece] |= 1 << UInt64(lane); continue }
+        let ky = r / 9, source = 6 * pixel + r % 9
+        if ky == 2 {
+            t.row2[byte] = UInt8(source)
+            t.fromRow2[piece] |= 1 << UInt64(lane)
+        } else {
+            t.rows01[byte] = UInt8(source + 64 * ky)
         }
-        t.rows01.append(rows01)
-        t.row2.append(row2)
-        t.fromRow2.append(fromRow2)
-        t.filler.append(filler)
     }
     return t
 }()
 
+/// The four 64-byte vectors of a 256-byte table.
 @inline(__always)
-private func loadVector(_ bytes: [UInt8]) -> __m512i {
-    bytes.withUnsafeBytes { $0.loadUnaligned(as: __m512i.self) }
+private func loadVectors(_ table: [UInt8]) -> (__m512i, __m512i, __m512i, __m512i) {
+    table.withUnsafeBytes {
+        ($0.loadUnaligned(as: __m512i.self), $0.loadUnaligned(fromByteOffset: 64, as: __m512i.self),
+         $0.loadUnaligned(fromByteOffset: 128, as: __m512i.self), $0.loadUnaligned(fromByteOffset: 192, as: __m512i.self))
+    }
 }
 
 /// As `qs8Im2col` (one group, row stride 28) for output pixels `pixels`; g must pass `qs8Im2colUsesStemVBMI`.
@@ -64,9 +59,7 @@ func qs8Im2colStemVBMI(_ g: ConvGeometry, pixels: Range<Int>, input: UnsafePoint
                        columns: UnsafeMutablePointer<UInt8>) {
     let padding = UInt8(bitPattern: zeroPoint) ^ 0x80
     let p = stemPermutes
-    let index01 = (0..<4).map { loadVector(p.rows01[$0]) }, index2 = (0..<4).map { loadVector(p.row2[$0]) }
-    let (i0, i1, i2, i3) = (index01[0], index01[1], index01[2], index01[3])
-    let (j0, j1, j2, j3) = (index2[0], index2[1], index2[2], index2[3])
+    let (i0, i1, i2, i3) = loadVectors(p.rows01), (j0, j1, j2, j3) = loadVectors(p.row2)
     let (f0, f1, f2, f3) = (p.fromRow2[0], p.fromRow2[1], p.fromRow2[2], p.fromRow2[3])
     let (l0, l1, l2, l3) = (p.filler[0], p.filler[1], p.filler[2], p.filler[3])
     let flip = _mm512_set1_epi8(-128), pad = _mm512_set1_epi8(Int8(bitPattern: padding))

@@ -39,7 +39,8 @@ struct QS8DepthwiseOperator: QS8UnaryOperator {
         kernel = .general(weights: weights, bias: qbias, multipliers: m)
     }
 
-    private var perPartScratch: Int {
+    /// Bytes of scratch one thread's `runRows` needs, whole cache lines.
+    var rowScratchByteCount: Int {
         switch kernel {
         #if canImport(CPUFeatures.VNNI512)
         case .vnni: return (qs8DepthwiseVNNIScratchByteCount(geometry) &+ 63) & ~63
@@ -48,11 +49,11 @@ struct QS8DepthwiseOperator: QS8UnaryOperator {
         }
     }
 
-    func scratchByteCount(threads: Int) -> Int { perPartScratch &* max(threads, 1) }
+    func scratchByteCount(threads: Int) -> Int { rowScratchByteCount &* max(threads, 1) }
 
     func run(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>,
              scratch: UnsafeMutableRawPointer, pool: ThreadPool) {
-        let g = geometry, rows = g.batch &* g.outputHeight, perPart = perPartScratch
+        let g = geometry, rows = g.batch &* g.outputHeight, perPart = rowScratchByteCount
         // Counted as float flops: unlike the GEMM, this kernel runs near the float one's speed on
         // small maps (14×14×384: 27 µs against 18 µs), where a part per thread pays.
         let parts = parallelParts(flops: 2 &* g.outputCount &* g.kernelHeight &* g.kernelWidth, threads: pool.threads, units: rows)
@@ -62,9 +63,6 @@ struct QS8DepthwiseOperator: QS8UnaryOperator {
             runRows(g, input: input, output: output, rows: range, scratch: scratch + part &* perPart)
         }
     }
-
-    /// Bytes of scratch `runRows` needs (per thread).
-    var rowScratchByteCount: Int { perPartScratch }
 
     /// Output rows `rows` of `g` on this thread: the operator's geometry, or a band of its rows cut
     /// out as a convolution of its own (same width, channels and kernel; fewer input rows, its own
