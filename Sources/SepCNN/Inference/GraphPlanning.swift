@@ -36,8 +36,17 @@ extension PlanBuilder {
             // The run this node starts: followers that are its output's only reader and a BatchNorm
             // or an activation, which the run lowering folds and fuses.
             var run: [(name: String, layer: any Layer)] = [(Self.join(name, node.name), node.layer)]
+            // `x · sigmoid(x)` and `x · hardSigmoid(x)`, as exporters write SiLU and HardSwish, join the
+            // run as the one activation they are, so the producer's store applies it.
             var tail = index
-            while tail + 1 != graph.output, readers[tail + 1].count == 1 {
+            while tail + 1 != graph.output {
+                if let gated = Self.gatedActivation(of: tail + 1, in: graph, readers: readers) {
+                    run.append((Self.join(name, graph.nodes[gated.multiply].name), gated.layer))
+                    absorbed.formUnion([gated.gate, gated.multiply])
+                    tail = gated.multiply
+                    continue
+                }
+                guard readers[tail + 1].count == 1 else { break }
                 let next = readers[tail + 1][0]
                 let follower = graph.nodes[next].layer
                 guard follower is BatchNorm || follower is any ActivationLayer || follower is FakeQuantize else { break }
@@ -48,5 +57,24 @@ extension PlanBuilder {
             planValue[tail + 1] = try lower(run: run, input: inputs[0])
         }
         return planValue[graph.output]
+    }
+
+    /// Value `value`'s readers are exactly a Sigmoid (HardSigmoid) of it and a product of it with that
+    /// gate, the gate read by nothing else: the pattern is SiLU (HardSwish) of `value`, which the
+    /// product's node computes.
+    static func gatedActivation(of value: Int, in graph: GraphNetwork, readers: [[Int]])
+        -> (layer: any ActivationLayer, gate: Int, multiply: Int)? {
+        guard readers[value].count == 2 else { return nil }
+        for gate in readers[value] {
+            guard let sigmoid = graph.nodes[gate].layer as? any ActivationLayer, graph.nodes[gate].inputs == [value],
+                  sigmoid.activation == .sigmoid || sigmoid.activation == .hardSigmoid,
+                  gate + 1 != graph.output, readers[gate + 1].count == 1 else { continue }
+            let multiply = readers[gate + 1][0]
+            guard readers[value].contains(multiply), let product = graph.nodes[multiply].layer as? Elementwise,
+                  product.operation == .multiply, product.constant == nil,
+                  Set(graph.nodes[multiply].inputs) == [value, gate + 1] else { continue }
+            return (sigmoid.activation == .sigmoid ? SiLU() : HardSwish(), gate, multiply)
+        }
+        return nil
     }
 }

@@ -56,17 +56,19 @@ func avgPool2DReference(_ g: ConvGeometry, countIncludesPadding: Bool,
     }
 }
 
-/// Mean over all pixels of each image: `[batch, pixels, channels]` → `[batch, channels]`.
-func globalAvgPoolReference(batch: Int, pixels: Int, channels: Int,
+/// Mean over all pixels of each image: `[batch, pixels, channels]` → `[batch, channels]`. With
+/// `rowStride`, the channels are a slice of rows `rowStride` floats apart, in and out.
+func globalAvgPoolReference(batch: Int, pixels: Int, channels: Int, rowStride: Int? = nil,
                             input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    let stride = rowStride ?? channels
     let scale = 1 / Float(max(pixels, 1))
     for n in 0..<batch {
-        let out = output + n &* channels
+        let out = output + n &* stride
         out.initialize(repeating: 0, count: channels)
-        var pixel = input + n &* pixels &* channels
+        var pixel = input + n &* pixels &* stride
         for _ in 0..<pixels {
             for c in 0..<channels { out[c] += pixel[c] }
-            pixel += channels
+            pixel += stride
         }
         for c in 0..<channels { out[c] *= scale }
     }

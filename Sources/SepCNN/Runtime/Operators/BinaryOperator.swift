@@ -32,9 +32,14 @@ struct BinaryOperator {
     func run(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, pool: ThreadPool) {
         switch kernel {
         case .add(let count):
-            add(a, b, output: output, count: count)
+            forEachPart(of: count, cost: streamingCostPerElement, pool: pool) { range in
+                add(a + range.lowerBound, b + range.lowerBound, output: output + range.lowerBound, count: range.count)
+            }
         case .multiplyChannels(let batch, let pixels, let channels, let gateFirst):
-            multiplyChannels(gateFirst ? b : a, gate: gateFirst ? a : b, output: output, batch: batch, pixels: pixels, channels: channels)
+            let (x, gate) = gateFirst ? (b, a) : (a, b)
+            forEachPart(of: batch &* pixels, cost: streamingCostPerElement &* channels, pool: pool, granule: 1) { range in
+                multiplyChannels(x, gate: gate, output: output, batch: batch, pixels: pixels, channels: channels, pixelRange: range)
+            }
         case .broadcast(let geometry):
             broadcastBinary(operation, a, b, output: output, geometry: geometry)
         }

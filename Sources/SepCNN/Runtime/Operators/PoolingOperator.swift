@@ -43,6 +43,10 @@ struct GlobalAveragePoolingOperator: UnaryOperator {
 
     func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
              scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
-        globalAvgPoolReference(batch: batch, pixels: pixels, channels: channels, input: input, output: output)
+        // Split over channels: one image's mean is the common case, and each slice is read once.
+        forEachPart(of: channels, cost: streamingCostPerElement &* batch &* pixels, pool: pool, granule: 16) { range in
+            globalAvgPoolReference(batch: batch, pixels: pixels, channels: range.count, rowStride: channels,
+                                   input: input + range.lowerBound, output: output + range.lowerBound)
+        }
     }
 }
