@@ -23,6 +23,27 @@ import Testing
         #expect(total.load(ordering: .relaxed) == 5000 * 3)
     }
 
+    /// The caller takes whatever parts no worker has claimed and returns without waiting for idle
+    /// workers, so a late worker must find nothing of an earlier job: every part of every job, with
+    /// its own part count, runs exactly once, and only while its job is running.
+    @Test(arguments: [2, 3])
+    func lateWorkersTakeNothingFromFinishedJobs(_ threads: Int) {
+        let pool = ThreadPool(threads: threads)
+        let stray = Atomic<Int>(0)
+        for job in 0..<4000 {
+            let parts = 1 + job % 5
+            let counts = Mutex([Int](repeating: 0, count: parts))
+            let running = Atomic<Bool>(true)
+            pool.parallelFor(parts) { part in
+                if !running.load(ordering: .sequentiallyConsistent) { stray.add(1, ordering: .relaxed) }
+                counts.withLock { $0[part] += 1 }
+            }
+            running.store(false, ordering: .sequentiallyConsistent)
+            #expect(counts.withLock { $0.allSatisfy { $0 == 1 } }, "job \(job), \(parts) parts")
+        }
+        #expect(stray.load(ordering: .relaxed) == 0)
+    }
+
     /// Workers park after spinning; a job published long after must still wake them.
     @Test func parkedWorkersWakeUp() throws {
         let pool = ThreadPool(threads: 3)

@@ -41,21 +41,27 @@ public final class ThreadPool: @unchecked Sendable {
         }
         callerLock.withLock { _ in
             withoutActuallyEscaping(body) { body in
-                state.run(body, parts: parts, workers: threads - 1)
+                state.run(body, parts: parts)
             }
         }
     }
 
     private final class SharedState: @unchecked Sendable {
         private let generation = Atomic<Int>(0)
-        private let nextPart = Atomic<Int>(0)
-        private let finishedWorkers = Atomic<Int>(0)
+        /// The job's generation (high 32 bits) and its next unclaimed part (low 32 bits): a worker that
+        /// wakes late finds another generation there and takes nothing, so the caller, which takes
+        /// parts too, never waits for a worker that has not started (on a loaded machine a
+        /// descheduled worker made a 10 µs step take 500 µs).
+        private let ticket = Atomic<Int>(0)
+        private let completedParts = Atomic<Int>(0)
         private let parkedWorkers = Atomic<Int>(0)
         private let shuttingDown = Atomic<Bool>(false)
         private let wakeUp = NSCondition()
-        /// Set by the caller before publishing a generation; read by workers only after seeing it.
+        /// Set by the caller before publishing a generation; read by a worker only once it has
+        /// claimed a part of that generation, which keeps the caller waiting until the part is done.
         nonisolated(unsafe) private var job: ((Int) -> Void)?
-        nonisolated(unsafe) private var partCount = 0
+        /// Atomic although set before the ticket: a late worker may read it while the next job sets it.
+        private let partCount = Atomic<Int>(0)
 
         /// How long a waiting worker spins before parking. Long enough to bridge the serial steps
         /// between two threaded ones of an inference (a 14×14 depthwise layer alone can take 50 µs):
@@ -65,18 +71,22 @@ public final class ThreadPool: @unchecked Sendable {
         private static let spinNanoseconds: UInt64 = 500_000
         /// Loads of the generation counter between two looks at the clock.
         private static let spinsPerClockRead = 512
+        private static let partBits = 32
+        /// A generation's low 32 bits, which is what the ticket holds (the count wraps after 2³² jobs).
+        private static func tag(_ generation: Int) -> Int { generation & 0xFFFF_FFFF }
 
-        func run(_ body: @escaping (Int) -> Void, parts: Int, workers: Int) {
+        func run(_ body: @escaping (Int) -> Void, parts: Int) {
             job = body
-            partCount = parts
-            nextPart.store(0, ordering: .sequentiallyConsistent)
-            finishedWorkers.store(0, ordering: .sequentiallyConsistent)
+            partCount.store(parts, ordering: .sequentiallyConsistent)
+            completedParts.store(0, ordering: .sequentiallyConsistent)
+            let jobGeneration = generation.load(ordering: .sequentiallyConsistent) &+ 1
+            ticket.store(Self.tag(jobGeneration) &<< Self.partBits, ordering: .sequentiallyConsistent)
             publish()
-            runParts()
+            runParts(of: jobGeneration)
             var spins = 0
-            while finishedWorkers.load(ordering: .sequentiallyConsistent) < workers {
+            while completedParts.load(ordering: .sequentiallyConsistent) < parts {
                 spins += 1
-                if spins > 1000 { sched_yield() }  // a worker may be descheduled: give it the core
+                if spins > 1000 { sched_yield() }  // a worker runs the last part: give it the core
             }
             job = nil
         }
@@ -97,12 +107,17 @@ public final class ThreadPool: @unchecked Sendable {
             }
         }
 
-        private func runParts() {
-            guard let job else { return }
+        /// Claims and runs parts of generation `jobGeneration` until none is left.
+        private func runParts(of jobGeneration: Int) {
             while true {
-                let part = nextPart.add(1, ordering: .sequentiallyConsistent).oldValue
-                if part >= partCount { return }
-                job(part)
+                let current = ticket.load(ordering: .sequentiallyConsistent)
+                let part = current & ((1 &<< Self.partBits) &- 1)
+                guard Self.tag(current >> Self.partBits) == Self.tag(jobGeneration), part < partCount.load(ordering: .sequentiallyConsistent) else { return }
+                guard ticket.compareExchange(expected: current, desired: current &+ 1, ordering: .sequentiallyConsistent).exchanged else {
+                    continue
+                }
+                job!(part)
+                completedParts.add(1, ordering: .sequentiallyConsistent)
             }
         }
 
@@ -129,8 +144,7 @@ public final class ThreadPool: @unchecked Sendable {
                 }
                 seen = generation.load(ordering: .sequentiallyConsistent)
                 if shuttingDown.load(ordering: .sequentiallyConsistent) { return }
-                runParts()
-                finishedWorkers.add(1, ordering: .sequentiallyConsistent)
+                runParts(of: seen)
             }
         }
     }

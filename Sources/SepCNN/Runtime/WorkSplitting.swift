@@ -24,6 +24,7 @@ func forEachPart(of count: Int, cost: Int, pool: ThreadPool, granule: Int = 64, 
     pool.parallelFor(parts) { part in body(partition(count, parts: parts, part: part, granule: granule)) }
 }
 
-/// Flop-equivalents per element of a pass that streams memory: an addition of 16 K floats from L2
-/// takes about as long (~4 µs) as the 0.4 MFLOP below which `parallelParts` runs a step alone.
-let streamingCostPerElement = 25
+/// Flop-equivalents per element of a pass that streams memory: splitting a 28 K-float global mean
+/// (1 µs) over two threads made it 2.4 µs, and passes run at ~25 floats/ns from L2, so 100 K floats
+/// (~4 µs) is where a second thread starts to pay, as 0.4 MFLOP is for the convolutions.
+let streamingCostPerElement = 4
