@@ -35,6 +35,13 @@ import Testing
                     "block3.depthwise_quant", "block3.relu_quant", "classifier_quant"])
     }
 
+    @Test func theQuantizedModelKeepsTheClassNames() throws {
+        let model = try Random.withSeed(31) { try ModelZoo.make("fashion-sepcnn") }
+        model.classNames = (0..<10).map { "class-\($0)" }
+        let int8 = try PostTrainingQuantizer().quantize(model, calibrationBatches: try Self.calibrationBatches(for: model))
+        #expect(int8.classNames == model.classNames)
+    }
+
     @Test func theQuantizedModelComputesNearlyWhatTheFloatOneDoes() throws {
         let (float, int8, batches) = try Self.quantized("fashion-sepcnn")
         let expected = try float(batches[0]), actual = try int8(batches[0])

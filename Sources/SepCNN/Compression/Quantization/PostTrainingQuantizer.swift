@@ -41,7 +41,7 @@ public struct PostTrainingQuantizer: Sendable {
         var rewrite = QuantizationPoints()
         let network = try rewrite.prepare(model.network)
         let quantized = Model(name: model.name.hasSuffix("-int8") ? model.name : model.name + "-int8",
-                              inputShape: model.inputShape, network: network)
+                              inputShape: model.inputShape, network: network, classNames: model.classNames)
         for batch in calibrationBatches where batch.count > 0 {
             guard batch.rank == 4, Array(batch.shape.dropFirst()) == model.inputShape else {
                 throw SepCNNError.shapeMismatch("calibration images \(describe(batch.shape)) do not fit model \(model.name), which takes [batch, \(model.inputShape.map(String.init).joined(separator: ", "))]")
