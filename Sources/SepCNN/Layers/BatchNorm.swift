@@ -116,8 +116,11 @@ public final class BatchNorm: Layer {
             let gradInput = Tensor.computing(input.shape) { dx in
                 input.withPointer { x in
                     gradOutput.withPointer { dy in
-                        batchNormInputGradient(input: x, gradOutput: dy, rows: rows, channels: channels,
-                                               mean: mean, a: a, b: b, shift: shift, gradInput: dx)
+                        forEachPart(of: rows, cost: streamingCostPerElement &* channels, pool: .shared, granule: 1) { part in
+                            let offset = part.lowerBound &* channels
+                            batchNormInputGradient(input: x + offset, gradOutput: dy + offset, rows: part.count, channels: channels,
+                                                   mean: mean, a: a, b: b, shift: shift, gradInput: dx + offset)
+                        }
                     }
                 }
             }

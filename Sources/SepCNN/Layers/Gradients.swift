@@ -27,7 +27,11 @@ func requireGradientShape(_ gradient: Tensor, _ outputShape: [Int], _ layer: Str
 func applying(_ activation: Activation, to preActivation: Tensor) -> Tensor {
     guard activation != .linear else { return preActivation }
     return Tensor.computing(preActivation.shape) { y in
-        preActivation.withPointer { x in applyActivation(activation, x, y, count: preActivation.count) }
+        preActivation.withPointer { x in
+            forEachPart(of: preActivation.count, cost: streamingCostPerElement, pool: .shared) { part in
+                applyActivation(activation, x + part.lowerBound, y + part.lowerBound, count: part.count)
+            }
+        }
     }
 }
 
@@ -36,7 +40,12 @@ func activationGradient(_ activation: Activation, preActivation: Tensor, gradOut
     guard activation != .linear else { return gradOutput }
     return Tensor.computing(gradOutput.shape) { dx in
         preActivation.withPointer { x in
-            gradOutput.withPointer { dy in activationBackward(activation, input: x, gradOutput: dy, gradInput: dx, count: gradOutput.count) }
+            gradOutput.withPointer { dy in
+                forEachPart(of: gradOutput.count, cost: streamingCostPerElement, pool: .shared) { part in
+                    let i = part.lowerBound
+                    activationBackward(activation, input: x + i, gradOutput: dy + i, gradInput: dx + i, count: part.count)
+                }
+            }
         }
     }
 }

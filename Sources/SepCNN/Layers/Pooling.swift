@@ -31,7 +31,10 @@ public final class MaxPool2D: Layer {
                 input.withPointer { x in
                     output.withPointer { y in
                         gradOutput.withPointer { dy in
-                            maxPool2DBackward(g, input: x, output: y, gradOutput: dy, gradInput: dx, images: 0..<g.batch)
+                            let cost = streamingCostPerElement &* g.inputHeight &* g.inputWidth &* g.inputChannels
+                            forEachPart(of: g.batch, cost: cost, pool: .shared, granule: 1) { images in
+                                maxPool2DBackward(g, input: x, output: y, gradOutput: dy, gradInput: dx, images: images)
+                            }
                         }
                     }
                 }

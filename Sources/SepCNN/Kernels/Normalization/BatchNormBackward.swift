@@ -6,6 +6,31 @@
 
 private let blockRows = 128
 
+/// Fills `scratch[0 ..< 2 · channels]` with per-channel sums that `accumulate(rows, sums)` adds up
+/// over a range of rows. A large batch is cut at block boundaries into one part per thread, each
+/// summing into its own zeroed Doubles, which are then added in part order: the same result for the
+/// same thread count, run after run.
+private func sumInRowParts(rows: Int, channels: Int, scratch: UnsafeMutablePointer<Double>, pool: ThreadPool,
+                           _ accumulate: (Range<Int>, UnsafeMutablePointer<Double>) -> Void) {
+    let width = 2 &* channels
+    let parts = parallelParts(flops: streamingCostPerElement &* rows &* channels, threads: pool.threads,
+                              units: (rows &+ blockRows &- 1) / blockRows)
+    scratch.initialize(repeating: 0, count: width)
+    guard parts > 1 else { return accumulate(0..<rows, scratch) }
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: (parts &- 1) &* width) { extra in
+        let partial = extra.baseAddress!
+        partial.initialize(repeating: 0, count: (parts &- 1) &* width)
+        pool.parallelFor(parts) { part in
+            let range = partition(rows, parts: parts, part: part, granule: blockRows)
+            accumulate(range, part == 0 ? scratch : partial + (part &- 1) &* width)
+        }
+        for part in 1..<parts {
+            let sums = partial + (part &- 1) &* width
+            for i in 0..<width { scratch[i] += sums[i] }
+        }
+    }
+}
+
 /// Same contract as `batchStatisticsReference` (per-channel mean and biased variance), in one
 /// row-major vectorized pass: it sums d = x − s and d² with s = the first row's value, then
 /// mean = s + Σd/N and variance = Σd²/N − (Σd/N)². Shifting by a sample keeps the subtraction
@@ -13,17 +38,30 @@ private let blockRows = 128
 /// is not an extreme outlier), and the sums are carried in Double. `scratch` holds 2 · `channels` Doubles.
 func batchStatistics(_ input: UnsafePointer<Float>, rows: Int, channels: Int,
                      mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>,
-                     scratch: UnsafeMutablePointer<Double>) {
+                     scratch: UnsafeMutablePointer<Double>, pool: ThreadPool = .shared) {
     guard rows > 0 else {
         mean.initialize(repeating: 0, count: channels)
         variance.initialize(repeating: 0, count: channels)
         return
     }
-    scratch.initialize(repeating: 0, count: 2 &* channels)
     let shift = input  // the first row
-    var r0 = 0
-    while r0 < rows {
-        let r1 = min(rows, r0 &+ blockRows)
+    sumInRowParts(rows: rows, channels: channels, scratch: scratch, pool: pool) { part, sums in
+        accumulateShiftedSums(input, rows: part, channels: channels, shift: shift, into: sums)
+    }
+    let n = Double(rows)
+    for c in 0..<channels {
+        let m = scratch[c] / n
+        mean[c] = Float(Double(shift[c]) + m)
+        variance[c] = Float(max(scratch[channels &+ c] / n - m * m, 0))
+    }
+}
+
+/// Adds Σ (x − shift) and Σ (x − shift)² over `rows` to `sums[c]` and `sums[channels + c]`.
+private func accumulateShiftedSums(_ input: UnsafePointer<Float>, rows: Range<Int>, channels: Int,
+                                   shift: UnsafePointer<Float>, into sums: UnsafeMutablePointer<Double>) {
+    var r0 = rows.lowerBound
+    while r0 < rows.upperBound {
+        let r1 = min(rows.upperBound, r0 &+ blockRows)
         var c = 0
         while c &+ 16 <= channels {
             let s = load16(shift + c)
@@ -42,8 +80,8 @@ func batchStatistics(_ input: UnsafePointer<Float>, rows: Int, channels: Int,
             }
             d1 += e1; d2 += e2
             for lane in 0..<16 {
-                scratch[c &+ lane] += Double(d1[lane])
-                scratch[channels &+ c &+ lane] += Double(d2[lane])
+                sums[c &+ lane] += Double(d1[lane])
+                sums[channels &+ c &+ lane] += Double(d2[lane])
             }
             c &+= 16
         }
@@ -54,16 +92,10 @@ func batchStatistics(_ input: UnsafePointer<Float>, rows: Int, channels: Int,
                 d1 += d
                 d2 += d * d
             }
-            scratch[c] += Double(d1); scratch[channels &+ c] += Double(d2)
+            sums[c] += Double(d1); sums[channels &+ c] += Double(d2)
             c &+= 1
         }
         r0 = r1
-    }
-    let n = Double(rows)
-    for c in 0..<channels {
-        let m = scratch[c] / n
-        mean[c] = Float(Double(shift[c]) + m)
-        variance[c] = Float(max(scratch[channels &+ c] / n - m * m, 0))
     }
 }
 
@@ -72,11 +104,20 @@ func batchStatistics(_ input: UnsafePointer<Float>, rows: Int, channels: Int,
 /// (γ's gradient is `sumGradCentered · invStd`, β's is `sumGrad`.) `scratch` holds 2 · `channels` Doubles.
 func batchNormBackwardSums(input: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>, rows: Int, channels: Int,
                            mean: UnsafePointer<Float>, sumGrad: UnsafeMutablePointer<Float>,
-                           sumGradCentered: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Double>) {
-    scratch.initialize(repeating: 0, count: 2 &* channels)
-    var r0 = 0
-    while r0 < rows {
-        let r1 = min(rows, r0 &+ blockRows)
+                           sumGradCentered: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Double>,
+                           pool: ThreadPool = .shared) {
+    sumInRowParts(rows: rows, channels: channels, scratch: scratch, pool: pool) { part, sums in
+        accumulateGradientSums(input: input, gradOutput: gradOutput, rows: part, channels: channels, mean: mean, into: sums)
+    }
+    for c in 0..<channels { sumGrad[c] = Float(scratch[c]); sumGradCentered[c] = Float(scratch[channels &+ c]) }
+}
+
+/// Adds Σ dy and Σ dy · (x − mean) over `rows` to `sums[c]` and `sums[channels + c]`.
+private func accumulateGradientSums(input: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>, rows: Range<Int>,
+                                    channels: Int, mean: UnsafePointer<Float>, into sums: UnsafeMutablePointer<Double>) {
+    var r0 = rows.lowerBound
+    while r0 < rows.upperBound {
+        let r1 = min(rows.upperBound, r0 &+ blockRows)
         var c = 0
         while c &+ 16 <= channels {
             let mu = load16(mean + c)
@@ -97,8 +138,8 @@ func batchNormBackwardSums(input: UnsafePointer<Float>, gradOutput: UnsafePointe
             }
             g += h; gc += hc
             for lane in 0..<16 {
-                scratch[c &+ lane] += Double(g[lane])
-                scratch[channels &+ c &+ lane] += Double(gc[lane])
+                sums[c &+ lane] += Double(g[lane])
+                sums[channels &+ c &+ lane] += Double(gc[lane])
             }
             c &+= 16
         }
@@ -109,12 +150,11 @@ func batchNormBackwardSums(input: UnsafePointer<Float>, gradOutput: UnsafePointe
                 g += dy
                 gc += dy * (input[r &* channels &+ c] - mean[c])
             }
-            scratch[c] += Double(g); scratch[channels &+ c] += Double(gc)
+            sums[c] += Double(g); sums[channels &+ c] += Double(gc)
             c &+= 1
         }
         r0 = r1
     }
-    for c in 0..<channels { sumGrad[c] = Float(scratch[c]); sumGradCentered[c] = Float(scratch[channels &+ c]) }
 }
 
 /// `gradInput[r, c] = a[c] · gradOutput[r, c] + b[c] · (input[r, c] − mean[c]) + shift[c]`: batch

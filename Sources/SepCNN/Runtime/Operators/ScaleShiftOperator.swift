@@ -19,7 +19,11 @@ struct ScaleShiftOperator: UnaryOperator {
 
     func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
              scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
-        scaleShiftReference(input, rows: rows, channels: scale.count, scale: scale.pointer, shift: shift.pointer,
-                            activation: activation, output: output)
+        let channels = scale.count
+        forEachPart(of: rows, cost: streamingCostPerElement &* channels, pool: pool, granule: 1) { part in
+            let offset = part.lowerBound &* channels
+            scaleShiftReference(input + offset, rows: part.count, channels: channels, scale: scale.pointer, shift: shift.pointer,
+                                activation: activation, output: output + offset)
+        }
     }
 }
