@@ -21,7 +21,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -47,20 +46,14 @@ def export(name, path):
 
 def ort_median_ms(path, threads, seconds):
     import onnxruntime as ort
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "int8"))
+    from int8_anchors import median_ms  # the same warm-up and timing as the int8 anchors
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     feed = {"input": np.random.default_rng(0).standard_normal((1, 3, 224, 224)).astype(np.float32)}
-    run = lambda: session.run(None, feed)
-    for _ in range(20):
-        run()
-    samples, start = [], time.perf_counter()
-    while len(samples) < 50 or time.perf_counter() - start < seconds:
-        t0 = time.perf_counter()
-        run()
-        samples.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(samples)
+    return median_ms(lambda: session.run(None, feed), seconds)
 
 
 def sepcnn_median_ms(sepcnn, path, threads, seconds, profile):
