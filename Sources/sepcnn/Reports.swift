@@ -4,41 +4,41 @@ import SepCNN
 // `--report FILE.html`: each command hands what it measured to the library's page builders
 // (`ReportPage`, `ReportSection`); only the wording of the summary rows is chosen here.
 
-extension Train {
-    /// The finished run's page; the confusion matrix is the test evaluation's when there was one,
-    /// else the final model's on the validation images (one more pass over them), else none.
-    func writeReport(to path: String, trainer: Trainer, run: TrainingRun, splits: TrainingSplits, source: DataSource,
-                     batches: [TrainingCurves.BatchSample], test: (result: Evaluation, data: String)?) throws {
-        let final = run.saveBest ? try Model.load(run.output) : trainer.model
-        var evaluation = test
-        if evaluation == nil, let validation = splits.validation {
-            evaluation = (try Trainer.evaluate(final, on: validation), "the \(grouped(validation.count)) validation images held out of the training set")
-        }
-        let c = trainer.configuration, summary = try ModelSummary(final), history = trainer.progress.history
-        var facts: [(String, String)] = [
-            ("model", "\(final.name): \(grouped(summary.trainableParameters)) trainable parameters, \(grouped(summary.macs)) MACs per image"),
-            ("data", "\(grouped(splits.train.count)) training images (\(source.description))"
-                + (splits.validation.map { ", \(grouped($0.count)) held out to validate on" } ?? ", no validation")),
-            ("recipe", "\(history.count) of \(c.epochs) epochs, batch \(c.batchSize), \(c.optimizer.rawValue), learning rate \(c.learningRate), "
-                + "\(c.schedule.rawValue) schedule, seed \(c.seed)"),
-            ("training time", String(format: "%.1f s on %d thread%@", trainer.progress.seconds, ThreadPool.shared.threads,
-                                     ThreadPool.shared.threads == 1 ? "" : "s")),
-        ]
-        if let last = history.last {
-            facts.append(("last epoch", "loss \(format(last.loss, 4)), accuracy \(format(last.accuracy * 100, 2)) %"
-                          + (last.validationAccuracy.map { ", validation accuracy \(format($0 * 100, 2)) %" } ?? "")))
-        }
-        if let best = trainer.progress.bestEpoch, let accuracy = best.validationAccuracy {
-            facts.append(("best validation", "epoch \(best.epoch): \(format(accuracy * 100, 2)) %" + (run.saveBest ? " (the saved model)" : "")))
-        }
-        if let test { facts.append(("test accuracy", "\(format(test.result.accuracy * 100, 2)) % on \(test.data)")) }
-        facts.append(("saved to", run.output))
-        let page = ReportPage.training(
-            title: "Training \(final.name)", subtitle: "sepcnn train, \(history.count) epoch\(history.count == 1 ? "" : "s") on \(source.description)",
-            facts: facts, curves: TrainingCurves(epochs: history, batches: batches), batchInterval: run.logEvery,
-            summary: summary, evaluation: evaluation, classNames: final.classNames ?? splits.train.classNames)
-        try page.write(to: URL(fileURLWithPath: path))
+/// A finished training run's page (`train --report`; any command that runs a `Trainer` with a
+/// `TrainingRun` can write it, `title` saying what the run was). The confusion matrix is the test
+/// evaluation's when there was one, else the final model's on the validation images (one more pass
+/// over them), else none.
+func writeTrainingReport(to path: String, title: String, command: String, trainer: Trainer, run: TrainingRun, splits: TrainingSplits,
+                         source: DataSource, batches: [TrainingCurves.BatchSample], test: (result: Evaluation, data: String)?) throws {
+    let final = run.saveBest ? try Model.load(run.output) : trainer.model
+    var evaluation = test
+    if evaluation == nil, let validation = splits.validation {
+        evaluation = (try Trainer.evaluate(final, on: validation), "the \(grouped(validation.count)) validation images held out of the training set")
     }
+    let c = trainer.configuration, summary = try ModelSummary(final), history = trainer.progress.history
+    var facts: [(String, String)] = [
+        ("model", "\(final.name): \(grouped(summary.trainableParameters)) trainable parameters, \(grouped(summary.macs)) MACs per image"),
+        ("data", "\(grouped(splits.train.count)) training images (\(source.description))"
+            + (splits.validation.map { ", \(grouped($0.count)) held out to validate on" } ?? ", no validation")),
+        ("recipe", "\(history.count) of \(c.epochs) epochs, batch \(c.batchSize), \(c.optimizer.rawValue), learning rate \(c.learningRate), "
+            + "\(c.schedule.rawValue) schedule, seed \(c.seed)"),
+        ("training time", String(format: "%.1f s on %d thread%@", trainer.progress.seconds, ThreadPool.shared.threads,
+                                 ThreadPool.shared.threads == 1 ? "" : "s")),
+    ]
+    if let last = history.last {
+        facts.append(("last epoch", "loss \(format(last.loss, 4)), accuracy \(format(last.accuracy * 100, 2)) %"
+                      + (last.validationAccuracy.map { ", validation accuracy \(format($0 * 100, 2)) %" } ?? "")))
+    }
+    if let best = trainer.progress.bestEpoch, let accuracy = best.validationAccuracy {
+        facts.append(("best validation", "epoch \(best.epoch): \(format(accuracy * 100, 2)) %" + (run.saveBest ? " (the saved model)" : "")))
+    }
+    if let test { facts.append(("test accuracy", "\(format(test.result.accuracy * 100, 2)) % on \(test.data)")) }
+    facts.append(("saved to", run.output))
+    let page = ReportPage.training(
+        title: title, subtitle: "sepcnn \(command), \(history.count) epoch\(history.count == 1 ? "" : "s") on \(source.description)",
+        facts: facts, curves: TrainingCurves(epochs: history, batches: batches), batchInterval: run.logEvery,
+        summary: summary, evaluation: evaluation, classNames: final.classNames ?? splits.train.classNames)
+    try page.write(to: URL(fileURLWithPath: path))
 }
 
 extension Prune {

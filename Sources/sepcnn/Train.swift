@@ -215,7 +215,8 @@ struct Train: ParsableCommand {
             console.say("test: accuracy \(format(evaluation.accuracy * 100, 2)) %, loss \(format(evaluation.loss, 4)) on \(grouped(evaluation.count)) test images")
         }
         if let report {
-            try writeReport(to: report, trainer: trainer, run: run, splits: splits, source: source, batches: log?.batches ?? [], test: testEvaluation)
+            try writeTrainingReport(to: report, title: "Training \(trainer.model.name)", command: "train", trainer: trainer, run: run, splits: splits,
+                                    source: source, batches: log?.batches ?? [], test: testEvaluation)
             console.say("report written to \(report)")
         }
         if json {

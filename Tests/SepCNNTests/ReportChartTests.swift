@@ -141,6 +141,17 @@ import Testing
         #expect(counts.label(1_000_000) == "1M")
     }
 
+    @Test func tickLabelsReadBackAsTheirTicks() throws {
+        // A step of 2.5 once printed 0, 2, 5, 8, 10 for 0, 2.5, 5, 7.5, 10.
+        for values in [[0, 10.4], [0, 1.2], [0.6, 0.95], [-3, 27], [0, 0.012], [100, 7_000]] {
+            let axis = ChartAxis(covering: values)
+            for tick in axis.ticks {
+                let read = try #require(Double(axis.label(tick)), "tick \(tick) of \(values) labelled '\(axis.label(tick))'")
+                #expect(abs(read - tick) <= 1e-9 * max(abs(tick), 1), "tick \(tick) of \(values) labelled '\(axis.label(tick))'")
+            }
+        }
+    }
+
     @Test func barsHaveOneRectPerFiniteValuePerSeries() throws {
         let chart = BarChart(title: "Channels", categories: ["a", "b", "c"],
                              series: [.init(name: "before pruning", values: [32, 64, 128]), .init(name: "after pruning", values: [16, 32, 64])],
@@ -157,7 +168,8 @@ import Testing
     @Test func longNamesAreShortenedAndKeptWhole() throws {
         let long = String(repeating: "features.", count: 8) + "conv"
         let svg = try XMLDocumentReader(BarChart(title: "t", categories: [long], series: [.init(name: "s", values: [1])], valueLabel: "v").svg())
-        let label = try #require(svg.all("text").first { $0.text.hasSuffix("…") })
+        let label = try #require(svg.all("text").first { $0.text.contains("…") })
+        #expect(label.text.hasPrefix("features.") && label.text.hasSuffix("conv"), "both ends kept")
         #expect(label.text.count == BarChart.maximumLabelCharacters)
         #expect(svg.all("title").contains { $0.text == long })
     }

@@ -23,7 +23,7 @@ public struct BarChart: ReportChart {
     public var width: Double
 
     /// Characters of a category name shown before it is shortened.
-    public static let maximumLabelCharacters = 36
+    public static let maximumLabelCharacters = 44
 
     public init(title: String, categories: [String], series: [Series], valueLabel: String, format: ChartNumberFormat = .compact,
                 width: Double = 880) {

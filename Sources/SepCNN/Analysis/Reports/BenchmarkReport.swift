@@ -19,7 +19,7 @@ extension ReportSection {
                                                   seriesName: "median of repeated runs"), caption: nil))
         }
         let rows = results.map { r in
-            [r.name, "\(r.threads)", ReportFormat.fixed(r.medianMicroseconds, 1) + " µs", ReportFormat.fixed(r.minimumMicroseconds, 1) + " µs",
+            [r.name, "\(r.threads)", DurationUnit.text(microseconds: r.medianMicroseconds), DurationUnit.text(microseconds: r.minimumMicroseconds),
              "\(r.repetitions)", ReportFormat.fixed(r.gflops, 1), ReportFormat.fixed(r.percentOfPeak, 1) + " %"]
         }
         if !rows.isEmpty {
@@ -31,7 +31,7 @@ extension ReportSection {
             let total = steps.reduce(0) { $0 + $1.medianMicroseconds }
             var section = ReportSection(heading: "Profile of \(result.name)")
             section.blocks.append(.paragraph("The median time of every step of the plan, in the order they run; the medians add up to "
-                                             + "\(ReportFormat.fixed(total, 1)) µs, against \(ReportFormat.fixed(result.medianMicroseconds, 1)) µs for the whole run."))
+                                             + "\(DurationUnit.text(microseconds: total)), against \(DurationUnit.text(microseconds: result.medianMicroseconds)) for the whole run."))
             section.blocks.append(.chart(timeChart(title: "\(result.name): median time per step", names: steps.map(\.step),
                                                    microseconds: steps.map(\.medianMicroseconds), seriesName: "median time of the step"), caption: nil))
             sections.append(section)
@@ -42,8 +42,7 @@ extension ReportSection {
     /// Bars of durations in the unit that suits the largest (µs, ms or s).
     static func timeChart(title: String, names: [String], microseconds: [Double], seriesName: String) -> BarChart {
         let unit = DurationUnit.suited(toMicroseconds: microseconds.filter(\.isFinite).max() ?? 0)
-        let largest = (microseconds.filter(\.isFinite).max() ?? 0) / unit.microseconds
         return BarChart(title: title, categories: names, series: [.init(name: seriesName, values: microseconds.map { $0 / unit.microseconds })],
-                        valueLabel: "median time (\(unit.symbol))", format: .fixed(largest >= 100 ? 0 : largest >= 10 ? 1 : 2))
+                        valueLabel: "median time (\(unit.symbol))", format: .compact)
     }
 }

@@ -55,10 +55,14 @@ struct ChartAxis {
         if let format { return format.string(value) }
         let largest = max(abs(lower), abs(upper))
         if largest >= 10_000 { return ChartNumberFormat.compact.string(value) }
-        guard step < 1 else { return ChartNumberFormat.fixed(0).string(value) }
-        let digits = (-log10(step)).rounded(.up)
-        // A step of 2.5 × 10⁻ᵏ needs one decimal more than 2 or 5 × 10⁻ᵏ (0.25, 0.5, 0.75).
-        let decimals = Int(digits) + (abs(step * pow(10, digits) - 2.5) < 1e-6 ? 1 : 0)
-        return ChartNumberFormat.fixed(min(decimals, 8)).string(value)
+        return ChartNumberFormat.fixed(decimals).string(value)
+    }
+
+    /// The decimals that write every tick exactly: 0 for a step of 5, 1 for 2.5 or 0.5, 2 for 0.25.
+    var decimals: Int {
+        (0...8).first { d in
+            let scaled = step * pow(10, Double(d))
+            return abs(scaled - scaled.rounded()) <= 1e-6 * scaled
+        } ?? 8
     }
 }

@@ -18,9 +18,12 @@ enum ChartStyle {
     /// widest of them, averages about 0.6 em a character. Layout errs towards too much room.
     static func textWidth(_ text: String, size: Double) -> Double { Double(text.count) * size * 0.6 }
 
-    /// `text` cut to `maximum` characters with an ellipsis; the chart shows the whole name on hover.
+    /// `text` cut to `maximum` characters by an ellipsis in the middle, which keeps both ends of a
+    /// layer path or fused step ("features.2.expand.conv + … .expand.relu"); charts show the whole name on hover.
     static func shortened(_ text: String, to maximum: Int) -> String {
-        text.count <= maximum ? text : String(text.prefix(max(maximum - 1, 1))) + "…"
+        guard text.count > maximum else { return text }
+        let head = max((maximum - 1) * 3 / 5, 1), tail = max(maximum - 1 - head, 0)
+        return String(text.prefix(head)) + "…" + String(text.suffix(tail))
     }
 
     enum Marker: CaseIterable { case circle, square, triangle, diamond, cross }
@@ -86,7 +89,8 @@ enum ChartStyle {
         canvas.open("g", [("class", "legend")])
         for entry in entries {
             let label = shortened(entry.label, to: 60)
-            let width = sample + 6 + textWidth(label, size: labelFontSize) + 22
+            // Legend text is mostly lower case, narrower than textWidth's allowance for digits and capitals.
+            let width = sample + 6 + textWidth(label, size: labelFontSize) * 0.9 + 22
             if cursorX > x && cursorX + width > x + maximumWidth {
                 cursorX = x
                 cursorY += rowHeight
@@ -154,8 +158,14 @@ public struct DurationUnit: Sendable, Equatable {
     public var microseconds: Double
 
     public static func suited(toMicroseconds largest: Double) -> DurationUnit {
-        if largest.isFinite && largest >= 2_000_000 { return DurationUnit(symbol: "s", microseconds: 1_000_000) }
-        if largest.isFinite && largest >= 2_000 { return DurationUnit(symbol: "ms", microseconds: 1_000) }
+        if largest.isFinite && largest >= 1_000_000 { return DurationUnit(symbol: "s", microseconds: 1_000_000) }
+        if largest.isFinite && largest >= 1_000 { return DurationUnit(symbol: "ms", microseconds: 1_000) }
         return DurationUnit(symbol: "µs", microseconds: 1)
+    }
+
+    /// A duration in the unit that suits it, to three significant figures: "97.4 µs", "1.89 s".
+    public static func text(microseconds: Double) -> String {
+        let unit = suited(toMicroseconds: abs(microseconds))
+        return ChartNumberFormat.compact.string(microseconds / unit.microseconds) + " " + unit.symbol
     }
 }

@@ -63,7 +63,8 @@ public struct ConfusionMatrixChart: ReportChart {
                             title: "true \(names[i]), predicted \(names[j]): \(grouped(count)) (\(String(format: "%.1f", share * 100)) % of the true class)")
                 if count > 0 {
                     canvas.text(grouped(count), x: x + cell / 2, y: y + cell / 2 + fontSize * 0.36, size: fontSize, anchor: .middle,
-                                fill: share > 0.45 ? "#ffffff" : ChartStyle.textColor)
+                                // White only on shades dark enough to give it more contrast than black has (past 60 %).
+                                fill: share > 0.6 ? "#ffffff" : ChartStyle.textColor)
                 }
             }
             let accuracy = total == 0 ? "—" : String(format: "%.1f %%", Double(row.count > i ? row[row.startIndex + i] : 0) / Double(total) * 100)
