@@ -16,6 +16,10 @@ func writeTrainingReport(to path: String, title: String, command: String, traine
         evaluation = (try Trainer.evaluate(final, on: validation), "the \(grouped(validation.count)) validation images held out of the training set")
     }
     let c = trainer.configuration, summary = try ModelSummary(final), history = trainer.progress.history
+    // Each step's time through the compiled plan, as `bench --profile` measures it (50 runs a step).
+    var generator = RandomGenerator(seed: 1)
+    let steps = try InferencePlan(final, batch: 1).profile(try Tensor.normal([1] + final.inputShape, using: &generator))
+        .map { ProfiledStep(step: $0.step, medianMicroseconds: $0.medianMicroseconds) }
     var facts: [(String, String)] = [
         ("model", "\(final.name): \(grouped(summary.trainableParameters)) trainable parameters, \(grouped(summary.macs)) MACs per image"),
         ("data", "\(grouped(splits.train.count)) training images (\(source.description))"
@@ -37,7 +41,7 @@ func writeTrainingReport(to path: String, title: String, command: String, traine
     let page = ReportPage.training(
         title: title, subtitle: "sepcnn \(command), \(history.count) epoch\(history.count == 1 ? "" : "s") on \(source.description)",
         facts: facts, curves: TrainingCurves(epochs: history, batches: batches), batchInterval: run.logEvery,
-        summary: summary, evaluation: evaluation, classNames: final.classNames ?? splits.train.classNames)
+        summary: summary, evaluation: evaluation, classNames: final.classNames ?? splits.train.classNames, stepTimes: steps)
     try page.write(to: URL(fileURLWithPath: path))
 }
 

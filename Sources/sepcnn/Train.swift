@@ -68,7 +68,7 @@ struct Train: ParsableCommand {
     @Option(help: "Continue the run saved in this checkpoint, with its data, settings and destinations.") var resume: String?
     @Option(help: "Append one JSON record per epoch, and every --log-every batches, to this file (JSON lines).") var log: String?
     @Option(parsing: .unconditional, help: "Batches between log records (default 50).") var logEvery: Int?
-    @Option(help: "Write an HTML page of the finished run to this file: loss and accuracy curves, per-layer costs, the final confusion matrix.")
+    @Option(help: "Write an HTML page of the finished run to this file: loss and accuracy curves, the final confusion matrix, per-layer parameters, MACs and measured time.")
     var report: String?
     @Flag(help: "Save the epoch with the best validation accuracy as the model, not the last one.") var saveBest = false
     @Option(parsing: .unconditional, help: "Stop after this many epochs without a better validation accuracy.") var earlyStopping: Int?

@@ -11,7 +11,8 @@ import Testing
             title: "Training fashion-sepcnn", subtitle: "sepcnn train, 3 epochs", facts: [("model", "fashion-sepcnn")],
             curves: TrainingCurves(epochs: ReportChartTests.epochs(3), batches: ReportChartTests.samples(epochs: 3, every: 50, batches: 113)),
             batchInterval: 50, summary: try ModelSummary(ModelZoo.make("fashion-sepcnn")),
-            evaluation: (evaluation, "the 1,000 validation images"), classNames: classNames)
+            evaluation: (evaluation, "the 1,000 validation images"), classNames: classNames,
+            stepTimes: [ProfiledStep(step: "block1", medianMicroseconds: 40), ProfiledStep(step: "classifier", medianMicroseconds: 2)])
     }
 
     @Test func trainingPageIsWellFormedAndSelfContained() throws {
@@ -22,8 +23,9 @@ import Testing
                 "the only URLs are the XHTML and SVG namespaces")
         #expect(!html.contains("https://"))
         #expect(page.all("meta").contains { $0.attributes["http-equiv"] == "Content-Security-Policy" && $0.attributes["content"]?.contains("default-src 'none'") == true })
-        #expect(page.all("svg").count == 5)  // loss, accuracy, confusion, parameters, MACs
-        #expect(page.all("h2").map(\.text) == ["Summary", "Training curves", "Confusion matrix", "Per layer: parameters and multiply-accumulates"])
+        #expect(page.all("svg").count == 6)  // loss, accuracy, confusion, parameters, MACs, step times
+        #expect(page.all("h2").map(\.text) == ["Summary", "Training curves", "Confusion matrix", "Per layer: parameters and multiply-accumulates",
+                                               "Profile of fashion-sepcnn, batch 1"])
         #expect(page.all("text").contains { $0.text == "Ankle boot" })
         // The per-layer charts have a bar for each layer with parameters or MACs.
         let layers = try ModelSummary(ModelZoo.make("fashion-sepcnn")).layers.filter { $0.parameters > 0 || $0.macs > 0 }

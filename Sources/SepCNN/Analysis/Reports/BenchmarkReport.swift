@@ -28,15 +28,21 @@ extension ReportSection {
         var sections = [timing]
         for result in results {
             guard let steps = result.profile else { continue }
-            let total = steps.reduce(0) { $0 + $1.medianMicroseconds }
-            var section = ReportSection(heading: "Profile of \(result.name)")
-            section.blocks.append(.paragraph("The median time of every step of the plan, in the order they run; the medians add up to "
-                                             + "\(DurationUnit.text(microseconds: total)), against \(DurationUnit.text(microseconds: result.medianMicroseconds)) for the whole run."))
-            section.blocks.append(.chart(timeChart(title: "\(result.name): median time per step", names: steps.map(\.step),
-                                                   microseconds: steps.map(\.medianMicroseconds), seriesName: "median time of the step"), caption: nil))
-            sections.append(section)
+            sections.append(.stepTimes(steps, of: result.name, wholeRun: result.medianMicroseconds))
         }
         return sections
+    }
+
+    /// The median time of every step of a plan (`InferencePlan.profile`), in the order they run.
+    public static func stepTimes(_ steps: [ProfiledStep], of name: String, wholeRun: Double? = nil) -> ReportSection {
+        let total = steps.reduce(0) { $0 + $1.medianMicroseconds }
+        var section = ReportSection(heading: "Profile of \(name)")
+        section.blocks.append(.paragraph("The median time of every step of the plan, in the order they run; the medians add up to "
+                                         + "\(DurationUnit.text(microseconds: total))"
+                                         + (wholeRun.map { ", against \(DurationUnit.text(microseconds: $0)) for the whole run." } ?? ".")))
+        section.blocks.append(.chart(timeChart(title: "\(name): median time per step", names: steps.map(\.step),
+                                               microseconds: steps.map(\.medianMicroseconds), seriesName: "median time of the step"), caption: nil))
+        return section
     }
 
     /// Bars of durations in the unit that suits the largest (µs, ms or s).

@@ -124,12 +124,15 @@ extension ReportSection {
 
 extension ReportPage {
     /// The page `sepcnn train --report` writes, for any run of the `Trainer` (`distill` too):
-    /// `facts` first, then the curves, the per-layer costs and, when there was one, the final evaluation.
+    /// `facts` first, then the curves, the final evaluation when there was one, the per-layer costs
+    /// and, when measured, the time of each step of the trained model's plan.
     public static func training(title: String, subtitle: String?, facts: [(String, String)], curves: TrainingCurves, batchInterval: Int?,
-                                summary: ModelSummary, evaluation: (result: Evaluation, data: String)?, classNames: [String]?) -> ReportPage {
+                                summary: ModelSummary, evaluation: (result: Evaluation, data: String)?, classNames: [String]?,
+                                stepTimes: [ProfiledStep]? = nil) -> ReportPage {
         var sections = [ReportSection(heading: "Summary", blocks: [.facts(facts)]), .trainingCurves(curves, batchInterval: batchInterval)]
         if let evaluation { sections.append(.confusion(evaluation.result, classNames: classNames, on: evaluation.data)) }
         sections.append(.layerCosts(summary))
+        if let stepTimes { sections.append(.stepTimes(stepTimes, of: "\(summary.model), batch 1")) }
         return ReportPage(title: title, subtitle: subtitle, sections: sections, footer: "Written by sepcnn \(sepCNNVersion).")
     }
 }
