@@ -55,6 +55,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "Also print the median time of every step of each network's plan (with --filter, of every case kept).")
     var profile = false
 
+    @Option(help: "Also write an HTML page of the results to this file: each record's median time and, with --profile, every step's.")
+    var report: String?
+
     func validate() throws {
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must lie between 1 and 256, got \(threads)") }
         guard seconds > 0, seconds <= 600 else { throw ValidationError("--seconds must lie in (0, 600], got \(seconds)") }
@@ -81,6 +84,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         flushOutputByLine()
+        if let report { try AtomicFile.requireWritable(URL(fileURLWithPath: report), role: "report") }
         let pool = ThreadPool(threads: threads ?? ThreadPool.defaultThreads)
         let networks = ModelOptions(resolution: resolution)
         var cases = models.isEmpty
@@ -119,6 +123,7 @@ struct Bench: ParsableCommand {
         if let jsonPath {
             try Data((encoded + "\n").utf8).write(to: URL(fileURLWithPath: jsonPath), options: .atomic)
         }
+        if let report { try writeReport(to: report, results: results, networks: Set(cases.filter(\.isNetwork).map(\.name))) }
     }
 
     private func printProfile(of result: BenchmarkResult, threads: Int) {

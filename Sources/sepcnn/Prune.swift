@@ -55,6 +55,8 @@ struct Prune: ParsableCommand {
 
     @Option(parsing: .unconditional, help: "Threads (default: SEPCNN_THREADS, else the number of cores).") var threads: Int?
     @Flag(help: "Print the report as JSON (progress goes to standard error).") var json = false
+    @Option(help: "Also write an HTML page of the result to this file: channels and MACs per layer, time and accuracy before and after.")
+    var report: String?
 
     /// Batches of 64 training images BatchNorm statistics are re-estimated on after each round.
     private static let recalibrationBatches = 20
@@ -76,6 +78,7 @@ struct Prune: ParsableCommand {
     func run() throws {
         flushOutputByLine()
         if let threads { try ThreadPool.setSharedThreads(threads) }
+        if let report { try AtomicFile.requireWritable(URL(fileURLWithPath: report), role: "report") }
         let original = try Model.load(model, weights: weights)
         let criterion = PruningCriterion(rawValue: criterion)!
         let target: PruningTarget = targetMacs.map { .macs($0) } ?? .ratio(ratio!)
@@ -123,6 +126,10 @@ struct Prune: ParsableCommand {
         let timeAfter = try pruned.measuredLatency()
         let accuracyTuned = fineTuneEpochs > 0 ? try accuracy(pruned) : nil
         let report = try PruningReport(original: original, pruned: pruned)
+        if let page = self.report {
+            try writeReport(to: page, report, original: original, times: (timeBefore, timeAfter),
+                            accuracies: (accuracyBefore, accuracyPruned, accuracyTuned), criterion: criterion)
+        }
         if json {
             struct Report: Encodable {
                 var model: String, output: String, criterion: String, global: Bool, roundTo: Int, threads: Int

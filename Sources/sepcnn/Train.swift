@@ -68,6 +68,8 @@ struct Train: ParsableCommand {
     @Option(help: "Continue the run saved in this checkpoint, with its data, settings and destinations.") var resume: String?
     @Option(help: "Append one JSON record per epoch, and every --log-every batches, to this file (JSON lines).") var log: String?
     @Option(parsing: .unconditional, help: "Batches between log records (default 50).") var logEvery: Int?
+    @Option(help: "Write an HTML page of the finished run to this file: loss and accuracy curves, the final confusion matrix, per-layer parameters, MACs and measured time.")
+    var report: String?
     @Flag(help: "Save the epoch with the best validation accuracy as the model, not the last one.") var saveBest = false
     @Option(parsing: .unconditional, help: "Stop after this many epochs without a better validation accuracy.") var earlyStopping: Int?
     @Flag(help: "Print the results as JSON on standard output (progress goes to standard error).") var json = false
@@ -125,7 +127,10 @@ struct Train: ParsableCommand {
         try AtomicFile.requireWritable(URL(fileURLWithPath: run.output), role: "model")
         try AtomicFile.requireWritable(URL(fileURLWithPath: run.checkpoint), role: "checkpoint")
         if let path = run.log { try AtomicFile.requireWritable(URL(fileURLWithPath: path), role: "log") }
-        let log = try run.log.map { try TrainingLog(path: $0) }
+        if let report { try AtomicFile.requireWritable(URL(fileURLWithPath: report), role: "report") }
+        // The report draws the log's batch records (kept in memory without --log).
+        let log = run.log == nil && report == nil ? nil : try TrainingLog(
+            path: run.log, remembering: report != nil, resumingAt: resume == nil ? nil : (trainer.progress.epoch + 1, trainer.progress.batch))
 
         let splits = try source.trainingSplits(validationSplit: run.validationSplit, seed: trainer.configuration.seed, of: loaded)
         // A new built-in model is sized for the data; the one resize it can need, up to its
@@ -200,13 +205,19 @@ struct Train: ParsableCommand {
             try ModelFile.save(trainer.model, to: URL(fileURLWithPath: run.output))
             console.say("saved \(run.output)")
         }
-        var testResult: TestResult?
+        var testResult: TestResult?, testEvaluation: (result: Evaluation, data: String)?
         if run.test {
             let final = run.saveBest ? try Model.load(run.output) : trainer.model
             let testSet = try source.test()
             let evaluation = try Trainer.evaluate(final, on: testSet)
             testResult = TestResult(images: evaluation.count, accuracy: evaluation.accuracy, loss: evaluation.loss)
+            testEvaluation = (evaluation, "\(grouped(evaluation.count)) test images (\(source.description))")
             console.say("test: accuracy \(format(evaluation.accuracy * 100, 2)) %, loss \(format(evaluation.loss, 4)) on \(grouped(evaluation.count)) test images")
+        }
+        if let report {
+            try writeTrainingReport(to: report, title: "Training \(trainer.model.name)", command: "train", trainer: trainer, run: run, splits: splits,
+                                    source: source, batches: log?.batches ?? [], test: testEvaluation)
+            console.say("report written to \(report)")
         }
         if json {
             print(try encodeJSON(Report(model: trainer.model.name, output: run.output, checkpoint: run.checkpoint,

@@ -1,0 +1,74 @@
+import Foundation
+import SepCNN
+
+// `--report FILE.html`: each command hands what it measured to the library's page builders
+// (`ReportPage`, `ReportSection`); only the wording of the summary rows is chosen here.
+
+/// A finished training run's page (`train --report`; any command that runs a `Trainer` with a
+/// `TrainingRun` can write it, `title` saying what the run was). The confusion matrix is the test
+/// evaluation's when there was one, else the final model's on the validation images (one more pass
+/// over them), else none.
+func writeTrainingReport(to path: String, title: String, command: String, trainer: Trainer, run: TrainingRun, splits: TrainingSplits,
+                         source: DataSource, batches: [TrainingCurves.BatchSample], test: (result: Evaluation, data: String)?) throws {
+    let final = run.saveBest ? try Model.load(run.output) : trainer.model
+    var evaluation = test
+    if evaluation == nil, let validation = splits.validation {
+        evaluation = (try Trainer.evaluate(final, on: validation), "the \(grouped(validation.count)) validation images held out of the training set")
+    }
+    let c = trainer.configuration, summary = try ModelSummary(final), history = trainer.progress.history
+    // Each step's time through the compiled plan, as `bench --profile` measures it (50 runs a step).
+    var generator = RandomGenerator(seed: 1)
+    let steps = try InferencePlan(final, batch: 1).profile(try Tensor.normal([1] + final.inputShape, using: &generator))
+        .map { ProfiledStep(step: $0.step, medianMicroseconds: $0.medianMicroseconds) }
+    var facts: [(String, String)] = [
+        ("model", "\(final.name): \(grouped(summary.trainableParameters)) trainable parameters, \(grouped(summary.macs)) MACs per image"),
+        ("data", "\(grouped(splits.train.count)) training images (\(source.description))"
+            + (splits.validation.map { ", \(grouped($0.count)) held out to validate on" } ?? ", no validation")),
+        ("recipe", "\(history.count) of \(c.epochs) epochs, batch \(c.batchSize), \(c.optimizer.rawValue), learning rate \(c.learningRate), "
+            + "\(c.schedule.rawValue) schedule, seed \(c.seed)"),
+        ("training time", String(format: "%.1f s on %d thread%@", trainer.progress.seconds, ThreadPool.shared.threads,
+                                 ThreadPool.shared.threads == 1 ? "" : "s")),
+    ]
+    if let last = history.last {
+        facts.append(("last epoch", "loss \(format(last.loss, 4)), accuracy \(format(last.accuracy * 100, 2)) %"
+                      + (last.validationAccuracy.map { ", validation accuracy \(format($0 * 100, 2)) %" } ?? "")))
+    }
+    if let best = trainer.progress.bestEpoch, let accuracy = best.validationAccuracy {
+        facts.append(("best validation", "epoch \(best.epoch): \(format(accuracy * 100, 2)) %" + (run.saveBest ? " (the saved model)" : "")))
+    }
+    if let test { facts.append(("test accuracy", "\(format(test.result.accuracy * 100, 2)) % on \(test.data)")) }
+    facts.append(("saved to", run.output))
+    let page = ReportPage.training(
+        title: title, subtitle: "sepcnn \(command), \(history.count) epoch\(history.count == 1 ? "" : "s") on \(source.description)",
+        facts: facts, curves: TrainingCurves(epochs: history, batches: batches), batchInterval: run.logEvery,
+        summary: summary, evaluation: evaluation, classNames: final.classNames ?? splits.train.classNames, stepTimes: steps)
+    try page.write(to: URL(fileURLWithPath: path))
+}
+
+extension Prune {
+    func writeReport(to path: String, _ report: PruningReport, original: Model, times: (Double, Double),
+                     accuracies: (Double?, Double?, Double?), criterion: PruningCriterion) throws {
+        let target = targetMacs.map { "to at most \(format($0 * 100, 0)) % of its MACs" } ?? "by \(format((ratio ?? 0) * 100, 0)) % of every channel group"
+        let stages: [(stage: String, accuracy: Double?)] = [
+            ("before pruning", accuracies.0),
+            ("after pruning (BatchNorm recalibrated)", accuracies.1),
+        ] + (fineTuneEpochs > 0 ? [("after \(fineTuneEpochs) epoch\(fineTuneEpochs == 1 ? "" : "s") of fine-tuning", accuracies.2)] : [])
+        let page = ReportPage(
+            title: "Pruning \(original.name)",
+            subtitle: "sepcnn prune \(target), \(criterion.rawValue) \(global ? "global" : "local") ranking, counts rounded to multiples of \(roundTo), "
+                + "\(steps) round\(steps == 1 ? "" : "s"); saved to \(output); times on \(ThreadPool.shared.threads) thread\(ThreadPool.shared.threads == 1 ? "" : "s")",
+            sections: ReportSection.pruning(report, microseconds: times, accuracies: stages), footer: "Written by sepcnn \(sepCNNVersion).")
+        try page.write(to: URL(fileURLWithPath: path))
+        printNote("report written to \(path)")
+    }
+}
+
+extension Bench {
+    func writeReport(to path: String, results: [BenchmarkResult], networks: Set<String>) throws {
+        let page = ReportPage(title: "Benchmark", subtitle: "sepcnn bench: \(results.count) record\(results.count == 1 ? "" : "s")"
+                                + (profile ? ", with the steps of each network's plan" : ""),
+                              sections: ReportSection.benchmark(results, networks: networks), footer: "Written by sepcnn \(sepCNNVersion).")
+        try page.write(to: URL(fileURLWithPath: path))
+        printNote("report written to \(path)")
+    }
+}
