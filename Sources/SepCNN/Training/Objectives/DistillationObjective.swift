@@ -54,6 +54,9 @@ public final class DistillationObjective: TrainingObjective {
     public let temperature: Float
     public let alpha: Float
     public let distillation: DistillationSettings?
+    /// Wall-clock seconds spent in the teacher's plans so far, so a caller can state the teacher's
+    /// share of training (`sepcnn distill` prints it).
+    public private(set) var teacherSeconds: Double = 0
     private var plans: [Int: InferencePlan] = [:]
     private let teacherClasses: Int
 
@@ -103,6 +106,8 @@ public final class DistillationObjective: TrainingObjective {
         guard images.rank == 4, Array(images.shape.dropFirst()) == teacher.inputShape else {
             throw SepCNNError.shapeMismatch("the teacher \(teacher.name) takes images \(describe(teacher.inputShape)), got a batch \(describe(images.shape))")
         }
+        let start = ContinuousClock.now
+        defer { teacherSeconds += microsecondsOf(ContinuousClock.now - start) * 1e-6 }
         let batch = images.shape[0]
         if plans[batch] == nil { plans[batch] = try InferencePlan(teacher, batch: batch) }
         return try plans[batch]!(images)
