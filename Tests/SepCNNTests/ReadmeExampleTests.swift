@@ -37,6 +37,12 @@ import SepCNN
         try ModelFile.save(net, to: file)
         #expect(try Model.load(file.path).namedParameters().count == net.namedParameters().count)
 
+        let teacher = try Model.load(file.path)
+        let student = try Trainer(model: try ModelZoo.make("fashion-sepcnn"), configuration: recipe,
+                                  objective: try DistillationObjective(teacher: teacher, temperature: 4, alpha: 0.9))
+        try student.fit(training: try train.subset(Array(0..<128)), validation: try validation.subset(Array(0..<64)))
+        #expect(student.checkpoint.distillation?.teacherName == "fashion-sepcnn")
+
         // Any model is data.
         let mine = Model(name: "mine", inputShape: [56, 56, 32],
                          network: Sequential([block, GlobalAvgPool(), try Dense(inputFeatures: 64, outputFeatures: 10)]))

@@ -77,6 +77,9 @@ public struct Checkpoint {
     /// The run's data and destinations, so it resumes from this file alone; nil in checkpoints
     /// written by the library without one (`Trainer.run`) or before runs were recorded.
     public var run: TrainingRun?
+    /// The teacher and settings of a distillation run; nil for cross-entropy (and in every
+    /// checkpoint written before distillation existed, which therefore still read as they were).
+    public var distillation: DistillationSettings?
 
     struct Training: Codable {
         var format = "sepcnn-checkpoint"
@@ -85,25 +88,28 @@ public struct Checkpoint {
         var progress: TrainingProgress
         var optimizerSteps: [String: Int]
         var run: TrainingRun?
+        var distillation: DistillationSettings?
     }
 
     /// The `__metadata__` entry holding the configuration and progress; model files have none.
     static let trainingKey = "training"
 
     public init(model: Model, configuration: TrainingConfiguration, optimizerState: OptimizerState, progress: TrainingProgress,
-                run: TrainingRun? = nil) {
+                run: TrainingRun? = nil, distillation: DistillationSettings? = nil) {
         self.model = model
         self.configuration = configuration
         self.optimizerState = optimizerState
         self.progress = progress
         self.run = run
+        self.distillation = distillation
     }
 
     public func write(to url: URL) throws {
         let architecture = try ModelFile.architectureMetadata(of: model)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        let training = try encoder.encode(Training(configuration: configuration, progress: progress, optimizerSteps: optimizerState.steps, run: run))
+        let training = try encoder.encode(Training(configuration: configuration, progress: progress, optimizerSteps: optimizerState.steps, run: run,
+                                                      distillation: distillation))
         var entries = model.namedParameters().map { SafetensorsFile.Entry(name: "model." + $0.name, tensor: $0.parameter.value) }
         entries += optimizerState.tensors.sorted { $0.key < $1.key }.map { SafetensorsFile.Entry(name: "optimizer." + $0.key, tensor: $0.value) }
         let metadata = [ModelFile.metadataKey: architecture,
@@ -139,6 +145,7 @@ public struct Checkpoint {
         }
         try training.progress.validate(for: training.configuration)
         try training.run?.validate()
+        try training.distillation?.validate()
         // A parameter is updated at most once a step.
         for (name, count) in training.optimizerSteps.sorted(by: { $0.key < $1.key }) where !(0...training.progress.step).contains(count) {
             throw SepCNNError.invalidFile("optimizerSteps['\(name)'] is \(count), outside 0...\(training.progress.step) (progress.step)")
@@ -159,6 +166,7 @@ public struct Checkpoint {
         }
         let state = OptimizerState(tensors: optimizerTensors, steps: training.optimizerSteps)
         // The optimizer checks its buffers against the parameters when the trainer restores them.
-        self.init(model: model, configuration: training.configuration, optimizerState: state, progress: training.progress, run: training.run)
+        self.init(model: model, configuration: training.configuration, optimizerState: state, progress: training.progress, run: training.run,
+                  distillation: training.distillation)
     }
 }

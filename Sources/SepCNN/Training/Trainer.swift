@@ -1,30 +1,57 @@
 import Foundation
 
-/// Trains a classifier with softmax cross-entropy: the loop a PyTorch user writes by hand
+/// Trains a classifier on an objective — softmax cross-entropy unless told otherwise, or
+/// distillation from a teacher (`DistillationObjective`): the loop a PyTorch user writes by hand
 /// (`zero_grad`, forward, loss, backward, `step`), with the learning-rate schedule, a check for
 /// a loss gone NaN or infinite, and evaluation through a compiled `InferencePlan`.
 public final class Trainer {
     public let model: Model
     public let configuration: TrainingConfiguration
+    /// What each step minimises; validation always reports plain cross-entropy.
+    public let objective: any TrainingObjective
     public let optimizer: any Optimizer
     public internal(set) var progress: TrainingProgress
     /// Saved in every checkpoint, so the run resumes from the checkpoint alone (`sepcnn train`
     /// sets it; the trainer itself only carries it).
     public var run: TrainingRun?
 
-    public init(model: Model, configuration: TrainingConfiguration) throws {
+    /// - Parameters:
+    ///   - model: the model to train, in place.
+    ///   - configuration: the recipe; checked here.
+    ///   - objective: what to minimise (default: cross-entropy against the labels); checked against
+    ///     `model` here, so a teacher that does not fit is refused before any training.
+    public init(model: Model, configuration: TrainingConfiguration, objective: any TrainingObjective = CrossEntropyObjective()) throws {
         try configuration.validate()
+        try objective.requireFits(model)
         self.model = model
         self.configuration = configuration
+        self.objective = objective
         if configuration.freezeBackbone == true { try model.freezeBackbone() }
         optimizer = try configuration.makeOptimizer()
         progress = TrainingProgress()
     }
 
-    /// Continues the run a checkpoint saved.
-    public convenience init(resuming checkpoint: Checkpoint) throws {
+    /// Continues the run a checkpoint saved. A distillation run needs its `objective` again, with
+    /// the same temperature, α and teacher weights as recorded; a plain run, none.
+    public convenience init(resuming checkpoint: Checkpoint, objective: (any TrainingObjective)? = nil) throws {
         try checkpoint.progress.validate(for: checkpoint.configuration)
-        try self.init(model: checkpoint.model, configuration: checkpoint.configuration)
+        let objective = objective ?? CrossEntropyObjective()
+        switch (checkpoint.distillation, objective.distillation) {
+        case (nil, nil): break
+        case let (recorded?, nil):
+            throw SepCNNError.invalidArgument(
+                "the checkpoint distils from the teacher \(recorded.teacherName) (T = \(recorded.temperature), alpha = \(recorded.alpha)); resume it with that teacher's DistillationObjective")
+        case let (nil, given?):
+            throw SepCNNError.invalidArgument("the checkpoint trains without a teacher; it cannot continue as distillation from \(given.teacherName)")
+        case let (recorded?, given?):
+            guard recorded.trainsAlike(given) else {
+                throw SepCNNError.invalidArgument(
+                    "the run was distilled from \(recorded.teacherName) (weights \(recorded.teacherFingerprint)) at T = \(recorded.temperature), alpha = \(recorded.alpha), "
+                        + "but the teacher given is \(given.teacherName) (weights \(given.teacherFingerprint)) at T = \(given.temperature), alpha = \(given.alpha); "
+                        + "an exact resumption needs the same teacher and settings")
+            }
+        }
+        try self.init(model: checkpoint.model, configuration: checkpoint.configuration, objective: objective)
         try optimizer.restore(checkpoint.optimizerState, for: model.namedParameters())
         progress = checkpoint.progress
         run = checkpoint.run
@@ -32,17 +59,18 @@ public final class Trainer {
 
     /// Continues the run a checkpoint saved for `epochs` epochs in all: more than it was set up
     /// for extends a finished run (a cosine schedule then spans the new length).
-    public convenience init(resuming checkpoint: Checkpoint, epochs: Int) throws {
+    public convenience init(resuming checkpoint: Checkpoint, epochs: Int, objective: (any TrainingObjective)? = nil) throws {
         var extended = checkpoint
         guard epochs >= checkpoint.progress.epoch else {
             throw SepCNNError.invalidArgument("the run has already trained \(checkpoint.progress.epoch) epochs; --epochs \(epochs) cannot shorten it")
         }
         extended.configuration.epochs = epochs
-        try self.init(resuming: extended)
+        try self.init(resuming: extended, objective: objective)
     }
 
     public var checkpoint: Checkpoint {
-        Checkpoint(model: model, configuration: configuration, optimizerState: optimizer.state, progress: progress, run: run)
+        Checkpoint(model: model, configuration: configuration, optimizerState: optimizer.state, progress: progress, run: run,
+                   distillation: objective.distillation)
     }
 
     /// A loss this many times the run's first is taken for divergence, like a NaN: a run that
@@ -59,7 +87,7 @@ public final class Trainer {
         let (logits, pullback) = try Random.withSeed(mixSeed(configuration.seed, UInt64(truncatingIfNeeded: progress.step), 0xD20F)) {
             try model.valueWithPullback(images, training: true)
         }
-        var loss = try Loss.crossEntropy(logits: logits, labels: labels, labelSmoothing: configuration.labelSmoothing)
+        var loss = try objective.loss(logits: logits, images: images, labels: labels, labelSmoothing: configuration.labelSmoothing)
         let scales = (configuration.batchNormL1 ?? 0) > 0 ? batchNormScales : []
         if let lambda = configuration.batchNormL1, lambda > 0 {
             loss.value += lambda * scales.reduce(0) { $0 + $1.value.scalars.reduce(0) { $0 + abs($1) } }
