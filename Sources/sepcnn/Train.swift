@@ -37,7 +37,7 @@ struct Train: ParsableCommand {
     @Option(help: "A built-in model (its resolution and classes default to the dataset's), or a model file, checkpoint or ONNX file to fine-tune.")
     var model: String?
 
-    @Option(parsing: .unconditional, help: "Width multiplier α (MobileNets only).")
+    @Option(parsing: .unconditional, help: "Width multiplier α (MobileNets and fashion-sepcnn).")
     var widthMultiplier: Double?
 
     @Option(parsing: .unconditional, help: "Input height and width of the model (default: a built-in model takes the dataset's, a file keeps its own); images are resized to it.")
