@@ -20,7 +20,7 @@ struct Compare: ParsableCommand {
     @Argument(help: "A built-in model; omit it to compare a single layer.")
     var model: String?
 
-    @Option(parsing: .unconditional, help: "Width multiplier α (MobileNets only), e.g. 0.5.")
+    @Option(parsing: .unconditional, help: "Width multiplier α (MobileNets and fashion-sepcnn), e.g. 0.5.")
     var widthMultiplier: Double?
 
     @Option(parsing: .unconditional, help: "Input resolution of the model.")

@@ -67,6 +67,15 @@ struct Prune: ParsableCommand {
         case (.some, .some): throw ValidationError("give --target-macs or --ratio, not both")
         default: break
         }
+        // The ranges are checked here, before a model is loaded or data read.
+        if let ratio, !(ratio > 0 && ratio < 1) {
+            throw ValidationError("the pruning ratio must lie strictly between 0 and 1 (--ratio: the fraction of each group's channels removed), got \(ratio)")
+        }
+        if let targetMacs, !(targetMacs > 0 && targetMacs < 1) {
+            throw ValidationError("the MAC target must be a fraction strictly between 0 and 1 of the model's MACs (--target-macs: the share kept), got \(targetMacs)")
+        }
+        guard (1...4096).contains(roundTo) else { throw ValidationError("--round-to must lie between 1 and 4096, got \(roundTo)") }
+        guard (1...100).contains(steps) else { throw ValidationError("--steps must lie between 1 and 100, got \(steps)") }
         guard PruningCriterion(rawValue: criterion) != nil else {
             throw ValidationError("unknown criterion '\(criterion)'; choose \(PruningCriterion.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -83,7 +92,10 @@ struct Prune: ParsableCommand {
         let criterion = PruningCriterion(rawValue: criterion)!
         let target: PruningTarget = targetMacs.map { .macs($0) } ?? .ratio(ratio!)
         let pruner = ChannelPruner(criterion: criterion, global: global, roundTo: roundTo)
-        let groups = try DependencyGraph(original).groups
+        let dependencies = try DependencyGraph(original)
+        let groups = dependencies.groups
+        // A target no group structure reaches is refused before any data is read or time measured.
+        try pruner.requireReachable(dependencies, target: target)
         say("pruning \(original.name): \(groups.count) channel groups, \(grouped(groups.reduce(0) { $0 + $1.channels })) prunable channels; "
               + "\(criterion.rawValue) \(global ? "global" : "local") ranking, counts rounded to multiples of \(roundTo)")
 
@@ -91,9 +103,22 @@ struct Prune: ParsableCommand {
         // of a model the data fits (the embedded Fashion-MNIST by default).
         let wantsData = criterion.needsData || fineTuneEpochs > 0 || data.data != nil || fitsEmbeddedSet(original)
         let splits = wantsData ? try data.trainingSplits(seed: training.seed ?? 0) : nil
-        if let splits, let note = adaptationNote(images: splits.train.imageShape, model: original) { printNote(note) }
+        // Labels of another dataset rank and train nonsense without an error (a 1000-class ImageNet
+        // model takes Fashion-MNIST's labels 0–9): the classes must agree, or nothing uses the data.
+        let classes = try original.outputClassCount()
+        let dataFits = splits.map { $0.train.classNames.count == classes } ?? false
+        if let splits, !dataFits, criterion.needsData || fineTuneEpochs > 0 {
+            let source = (try? data.source().description) ?? data.datasetText
+            let needs = [criterion.needsData ? "the \(criterion.rawValue) criterion" : nil, fineTuneEpochs > 0 ? "fine-tuning" : nil]
+                .compactMap { $0 }.joined(separator: " and ")
+            throw ValidationError(
+                "\(needs) needs labelled images of the model's \(classes) classes, and \(source) has \(splits.train.classNames.count)"
+                    + (data.data == nil ? " (the embedded set, used without --data)" : "")
+                    + ": give --dataset NAME --data DIR with images of those classes, or use --criterion l1, l2 or bn without fine-tuning")
+        }
+        if let splits, dataFits, let note = adaptationNote(images: splits.train.imageShape, model: original) { printNote(note) }
         func accuracy(_ m: Model) throws -> Double? {
-            guard let splits else { return nil }
+            guard let splits, dataFits else { return nil }
             guard let validation = splits.validation else { return nil }
             return try Trainer.evaluate(m, on: validation).accuracy
         }
@@ -110,7 +135,7 @@ struct Prune: ParsableCommand {
             fineTune: { current, round in
                 let summary = try ModelSummary(current)
                 var note = ""
-                if let splits {
+                if let splits, dataFits {
                     // The kept channels' statistics after removed ones are stale: re-estimate them first.
                     let calibration = try PruningData(splits.train, for: current, batches: Self.recalibrationBatches, batchSize: 64)
                     try current.recalibrateBatchNorm(on: calibration)

@@ -52,7 +52,7 @@ struct ModelArguments: ParsableArguments {
     @Argument(help: "A built-in model (see 'sepcnn --help'), e.g. mobilenet-v2 or mobilenet-v2-standard, or a model file, checkpoint or ONNX file.")
     var model: String
 
-    @Option(parsing: .unconditional, help: "Width multiplier α (MobileNets only), e.g. 0.5.")
+    @Option(parsing: .unconditional, help: "Width multiplier α (MobileNets and fashion-sepcnn), e.g. 0.5.")
     var widthMultiplier: Double?
 
     @Option(parsing: .unconditional, help: "Input height and width in pixels.")

@@ -5,7 +5,7 @@ import SepCNN
 /// destinations, checkpoints and resumption, logs and output. `sepcnn distill` takes the same group,
 /// so both commands train, checkpoint, resume and report alike (`runTraining` in RunTraining.swift).
 struct TrainingRunOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Width multiplier α (MobileNets only).")
+    @Option(parsing: .unconditional, help: "Width multiplier α (MobileNets and fashion-sepcnn).")
     var widthMultiplier: Double?
 
     @Option(parsing: .unconditional, help: "Input height and width of the model (default: a built-in model takes the dataset's, a file keeps its own); images are resized to it.")

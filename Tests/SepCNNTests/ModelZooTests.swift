@@ -102,6 +102,36 @@ import Testing
         #expect(standard.prefix(2) == ["block1.conv.weight", "block1.conv.bias"])
     }
 
+    /// α scales fashion-sepcnn's three widths as Keras's MobileNet scales its filters (int(c · α)),
+    /// so a uniformly thinner twin has the closed-form counts of its widths and reloads from its file.
+    @Test(arguments: [("fashion-sepcnn", 0.69), ("fashion-sepcnn-standard", 0.5), ("fashion-sepcnn", 1.5)])
+    func fashionWidthMultiplierScalesEveryBlock(_ name: String, _ alpha: Double) throws {
+        let model = try Random.withSeed(6) { try ModelZoo.make(name, options: ModelOptions(widthMultiplier: alpha)) }
+        let widths = [32, 64, 128].map { Int(Double($0) * alpha) }
+        let separable = !name.hasSuffix("-standard")
+        var trainable = 0, macs = 0, inputs = 1, side = 28
+        for (index, w) in widths.enumerated() {
+            if separable {
+                trainable += inputs * 9 + inputs + inputs * w + w
+                macs += side * side * inputs * 9 + side * side * inputs * w
+            } else {
+                trainable += 9 * inputs * w + w
+                macs += side * side * 9 * inputs * w
+            }
+            trainable += 2 * w  // BatchNorm γ, β
+            if index > 0 { side /= 2 }
+            inputs = w
+        }
+        trainable += widths[2] * 10 + 10
+        macs += widths[2] * 10
+        let summary = try ModelSummary(model)
+        #expect(summary.trainableParameters == trainable)
+        #expect(summary.nonTrainableParameters == 2 * widths.reduce(0, +))
+        #expect(summary.macs == macs)
+        #expect(model.options.widthMultiplier == alpha)
+        try ModelDescriptionTests.expectRoundTrip(model, input: try ModelDescriptionTests.input(for: model))
+    }
+
     @Test func mobileNetV2HasResidualsWhereShapesAllow() throws {
         let summary = try ModelSummary(ModelZoo.make("mobilenet-v2"))
         // Blocks 3, 5, 6, 8, 9, 10, 12, 13, 15, 16: repeats with stride 1 and unchanged channels.

@@ -37,6 +37,22 @@ import Testing
         #expect(narrow?.contains("every group is at most 128 channels") == true, "\(narrow ?? "no error")")
     }
 
+    /// The command refuses a hopeless target before reading data or timing: the check needs no scores,
+    /// and it refuses exactly what the selection itself would (local and global ranking alike).
+    @Test(arguments: [false, true])
+    func reachabilityIsKnownBeforeAnyScore(_ global: Bool) throws {
+        let graph = try DependencyGraph(Self.model)
+        let taylor = ChannelPruner(criterion: .taylor, global: global)
+        let text = Self.message { try taylor.requireReachable(graph, target: .macs(0.01)) }
+        #expect(text?.contains("a MAC target of 1.0 % cannot be reached") == true, "\(text ?? "no error")")
+        let l1 = ChannelPruner(criterion: .l1, global: global)
+        for fraction in stride(from: 0.05, through: 0.3, by: 0.01) {
+            let early = Self.message { try l1.requireReachable(graph, target: .macs(fraction)) }
+            let late = Self.message { _ = try l1.selection(graph, target: .macs(fraction)) }
+            #expect(early == late, "fraction \(fraction): \(early ?? "reachable") against \(late ?? "reachable")")
+        }
+    }
+
     @Test func taylorWithoutData() {
         let text = Self.message { _ = try ChannelPruner(criterion: .taylor).prune(Self.model, target: .ratio(0.5)) }
         #expect(text?.contains("the taylor criterion needs labelled images") == true, "\(text ?? "no error")")

@@ -4,8 +4,10 @@
 /// Every convolution has a bias (PyTorch's default): 13,204 trainable parameters.
 /// The standard twin replaces each depthwise + pointwise pair with one 3×3 convolution (padding 1)
 /// from the depthwise input to the pointwise output channels: 94,410 trainable parameters.
-func fashionSepCNN(style: ConvolutionStyle, channels: Int, classes: Int) throws -> Sequential {
-    let widths = [32, 64, 128]
+/// `widthMultiplier` α scales the three widths as Keras's MobileNet does (`int(filters · α)`, at
+/// least 1), so a uniformly thinner twin can be trained from scratch beside a pruned one.
+func fashionSepCNN(style: ConvolutionStyle, channels: Int, widthMultiplier: Double = 1, classes: Int) throws -> Sequential {
+    let widths = [32, 64, 128].map { max(1, Int(Double($0) * widthMultiplier)) }
     var blocks: [(String, any Layer)] = []
     var inputs = channels
     for (index, filters) in widths.enumerated() {

@@ -42,8 +42,9 @@ public enum ModelZoo {
               resolution: 32, classes: 10, channels: 3, hasWidthMultiplier: false, minimumResolution: 2, resolutionStep: 2,
               build: { style, inputs, _, resolution, classes in try exampleSepCNNKeras(style: style, inputChannels: inputs, resolution: resolution, classes: classes) }),
         Entry(name: "fashion-sepcnn", about: "a small SepCNN for Fashion-MNIST, 28×28×1, 10 classes (13,204 parameters)",
-              resolution: 28, classes: 10, channels: 1, hasWidthMultiplier: false, minimumResolution: 4, resolutionStep: 1,
-              build: { style, inputs, _, _, classes in try fashionSepCNN(style: style, channels: inputs, classes: classes) }),
+              resolution: 28, classes: 10, channels: 1, hasWidthMultiplier: true, minimumResolution: 4, resolutionStep: 1,
+              build: { style, inputs, width, _, classes in
+                  try fashionSepCNN(style: style, channels: inputs, widthMultiplier: width, classes: classes) }),
         Entry(name: "mobilenet-v1", about: "MobileNetV1 (Keras form), 224×224×3, 1000 classes",
               resolution: 224, classes: 1000, channels: 3, hasWidthMultiplier: true, minimumResolution: 32, resolutionStep: 1,
               build: { style, inputs, width, _, classes in try mobileNetV1(style: style, inputChannels: inputs, widthMultiplier: width, classes: classes) }),

@@ -53,15 +53,33 @@ public struct ChannelPruner: Sendable {
         min(n, max(roundTo, (kept + roundTo / 2) / roundTo * roundTo))
     }
 
-    /// The channels to remove from each group of `graph` (indices into the group's channels).
-    public func selection(_ graph: DependencyGraph, target: PruningTarget, data: PruningData? = nil) throws -> [Int: Set<Int>] {
+    /// Throws if `target` is out of range, no group of `graph` can shrink, or no choice of channels
+    /// reaches it. Cheap (no scores, no data: a model's MACs depend only on how many channels each
+    /// group keeps), so a command can refuse a hopeless request before reading data or timing anything.
+    public func requireReachable(_ graph: DependencyGraph, target: PruningTarget) throws {
         try validate(target)
-        let prunable = graph.groups.filter { minimumKept($0.channels) < $0.channels }
-        guard !prunable.isEmpty else {
+        guard graph.groups.contains(where: { minimumKept($0.channels) < $0.channels }) else {
             let why = graph.groups.isEmpty ? "no channel group can shrink (every channel reaches the output or a layer pruning cannot rewrite)"
                 : "every group is at most \(roundTo) channels (--round-to \(roundTo))"
             throw SepCNNError.invalidArgument("model \(graph.model.name) has no prunable channel group: \(why)")
         }
+        guard case .macs(let fraction) = target else { return }
+        let full = try graph.macs()
+        let goal = Int((fraction * Double(full)).rounded(.down))
+        // Local and global ranking alike bottom out at every group's minimum.
+        var fewest: [Int: Set<Int>] = [:]
+        for group in graph.groups { fewest[group.index] = Set(0..<(group.channels - minimumKept(group.channels))) }
+        let smallest = try graph.macs(removing: fewest)
+        guard smallest <= goal else {
+            throw SepCNNError.invalidArgument(
+                "a MAC target of \(percent(fraction)) cannot be reached: keeping \(percent(minimumKeptFraction)) of every group "
+                    + "(rounded to multiples of \(roundTo)) still leaves \(percent(Double(smallest) / Double(max(full, 1)))) of the MACs")
+        }
+    }
+
+    /// The channels to remove from each group of `graph` (indices into the group's channels).
+    public func selection(_ graph: DependencyGraph, target: PruningTarget, data: PruningData? = nil) throws -> [Int: Set<Int>] {
+        try requireReachable(graph, target: target)
         let scores = try graph.importance(criterion, data: data)
         // Each group's channels from least to most important (ties: lower index first).
         let order = scores.map { s in s.indices.sorted { (s[$0], $0) < (s[$1], $1) } }
@@ -92,14 +110,7 @@ public struct ChannelPruner: Sendable {
         case .ratio(let r):
             return removing(kept: global ? globalCounts(Int((r * Double(ranked.count)).rounded())) : localCounts(r))
         case .macs(let fraction):
-            let full = try graph.macs()
-            let goal = Int((fraction * Double(full)).rounded(.down))
-            let smallest = try graph.macs(removing: removing(kept: global ? globalCounts(ranked.count) : localCounts(1)))
-            guard smallest <= goal else {
-                throw SepCNNError.invalidArgument(
-                    "a MAC target of \(percent(fraction)) cannot be reached: keeping \(percent(minimumKeptFraction)) of every group "
-                        + "(rounded to multiples of \(roundTo)) still leaves \(percent(Double(smallest) / Double(max(full, 1)))) of the MACs")
-            }
+            let goal = Int((fraction * Double(try graph.macs())).rounded(.down))
             if global {
                 var (low, high) = (0, ranked.count)  // the fewest removed channels that meet the goal
                 while low < high {
