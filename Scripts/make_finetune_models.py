@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """The ONNX models behind issue 11's fine-tuning checks (a measuring tool: never run by tests or CI).
 
-    python3 Scripts/make_finetune_models.py OUTDIR [--imagenet-only]
+    python3 Scripts/make_finetune_models.py OUTDIR [--imagenet-only] [--train-images N]
 
 Writes to OUTDIR:
   fashion-pytorch.onnx   the Fashion-MNIST network of Scripts/pytorch_fashion_reference.py (separable form),
-                         trained in PyTorch for 2 epochs (Adam 1e-3, batch 64), exported in eval mode (opset 17);
+                         trained in PyTorch for 2 epochs (Adam 1e-3, batch 64) on the first N training images
+                         (default all 60,000; fewer for a quick functional check on a busy machine), on one
+                         thread, exported in eval mode (opset 17);
                          its PyTorch test accuracy is printed. `sepcnn train --model` fine-tunes it one more epoch.
   mobilenet_v3_small-imagenet.onnx
                          torchvision's MobileNetV3-Small as ImageNet users have it — 224×224×3 input,
@@ -39,14 +41,16 @@ def main():
     if "--imagenet-only" in sys.argv:
         return export_imagenet_shaped(out)
     torch.manual_seed(0)
-    xtr, ytr = images("train-images-idx3-ubyte.gz"), labels("train-labels-idx1-ubyte.gz")
+    torch.set_num_threads(1)
+    count = int(sys.argv[sys.argv.index("--train-images") + 1]) if "--train-images" in sys.argv else 60000
+    xtr, ytr = images("train-images-idx3-ubyte.gz")[:count], labels("train-labels-idx1-ubyte.gz")[:count]
     xte, yte = images("t10k-images-idx3-ubyte.gz"), labels("t10k-labels-idx1-ubyte.gz")
     net = FashionNet(separable=True)
     optimizer = torch.optim.Adam(net.parameters(), 1e-3)
     for epoch in range(2):
         net.train()
-        permutation = torch.randperm(60000)
-        for i in range(0, 60000, 64):
+        permutation = torch.randperm(count)
+        for i in range(0, count, 64):
             index = permutation[i:i + 64]
             optimizer.zero_grad()
             torch.nn.functional.cross_entropy(net(xtr[index]), ytr[index]).backward()

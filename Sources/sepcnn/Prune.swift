@@ -109,12 +109,13 @@ struct Prune: ParsableCommand {
         let dataFits = splits.map { $0.train.classNames.count == classes } ?? false
         if let splits, !dataFits, criterion.needsData || fineTuneEpochs > 0 {
             let source = (try? data.source().description) ?? data.datasetText
-            let needs = [criterion.needsData ? "the \(criterion.rawValue) criterion" : nil, fineTuneEpochs > 0 ? "fine-tuning" : nil]
-                .compactMap { $0 }.joined(separator: " and ")
+            let users = [criterion.needsData ? "the \(criterion.rawValue) criterion" : nil, fineTuneEpochs > 0 ? "fine-tuning" : nil].compactMap { $0 }
             throw ValidationError(
-                "\(needs) needs labelled images of the model's \(classes) classes, and \(source) has \(splits.train.classNames.count)"
+                "\(users.joined(separator: " and ")) \(users.count > 1 ? "need" : "needs") labelled images of the model's \(classes) classes, and \(source) has \(splits.train.classNames.count)"
                     + (data.data == nil ? " (the embedded set, used without --data)" : "")
-                    + ": give --dataset NAME --data DIR with images of those classes, or use --criterion l1, l2 or bn without fine-tuning")
+                    + ": give --dataset NAME --data DIR with images of those classes"
+                    + (fineTuneEpochs > 0 ? ", or give the model a classifier for this data first (sepcnn train --model FILE --classes N)" : "")
+                    + (criterion.needsData ? ", or rank with --criterion l1, l2 or bn" : ""))
         }
         if let splits, dataFits, let note = adaptationNote(images: splits.train.imageShape, model: original) { printNote(note) }
         func accuracy(_ m: Model) throws -> Double? {
@@ -139,7 +140,9 @@ struct Prune: ParsableCommand {
                     // The kept channels' statistics after removed ones are stale: re-estimate them first.
                     let calibration = try PruningData(splits.train, for: current, batches: Self.recalibrationBatches, batchSize: 64)
                     try current.recalibrateBatchNorm(on: calibration)
-                    note = ", BatchNorm recalibrated on \(grouped(Self.recalibrationBatches * 64)) training images"
+                    // A small training set gives fewer batches than asked for: say how many images there were.
+                    let images = calibration.batches.reduce(0) { $0 + $1.labels.count }
+                    note = ", BatchNorm recalibrated on \(grouped(images)) training images"
                 }
                 accuracyPruned = try accuracy(current)
                 say("round \(round)/\(steps): \(grouped(summary.totalParameters)) parameters, \(grouped(summary.macs)) MACs"
