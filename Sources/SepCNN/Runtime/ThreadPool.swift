@@ -39,6 +39,7 @@ public final class ThreadPool: @unchecked Sendable {
             for part in 0..<max(parts, 0) { body(part) }
             return
         }
+        precondition(parts <= SharedState.maximumParts, "parallelFor: \(parts) parts, more than \(SharedState.maximumParts)")
         callerLock.withLock { _ in
             withoutActuallyEscaping(body) { body in
                 state.run(body, parts: parts)
@@ -48,10 +49,12 @@ public final class ThreadPool: @unchecked Sendable {
 
     private final class SharedState: @unchecked Sendable {
         private let generation = Atomic<Int>(0)
-        /// The job's generation (high 32 bits) and its next unclaimed part (low 32 bits): a worker that
-        /// wakes late finds another generation there and takes nothing, so the caller, which takes
-        /// parts too, never waits for a worker that has not started (on a loaded machine a
-        /// descheduled worker made a 10 µs step take 500 µs).
+        /// The job's generation (24 bits), its part count and its next unclaimed part (20 bits each), in
+        /// one word so a claim checks all three at once: a worker that wakes late finds another
+        /// generation there and takes nothing, so the caller, which takes parts too, never waits for a
+        /// worker that has not started (on a loaded machine a descheduled worker made a 10 µs step take
+        /// 500 µs). With the count kept apart, a late worker read the next job's count beside this job's
+        /// exhausted ticket and claimed a part twice.
         private let ticket = Atomic<Int>(0)
         private let completedParts = Atomic<Int>(0)
         private let parkedWorkers = Atomic<Int>(0)
@@ -60,8 +63,6 @@ public final class ThreadPool: @unchecked Sendable {
         /// Set by the caller before publishing a generation; read by a worker only once it has
         /// claimed a part of that generation, which keeps the caller waiting until the part is done.
         nonisolated(unsafe) private var job: ((Int) -> Void)?
-        /// Atomic although set before the ticket: a late worker may read it while the next job sets it.
-        private let partCount = Atomic<Int>(0)
 
         /// How long a waiting worker spins before parking. Long enough to bridge the serial steps
         /// between two threaded ones of an inference (a 14×14 depthwise layer alone can take 50 µs):
@@ -71,16 +72,17 @@ public final class ThreadPool: @unchecked Sendable {
         private static let spinNanoseconds: UInt64 = 500_000
         /// Loads of the generation counter between two looks at the clock.
         private static let spinsPerClockRead = 512
-        private static let partBits = 32
-        /// A generation's low 32 bits, which is what the ticket holds (the count wraps after 2³² jobs).
-        private static func tag(_ generation: Int) -> Int { generation & 0xFFFF_FFFF }
+        private static let partBits = 20, partMask = (1 << partBits) - 1
+        /// Parts a job may have: what the ticket's fields hold.
+        static let maximumParts = partMask
+        /// A generation's low 24 bits, which is what the ticket holds.
+        private static func tag(_ generation: Int) -> Int { generation & 0xFF_FFFF }
 
         func run(_ body: @escaping (Int) -> Void, parts: Int) {
             job = body
-            partCount.store(parts, ordering: .sequentiallyConsistent)
             completedParts.store(0, ordering: .sequentiallyConsistent)
             let jobGeneration = generation.load(ordering: .sequentiallyConsistent) &+ 1
-            ticket.store(Self.tag(jobGeneration) &<< Self.partBits, ordering: .sequentiallyConsistent)
+            ticket.store(Self.tag(jobGeneration) &<< (2 &* Self.partBits) | parts &<< Self.partBits, ordering: .sequentiallyConsistent)
             publish()
             runParts(of: jobGeneration)
             var spins = 0
@@ -111,8 +113,8 @@ public final class ThreadPool: @unchecked Sendable {
         private func runParts(of jobGeneration: Int) {
             while true {
                 let current = ticket.load(ordering: .sequentiallyConsistent)
-                let part = current & ((1 &<< Self.partBits) &- 1)
-                guard Self.tag(current >> Self.partBits) == Self.tag(jobGeneration), part < partCount.load(ordering: .sequentiallyConsistent) else { return }
+                let part = current & Self.partMask, count = (current >> Self.partBits) & Self.partMask
+                guard Self.tag(current >> (2 &* Self.partBits)) == Self.tag(jobGeneration), part < count else { return }
                 guard ticket.compareExchange(expected: current, desired: current &+ 1, ordering: .sequentiallyConsistent).exchanged else {
                     continue
                 }
