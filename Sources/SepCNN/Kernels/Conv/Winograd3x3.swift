@@ -65,10 +65,13 @@ private typealias Row4 = (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Fl
 @inline(__always)
 private func inputTransform(_ d: Row4) -> Row4 { (d.0 - d.2, d.1 + d.2, d.2 - d.1, d.1 - d.3) }
 
+// Row arithmetic spelled out: SIMD operators passed as function values are not specialised, and
+// ran the transforms at a fraction of the speed.
 @inline(__always)
-private func combine(_ a: Row4, _ b: Row4, _ f: (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>) -> Row4 {
-    (f(a.0, b.0), f(a.1, b.1), f(a.2, b.2), f(a.3, b.3))
-}
+private func add(_ a: Row4, _ b: Row4) -> Row4 { (a.0 + b.0, a.1 + b.1, a.2 + b.2, a.3 + b.3) }
+
+@inline(__always)
+private func subtract(_ a: Row4, _ b: Row4) -> Row4 { (a.0 - b.0, a.1 - b.1, a.2 - b.2, a.3 - b.3) }
 
 /// V = Bᵀ d B of tiles `tiles` of the input of `g`, into 16 planes of [tiles.count, Cin] at
 /// `v + ξ·planeStride` (zero padding read as zeros). Allocation-free.
@@ -100,10 +103,10 @@ func winograd3x3TransformInput(_ g: ConvGeometry, input: UnsafePointer<Float>, t
                 gemmStoreColumns(p + 2 &* planeStride, transformed.2, count)
                 gemmStoreColumns(p + 3 &* planeStride, transformed.3, count)
             }
-            store(0, combine(d0, d2, -))
-            store(1, combine(d1, d2, +))
-            store(2, combine(d2, d1, -))
-            store(3, combine(d1, d3, -))
+            store(0, subtract(d0, d2))
+            store(1, add(d1, d2))
+            store(2, subtract(d2, d1))
+            store(3, subtract(d1, d3))
             c0 &+= 16
         }
     }
@@ -131,7 +134,7 @@ func winograd3x3TransformOutput(_ g: ConvGeometry, products: UnsafePointer<Float
             }
             let m0 = row(0), m1 = row(1), m2 = row(2), m3 = row(3)
             // Aᵀ M: two rows from four, then two columns from each row's four.
-            let s0 = combine(combine(m0, m1, +), m2, +), s1 = combine(combine(m1, m2, -), m3, -)
+            let s0 = add(add(m0, m1), m2), s1 = subtract(subtract(m1, m2), m3)
             let b = bias.map { gemmLoadColumns($0 + c0, count) } ?? SIMD16<Float>()
             @inline(__always) func store(_ dy: Int, _ s: Row4) {
                 guard y0 &+ dy < g.outputHeight else { return }
