@@ -15,7 +15,7 @@ import SepCNN
         // Train.
         let (train, embeddedTest) = try Dataset.embeddedFashionMNIST()
         let (allTraining, allValidation) = try train.validationSplit(0.1, seed: 0)
-        let training = try allTraining.subset(Array(0..<128))  // the article: all 7,200
+        let training = try allTraining.subset(Array(0..<64))  // the article: all 7,200
         let validation = try allValidation.subset(Array(0..<32))
         let test = try embeddedTest.subset(Array(0..<32))
 
@@ -39,7 +39,7 @@ import SepCNN
         // Prune.
         let pruner = ChannelPruner(criterion: .l1)
         let pruned = try pruner.prune(baseline, target: .macs(0.5))
-        try pruned.recalibrateBatchNorm(on: try PruningData(training, for: pruned, batches: 4, batchSize: 64))  // 2 batches here
+        try pruned.recalibrateBatchNorm(on: try PruningData(training, for: pruned, batches: 4, batchSize: 64))  // 1 batch here
         let pruning = try PruningReport(original: baseline, pruned: pruned)
         #expect(pruning.macsAfter <= pruning.macsBefore / 2)
         #expect(pruning.parametersAfter < pruning.parametersBefore)
@@ -55,7 +55,7 @@ import SepCNN
         #expect(distillation.teacherSeconds > 0)
 
         // Quantize.
-        let calibration = try CalibrationData.batches(from: training, for: pruned, samples: 256)  // 128 here
+        let calibration = try CalibrationData.batches(from: training, for: pruned, samples: 256)  // 64 here
         let quantizer = PostTrainingQuantizer(method: .minmax)
         let int8 = try quantizer.quantize(pruned, calibrationBatches: calibration)
         #expect(pruned.name == "fashion-sepcnn-pruned" && int8.name == "fashion-sepcnn-pruned-int8")
