@@ -24,6 +24,11 @@ struct Eval: ParsableCommand {
 
     @OptionGroup var data: DataArguments
 
+    @Flag(help: ArgumentHelp(
+        "Re-estimate the BatchNorm running statistics on 1,280 training images (20 batches of 64) before evaluating; the file is not changed.",
+        discussion: "Eval-mode accuracy of small BatchNorm networks depends on how well the running statistics fit the final weights; this shows how much."))
+    var recalibrateBatchnorm = false
+
     @Option(parsing: .unconditional, help: "Threads (default: SEPCNN_THREADS, else the number of cores).") var threads: Int?
     @Flag(help: "Print JSON (accuracy 0–1, per-class accuracy, confusion matrix, loss).") var json = false
 
@@ -37,6 +42,16 @@ struct Eval: ParsableCommand {
         let network = try loadModelWarningIfNotFinite(model, weights: weights)
         let (dataset, setName) = try data.evaluationSet(for: network)
         if let note = adaptationNote(images: dataset.imageShape, model: network) { printNote(note) }
+        var recalibratedOn: Int?
+        if recalibrateBatchnorm {
+            let train = try data.trainingSplits().train
+            guard train.classNames.count == dataset.classNames.count else {
+                throw ValidationError("--recalibrate-batchnorm needs the training images of \(data.datasetText), which has \(train.classNames.count) classes, not \(dataset.classNames.count)")
+            }
+            let calibration = try PruningData.batchNormRecalibration(train, for: network)
+            try network.recalibrateBatchNorm(on: calibration)
+            recalibratedOn = calibration.batches.reduce(0) { $0 + $1.labels.count }
+        }
         let evaluation = try Trainer.evaluate(network, on: dataset)
         guard evaluation.classes == dataset.classNames.count else {
             throw ValidationError("\(model) has \(evaluation.classes) classes but \(data.datasetText) has \(dataset.classNames.count)")
@@ -48,14 +63,16 @@ struct Eval: ParsableCommand {
             struct Report: Encodable {
                 var model: String, dataset: String, split: String, images: Int
                 var accuracy: Double, loss: Double, perClass: [PerClass], confusion: [[Int]]
+                var batchNormRecalibratedOn: Int?
             }
             let perClass = evaluation.perClassAccuracy.enumerated().map { PerClass(index: $0, name: classNames[$0], accuracy: $1) }
             print(try encodeJSON(Report(model: model, dataset: data.datasetText, split: setName, images: evaluation.count,
                                         accuracy: evaluation.accuracy, loss: evaluation.loss, perClass: perClass,
-                                        confusion: evaluation.confusion)))
+                                        confusion: evaluation.confusion, batchNormRecalibratedOn: recalibratedOn)))
             return
         }
-        print("\(model) on \(grouped(evaluation.count)) \(setName) images (\(try data.source().description)): accuracy \(format(evaluation.accuracy * 100, 2)) %, loss \(format(evaluation.loss, 4))")
+        print("\(model) on \(grouped(evaluation.count)) \(setName) images (\(try data.source().description)): accuracy \(format(evaluation.accuracy * 100, 2)) %, loss \(format(evaluation.loss, 4))"
+              + (recalibratedOn.map { ", BatchNorm recalibrated on \(grouped($0)) training images" } ?? ""))
         print("\nper class:")
         let nameWidth = classNames.map(\.count).max() ?? 0
         for (index, accuracy) in evaluation.perClassAccuracy.enumerated() {

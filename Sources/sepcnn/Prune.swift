@@ -59,7 +59,6 @@ struct Prune: ParsableCommand {
     var report: String?
 
     /// Batches of 64 training images BatchNorm statistics are re-estimated on after each round.
-    private static let recalibrationBatches = 20
 
     func validate() throws {
         switch (targetMacs, ratio) {
@@ -138,7 +137,7 @@ struct Prune: ParsableCommand {
                 var note = ""
                 if let splits, dataFits {
                     // The kept channels' statistics after removed ones are stale: re-estimate them first.
-                    let calibration = try PruningData(splits.train, for: current, batches: Self.recalibrationBatches, batchSize: 64)
+                    let calibration = try PruningData.batchNormRecalibration(splits.train, for: current)
                     try current.recalibrateBatchNorm(on: calibration)
                     // A small training set gives fewer batches than asked for: say how many images there were.
                     let images = calibration.batches.reduce(0) { $0 + $1.labels.count }

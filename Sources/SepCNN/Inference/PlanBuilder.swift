@@ -97,7 +97,7 @@ struct PlanBuilder {
         switch convolution.kernel {
         case .depthwise(let depthwise): return emit(depthwise, input: input, shape: shape, label: label)
         case .gemm(let product): return emit(product, input: input, shape: shape, label: label)
-        case .fewChannels, .im2col: return emit(convolution, input: input, shape: shape, label: label)
+        case .fewChannels, .im2col, .winograd3x3: return emit(convolution, input: input, shape: shape, label: label)
         }
     }
 

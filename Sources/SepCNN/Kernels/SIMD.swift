@@ -65,6 +65,13 @@ extension Activation {
         }
     }
 
+    /// Flop-equivalents per element of a pass applying this activation, or its derivative, on its
+    /// own (for `forEachPart`): streaming the values, and as much again for the exponential of
+    /// sigmoid and SiLU.
+    var passCostPerElement: Int {
+        self == .sigmoid || self == .silu ? 2 &* streamingCostPerElement : streamingCostPerElement
+    }
+
     /// The activation on 16 lanes; only for fusable activations (others pass through).
     @inline(__always) @usableFromInline
     func apply(_ v: SIMD16<Float>) -> SIMD16<Float> {

@@ -26,12 +26,9 @@ func requireGradientShape(_ gradient: Tensor, _ outputShape: [Int], _ layer: Str
 /// A layer's fused activation applied in its own pass, keeping `preActivation` for the pullback.
 func applying(_ activation: Activation, to preActivation: Tensor) -> Tensor {
     guard activation != .linear else { return preActivation }
+    let operation = ActivationOperator(activation: activation, count: preActivation.count)
     return Tensor.computing(preActivation.shape) { y in
-        preActivation.withPointer { x in
-            forEachPart(of: preActivation.count, cost: streamingCostPerElement, pool: .shared) { part in
-                applyActivation(activation, x + part.lowerBound, y + part.lowerBound, count: part.count)
-            }
-        }
+        preActivation.withPointer { x in operation.run(input: x, output: y, scratch: y, pool: .shared) }  // needs no scratch
     }
 }
 
@@ -41,7 +38,7 @@ func activationGradient(_ activation: Activation, preActivation: Tensor, gradOut
     return Tensor.computing(gradOutput.shape) { dx in
         preActivation.withPointer { x in
             gradOutput.withPointer { dy in
-                forEachPart(of: gradOutput.count, cost: streamingCostPerElement, pool: .shared) { part in
+                forEachPart(of: gradOutput.count, cost: activation.passCostPerElement, pool: .shared) { part in
                     let i = part.lowerBound
                     activationBackward(activation, input: x + i, gradOutput: dy + i, gradInput: dx + i, count: part.count)
                 }

@@ -1,3 +1,11 @@
+extension PruningData {
+    /// The images `sepcnn prune` and `sepcnn eval --recalibrate-batchnorm` re-estimate BatchNorm statistics
+    /// on: 20 batches of 64 from `dataset` (1,280 images: the estimates settle well before that).
+    public static func batchNormRecalibration(_ dataset: Dataset, for model: Model) throws -> PruningData {
+        try PruningData(dataset, for: model, batches: 20, batchSize: 64)
+    }
+}
+
 extension Model {
     /// Re-estimates every BatchNorm's running statistics as the plain average of its batch
     /// statistics over `data` (PyTorch's `momentum=None`), weights untouched: "adaptive BatchNorm"

@@ -5,9 +5,7 @@ struct ActivationOperator: UnaryOperator {
 
     func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
              scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
-        // The exponential of sigmoid and SiLU costs about as much again as streaming the values.
-        let cost = activation == .sigmoid || activation == .silu ? 2 &* streamingCostPerElement : streamingCostPerElement
-        forEachPart(of: count, cost: cost, pool: pool) { range in
+        forEachPart(of: count, cost: activation.passCostPerElement, pool: pool) { range in
             applyActivation(activation, input + range.lowerBound, output + range.lowerBound, count: range.count)
         }
     }
