@@ -39,7 +39,7 @@ import SepCNN
         // Prune.
         let pruner = ChannelPruner(criterion: .l1)
         let pruned = try pruner.prune(baseline, target: .macs(0.5))
-        try pruned.recalibrateBatchNorm(on: try PruningData(training, for: pruned, batches: 4, batchSize: 64))  // 1 batch here
+        try pruned.recalibrateBatchNorm(on: try PruningData.batchNormRecalibration(training, for: pruned))  // 1 batch here
         let pruning = try PruningReport(original: baseline, pruned: pruned)
         #expect(pruning.macsAfter <= pruning.macsBefore / 2)
         #expect(pruning.parametersAfter < pruning.parametersBefore)
