@@ -12,6 +12,16 @@ public final class ImageClassifier {
     public let labels: [String]
     private let plan: InferencePlan
 
+    /// Compiles `model` for one image at a time.
+    ///
+    /// - Parameters:
+    ///   - model: a classifier of images, `[height, width, channels]` in, `[1, classes]` out (logits or
+    ///     probabilities).
+    ///   - preprocessing: how a photo becomes the model's input, such as
+    ///     ``ImagePreprocessing/imageNet(size:)``; its size is replaced by the model's input size.
+    ///   - labels: the classes' names by index (default: none, predictions carry no label).
+    /// - Throws: ``SepCNNError`` if the model does not take images or output class scores, or `labels`
+    ///   has another count than its classes.
     public init(model: Model, preprocessing: ImagePreprocessing, labels: [String] = []) throws {
         guard model.inputShape.count == 3 else {
             throw SepCNNError.invalidArgument("model \(model.name) does not take images (input \(describe(model.inputShape)))")

@@ -22,12 +22,28 @@ public final class InferencePlan {
     private let pool: ThreadPool
 
     /// Compiles `model` for batches of `batch` images.
+    ///
+    /// - Parameters:
+    ///   - model: a float or int8 model; its current weights are copied into the plan.
+    ///   - batch: the images per call (default 1). The plan runs only this batch size: build one per size
+    ///     you serve (the arena grows with the batch).
+    ///   - pool: the threads the steps split their work over (default ``ThreadPool/shared``, as many as
+    ///     `SEPCNN_THREADS` or the cores). A pool of one thread also fuses int8 blocks.
+    /// - Throws: ``SepCNNError`` if `batch` is not positive or a layer cannot be planned for the shape,
+    ///   naming the layer.
     public convenience init(_ model: Model, batch: Int = 1, pool: ThreadPool = .shared) throws {
         guard batch > 0 else { throw SepCNNError.invalidArgument("batch must be positive, got \(batch)") }
         try self.init(model.network, inputShape: [batch] + model.inputShape, pool: pool)
     }
 
     /// Compiles any layer for inputs of `inputShape`.
+    ///
+    /// - Parameters:
+    ///   - network: any layer or container, in inference mode (BatchNorm with running statistics,
+    ///     no dropout).
+    ///   - inputShape: the full input shape, batch included: `[N, H, W, C]` for images.
+    ///   - pool: the threads the steps split their work over (default ``ThreadPool/shared``).
+    /// - Throws: ``SepCNNError`` for an invalid shape or a layer that cannot be planned for it, naming the layer.
     public convenience init(_ network: any Layer, inputShape: [Int], pool: ThreadPool = .shared) throws {
         try self.init(network, inputShape: inputShape, pool: pool, fusingBlocks: true)
     }
@@ -81,6 +97,9 @@ public final class InferencePlan {
     public var arenaBytes: Int { arenaByteCount }
 
     /// Runs the plan on `input` (shape `inputShape`) and returns the output.
+    ///
+    /// - Parameter input: an NHWC float32 batch of exactly ``inputShape``.
+    /// - Throws: ``SepCNNError`` if the shape differs from the one the plan was built for.
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
         guard input.shape == inputShape else {
             throw SepCNNError.shapeMismatch("this plan was built for input \(describe(inputShape)), got \(describe(input.shape))")
@@ -92,6 +111,10 @@ public final class InferencePlan {
 
     /// Runs the plan from and into caller-owned buffers of `inputShape` and `outputShape` elements,
     /// which must not overlap. The last step writes straight into `output`. Allocates nothing.
+    ///
+    /// - Parameters:
+    ///   - input: ``inputShape``'s element count of float32 values, NHWC.
+    ///   - output: room for ``outputShape``'s element count of float32 values.
     public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) throws {
         let context = ExecutionContext(input: input, output: output, outputValue: outputValue, arena: arena,
                                        offsets: offsets, values: values, scratch: scratch, pool: pool)
@@ -115,6 +138,11 @@ public final class InferencePlan {
     }
 
     /// The median time of every step over `repetitions` runs on `input`, in step order.
+    ///
+    /// - Parameters:
+    ///   - input: a batch of ``inputShape``, such as random values: the time does not depend on them.
+    ///   - repetitions: runs of the whole plan (default 50); the first ones warm the caches up too.
+    /// - Returns: each step's label and median time in microseconds.
     public func profile(_ input: Tensor, repetitions: Int = 50) throws -> [(step: String, medianMicroseconds: Double)] {
         guard input.shape == inputShape else {
             throw SepCNNError.shapeMismatch("this plan was built for input \(describe(inputShape)), got \(describe(input.shape))")

@@ -17,6 +17,15 @@ public final class BatchNorm: Layer {
     public let runningMean: Parameter
     public let runningVar: Parameter
 
+    /// γ = 1, β = 0, running mean 0 and running variance 1, as PyTorch and Keras start.
+    ///
+    /// - Parameters:
+    ///   - channels: C, the last axis of the input (PyTorch `num_features`).
+    ///   - epsilon: added to the variance before the square root (default 1e-5, PyTorch's; Keras's is 1e-3).
+    ///   - momentum: weight of each batch in the running statistics, in [0, 1] (default 0.1, PyTorch's
+    ///     convention: Keras's `momentum = 0.99` is 0.01 here). 0 freezes the running statistics.
+    /// - Throws: ``SepCNNError`` if `channels` is not positive, `epsilon` is not positive and finite, or
+    ///   `momentum` lies outside [0, 1].
     public init(channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) throws {
         try requirePositive(channels, "channels", "BatchNorm")
         guard epsilon > 0, epsilon.isFinite else { throw SepCNNError.invalidArgument("BatchNorm: epsilon must be positive, got \(epsilon)") }

@@ -7,6 +7,8 @@ public final class ChannelMultiply: Layer {
     public let gate: Sequential
     private let multiplication = Multiply()
 
+    /// - Parameter gate: the layers that compute each image's per-channel factors from the input,
+    ///   ending in `[N, C]` or `[N, 1, 1, C]` (squeeze-and-excitation's pool → reduce → expand → gate).
     public init(gate: Sequential) {
         self.gate = gate
     }
@@ -94,6 +96,11 @@ extension ChannelMultiply: DescribableLayer {
     public var configuration: EmptyConfiguration { EmptyConfiguration() }
 
     /// The children are the gate's layers.
+    ///
+    /// - Parameters:
+    ///   - configuration: empty: the layer has no settings.
+    ///   - children: the gate's layers, in order.
+    /// - Throws: ``SepCNNError`` for duplicate, empty or dotted child names.
     public convenience init(configuration: EmptyConfiguration, children: [(name: String, layer: any Layer)]) throws {
         try Sequential.requireChildNames(children.map(\.name))
         self.init(gate: Sequential(named: children.map { ($0.name, $0.layer) }))

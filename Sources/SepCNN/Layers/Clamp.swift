@@ -7,6 +7,12 @@ public final class Clamp: Layer {
     public let scale: Float
     public let offset: Float
 
+    /// - Parameters:
+    ///   - minimum: the lower bound (default −∞: none). `Clamp(minimum: 0)` is a ReLU.
+    ///   - maximum: the upper bound (default +∞: none); must not be below `minimum`.
+    ///   - scale: multiplies the input before clamping (default 1), for ONNX HardSigmoid's α.
+    ///   - offset: added after scaling (default 0), for ONNX HardSigmoid's β.
+    /// - Throws: ``SepCNNError`` if a bound is NaN, `minimum > maximum`, or `scale` or `offset` is not finite.
     public init(minimum: Float = -.infinity, maximum: Float = .infinity, scale: Float = 1, offset: Float = 0) throws {
         guard !minimum.isNaN, !maximum.isNaN, minimum <= maximum, scale.isFinite, offset.isFinite else {
             throw SepCNNError.invalidArgument("Clamp: needs minimum ≤ maximum and finite scale and offset, got [\(minimum), \(maximum)], \(scale), \(offset)")

@@ -3,6 +3,10 @@
 public final class Concatenate: MultiInputLayer {
     public let axis: Int
 
+    /// - Parameter axis: the dimension to join along, counted in SepCNN's layout with the batch as 0:
+    ///   3 joins NHWC images' channels (PyTorch's `torch.cat(dim=1)` on NCHW, Keras's `axis=-1`).
+    /// - Throws: ``SepCNNError`` if `axis` is negative. An axis beyond the inputs' rank is refused when
+    ///   the shapes are known.
     public init(axis: Int) throws {
         guard axis >= 0 else { throw SepCNNError.invalidArgument("Concatenate: axis must not be negative, got \(axis)") }
         self.axis = axis

@@ -20,6 +20,26 @@ public final class Conv2D: Layer {
 
     /// Initialised like PyTorch: weights Kaiming-uniform (a = √5), bias U(±1/√fanIn),
     /// fanIn = (inputChannels / groups) · kh · kw.
+    ///
+    /// - Parameters:
+    ///   - inputChannels: C of the NHWC input (PyTorch `in_channels`); Keras infers it from the input.
+    ///   - outputChannels: channels of the output (PyTorch `out_channels`, Keras `filters`).
+    ///   - kernelSize: window height and width in pixels; an integer literal means both (`3` is 3×3).
+    ///   - stride: step of the window in pixels (default 1). A stride of 2 halves the output size.
+    ///   - padding: `.valid` (default: no padding, as Keras's default and PyTorch's `padding=0`),
+    ///     `.same` (Keras `"same"`: ⌈input / stride⌉ pixels out) or `.explicit` pixels per side
+    ///     (PyTorch `padding=p` is `.explicit(p)`).
+    ///   - dilation: spacing between the kernel's taps (default 1, a dense kernel), as PyTorch `dilation`
+    ///     and Keras `dilation_rate`.
+    ///   - groups: channel groups (default 1), as PyTorch `groups`: each group of
+    ///     `inputChannels / groups` input channels makes `outputChannels / groups` outputs. Must divide
+    ///     both counts; `groups == inputChannels` is a depthwise convolution (prefer ``DepthwiseConv2D``).
+    ///   - bias: whether the layer adds a learned bias per output channel (default true, as both
+    ///     frameworks). A convolution followed by ``BatchNorm`` needs none.
+    ///   - activation: applied to the output in the same pass (default `.linear`, none), as Keras's
+    ///     `activation=`; a separate activation layer computes the same.
+    /// - Throws: ``SepCNNError`` if a count, kernel side, stride or dilation is not positive (or above
+    ///   2¹⁶), explicit padding is negative, or `groups` does not divide both channel counts.
     public init(inputChannels: Int, outputChannels: Int, kernelSize: Size2D, stride: Size2D = 1,
                 padding: Padding = .valid, dilation: Size2D = 1, groups: Int = 1, bias: Bool = true,
                 activation: Activation = .linear) throws {

@@ -10,6 +10,16 @@ public final class Dense: Layer {
     public let bias: Parameter?
 
     /// Initialised like PyTorch's `Linear`: weights Kaiming-uniform (a = √5), bias U(±1/√inputFeatures).
+    ///
+    /// - Parameters:
+    ///   - inputFeatures: features of each `[batch, inputFeatures]` row (PyTorch `in_features`); after
+    ///     ``Flatten`` of an NHWC map, H · W · C.
+    ///   - outputFeatures: features out (PyTorch `out_features`, Keras `units`): the class count for a
+    ///     classifier's last layer.
+    ///   - bias: whether the layer adds a learned bias (default true).
+    ///   - activation: applied to the output in the same pass (default `.linear`: logits, which the
+    ///     losses expect).
+    /// - Throws: ``SepCNNError`` if either count is not positive.
     public init(inputFeatures: Int, outputFeatures: Int, bias: Bool = true, activation: Activation = .linear) throws {
         try requirePositive(inputFeatures, "inputFeatures", "Dense")
         try requirePositive(outputFeatures, "outputFeatures", "Dense")

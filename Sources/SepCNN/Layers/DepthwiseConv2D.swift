@@ -21,6 +21,23 @@ public final class DepthwiseConv2D: Layer {
     let window: Window
 
     /// Initialised like PyTorch: weights Kaiming-uniform (a = √5), bias U(±1/√fanIn), fanIn = kh · kw.
+    ///
+    /// - Parameters:
+    ///   - channels: C of the NHWC input; each channel is filtered on its own.
+    ///   - kernelSize: window height and width in pixels; an integer literal means both (`3` is 3×3,
+    ///     MobileNet's choice).
+    ///   - stride: step of the window in pixels (default 1); MobileNets downsample with stride 2 here.
+    ///   - padding: `.valid` (default: no padding, as Keras's default and PyTorch's `padding=0`),
+    ///     `.same` (Keras `"same"`) or `.explicit` pixels per side (PyTorch `padding=1` is `.explicit(1)`).
+    ///   - dilation: spacing between the kernel's taps (default 1), as PyTorch `dilation` and Keras
+    ///     `dilation_rate`.
+    ///   - depthMultiplier: kernels per input channel, M (default 1), as Keras `depth_multiplier`; the
+    ///     output has C · M channels (PyTorch `out_channels = C · M` with `groups = C`).
+    ///   - bias: whether the layer adds a learned bias per output channel (default true). A depthwise
+    ///     convolution followed by ``BatchNorm`` needs none.
+    ///   - activation: applied to the output in the same pass (default `.linear`, none).
+    /// - Throws: ``SepCNNError`` if `channels`, `depthMultiplier`, a kernel side, stride or dilation is
+    ///   not positive (or above 2¹⁶), or explicit padding is negative.
     public init(channels: Int, kernelSize: Size2D, stride: Size2D = 1, padding: Padding = .valid,
                 dilation: Size2D = 1, depthMultiplier: Int = 1, bias: Bool = true,
                 activation: Activation = .linear) throws {

@@ -8,6 +8,9 @@
 public final class Dropout: Layer {
     public let rate: Float
 
+    /// - Parameter rate: the probability of zeroing each element in training mode, in [0, 1)
+    ///   (PyTorch `p`, Keras `rate`). 0 is the identity.
+    /// - Throws: ``SepCNNError`` if `rate` lies outside [0, 1).
     public init(rate: Float) throws {
         guard rate >= 0, rate < 1 else { throw SepCNNError.invalidArgument("Dropout: rate must lie in [0, 1), got \(rate)") }
         self.rate = rate

@@ -11,6 +11,8 @@ public final class Elementwise: MultiInputLayer {
     public let constantFirst: Bool
 
     /// A layer of two inputs: `inputs[0] op inputs[1]`.
+    ///
+    /// - Parameter operation: `.add`, `.subtract`, `.multiply` or `.divide`.
     public init(_ operation: BinaryOperation) {
         self.operation = operation
         constant = nil
@@ -18,6 +20,13 @@ public final class Elementwise: MultiInputLayer {
     }
 
     /// A layer of one input and a fixed operand: `x op constant`, or `constant op x` with `constantFirst`.
+    ///
+    /// - Parameters:
+    ///   - operation: `.add`, `.subtract`, `.multiply` or `.divide`.
+    ///   - constant: the fixed operand, broadcast against the input as NumPy does (NHWC: a per-channel
+    ///     constant is `[C]`). Stored as a buffer: saved with the model, never trained.
+    ///   - constantFirst: whether the constant is the left operand, for `constant − x` and
+    ///     `constant ÷ x` (default false: `x op constant`).
     public init(_ operation: BinaryOperation, constant: Tensor, constantFirst: Bool = false) {
         self.operation = operation
         self.constant = Parameter(constant, trainable: false)
@@ -126,7 +135,10 @@ extension Elementwise: DescribableLayer {
         Configuration(operation: operation, constantShape: constant?.shape, constantFirst: constantFirst)
     }
 
-    /// The constant starts as zeros; loading the model's tensors fills it.
+    /// The constant starts as zeros; loading the model's tensors fills it. The configuration holds
+    /// the operation, the constant's shape (nil for two inputs) and its side; there are no children.
+    ///
+    /// - Throws: ``SepCNNError`` if the constant's shape is not a valid tensor shape.
     public convenience init(configuration c: Configuration, children: [(name: String, layer: any Layer)]) throws {
         guard let shape = c.constantShape else {
             self.init(c.operation)

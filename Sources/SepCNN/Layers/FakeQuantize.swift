@@ -16,6 +16,9 @@ public final class FakeQuantize: Layer {
     /// Called with every output (calibration's and the quantization report's probe).
     var recorder: ((Tensor) -> Void)?
 
+    /// - Parameter quantization: the int8 grid values are rounded to: real = scale · (q − zeroPoint).
+    ///   ``PostTrainingQuantizer`` inserts these layers with a placeholder and calibrates the grid;
+    ///   build one by hand only with a grid you know (from a QDQ ONNX file, say).
     public init(_ quantization: QuantizationParameters) {
         self.quantization = quantization
     }

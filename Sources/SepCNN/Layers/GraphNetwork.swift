@@ -13,6 +13,11 @@ public final class GraphNetwork: Layer {
         /// Values read, in order; a layer that is not a `MultiInputLayer` reads exactly one.
         public let inputs: [Int]
 
+        /// - Parameters:
+        ///   - name: unique, non-empty and dot-free: the node's component in parameter names.
+        ///   - layer: the layer the node runs.
+        ///   - inputs: the values it reads, in order: 0 is the network's input, `i + 1` the output of
+        ///     node `i`; only earlier values may be read. One value, unless `layer` is a ``MultiInputLayer``.
         public init(name: String, layer: any Layer, inputs: [Int]) {
             self.name = name
             self.layer = layer
@@ -26,6 +31,11 @@ public final class GraphNetwork: Layer {
 
     /// Throws unless every node reads only earlier values with the right number of inputs, the
     /// names are unique and dot-free, and `output` is a value of the graph.
+    ///
+    /// - Parameters:
+    ///   - nodes: the layers in execution order, each naming the values it reads.
+    ///   - output: the value the network returns: 0 (the input) through `nodes.count`, usually the last.
+    /// - Throws: ``SepCNNError`` naming the first node that breaks one of these rules.
     public init(nodes: [Node], output: Int) throws {
         var names = Set<String>()
         for (index, node) in nodes.enumerated() {

@@ -18,6 +18,10 @@ public final class Parameter {
     /// Whether training updates this tensor: a weight that is not frozen.
     public var isTrainable: Bool { !isBuffer && !isFrozen }
 
+    /// - Parameters:
+    ///   - value: the initial tensor; its shape is the parameter's for good.
+    ///   - trainable: false makes a buffer, state that is saved but never trained, as PyTorch's
+    ///     `register_buffer` (default true: a weight, PyTorch's `nn.Parameter`).
     public init(_ value: Tensor, trainable: Bool = true) {
         self.value = value
         self.isBuffer = !trainable

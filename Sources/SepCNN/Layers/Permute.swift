@@ -4,6 +4,9 @@
 public final class Permute: Layer {
     public let order: [Int]
 
+    /// - Parameter order: output dimension `i` is input dimension `order[i]`, the batch included, as
+    ///   `torch.permute(dims)`: `[0, 3, 1, 2]` turns NHWC into NCHW.
+    /// - Throws: ``SepCNNError`` unless `order` is a permutation of `0..<order.count`.
     public init(order: [Int]) throws {
         guard order.sorted() == Array(0..<order.count) else {
             throw SepCNNError.invalidArgument("Permute: \(order) is not a permutation")

@@ -11,6 +11,14 @@ public final class PointwiseConv2D: Layer {
     public let bias: Parameter?
 
     /// Initialised like PyTorch: weights Kaiming-uniform (a = √5), bias U(±1/√inputChannels).
+    ///
+    /// - Parameters:
+    ///   - inputChannels: C of the NHWC input (PyTorch `in_channels`).
+    ///   - outputChannels: channels of the output (PyTorch `out_channels`, Keras `filters`).
+    ///   - bias: whether the layer adds a learned bias per output channel (default true). Before a
+    ///     ``BatchNorm`` it is redundant and usually turned off.
+    ///   - activation: applied to the output in the same pass (default `.linear`, none).
+    /// - Throws: ``SepCNNError`` if either channel count is not positive.
     public init(inputChannels: Int, outputChannels: Int, bias: Bool = true, activation: Activation = .linear) throws {
         try requirePositive(inputChannels, "inputChannels", "PointwiseConv2D")
         try requirePositive(outputChannels, "outputChannels", "PointwiseConv2D")

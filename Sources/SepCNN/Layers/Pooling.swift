@@ -6,6 +6,14 @@ public final class MaxPool2D: Layer {
     public let padding: Padding
     let window: Window
 
+    /// - Parameters:
+    ///   - poolSize: window height and width in pixels (PyTorch `kernel_size`, Keras `pool_size`); an
+    ///     integer literal means both.
+    ///   - stride: step of the window in pixels; nil (the default) means `poolSize`, as in both frameworks.
+    ///   - padding: `.valid` (default), `.same` or `.explicit` pixels per side; padded pixels never win the
+    ///     maximum (they count as −∞, as in PyTorch).
+    /// - Throws: ``SepCNNError`` if a window side or stride is not positive (or above 2¹⁶), or explicit
+    ///   padding is negative.
     public init(poolSize: Size2D, stride: Size2D? = nil, padding: Padding = .valid) throws {
         self.poolSize = poolSize
         self.stride = stride ?? poolSize
@@ -54,6 +62,16 @@ public final class AvgPool2D: Layer {
     public let countIncludesPadding: Bool
     let window: Window
 
+    /// - Parameters:
+    ///   - poolSize: window height and width in pixels (PyTorch `kernel_size`, Keras `pool_size`); an
+    ///     integer literal means both.
+    ///   - stride: step of the window in pixels; nil (the default) means `poolSize`, as in both frameworks.
+    ///   - padding: `.valid` (default), `.same` or `.explicit` pixels per side.
+    ///   - countIncludesPadding: whether border windows divide by the full window (true, PyTorch's
+    ///     default `count_include_pad=True`) or by their in-bounds pixels (false, the default here, as
+    ///     TensorFlow, Keras and ONNX). Set true to match a PyTorch model with padding.
+    /// - Throws: ``SepCNNError`` if a window side or stride is not positive (or above 2¹⁶), or explicit
+    ///   padding is negative.
     public init(poolSize: Size2D, stride: Size2D? = nil, padding: Padding = .valid,
                 countIncludesPadding: Bool = false) throws {
         self.poolSize = poolSize
@@ -91,6 +109,9 @@ public final class AvgPool2D: Layer {
 public final class GlobalAvgPool: Layer {
     public let keepDims: Bool
 
+    /// - Parameter keepDims: whether the output keeps unit height and width, `[N, 1, 1, C]` (PyTorch
+    ///   `AdaptiveAvgPool2d(1)`, Keras `keepdims=True`), instead of `[N, C]` (default false, ready for
+    ///   a ``Dense`` layer).
     public init(keepDims: Bool = false) {
         self.keepDims = keepDims
     }

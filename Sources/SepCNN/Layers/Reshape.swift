@@ -4,6 +4,10 @@ public final class Reshape: Layer {
     /// The per-image shape, without the batch dimension.
     public let targetShape: [Int]
 
+    /// - Parameter targetShape: each image's new shape, without the batch dimension (as Keras
+    ///   `Reshape(target_shape)`); its element count must equal the input image's.
+    /// - Throws: ``SepCNNError`` if a dimension is not positive. A count that does not match the input
+    ///   is refused when the input shape is known.
     public init(_ targetShape: [Int]) throws {
         guard targetShape.allSatisfy({ $0 > 0 }) else {
             throw SepCNNError.invalidArgument("Reshape: target dimensions must be positive, got \(describe(targetShape))")

@@ -8,6 +8,11 @@ public final class Residual: Layer {
     public let shortcut: (any Layer)?
     let addition = Add()
 
+    /// - Parameters:
+    ///   - body: the main branch. Its layers become this layer's children directly, so none may be
+    ///     called `shortcut` (a precondition).
+    ///   - shortcut: the layer on the skip branch, such as a 1×1 convolution that matches the body's
+    ///     channels or stride (ResNet's projection); nil (the default) adds the input as it is.
     public init(_ body: Sequential, shortcut: (any Layer)? = nil) {
         precondition(!body.layers.contains { $0.name == "shortcut" }, "Residual: a body layer may not be called 'shortcut'")
         self.body = body
@@ -87,6 +92,11 @@ extension Residual: DescribableLayer {
     public var configuration: EmptyConfiguration { EmptyConfiguration() }
 
     /// The children are the body's layers, then the shortcut if it has one (as `children` lists them).
+    ///
+    /// - Parameters:
+    ///   - configuration: empty: a residual block has no settings.
+    ///   - children: the body's layers, then a child named `shortcut` if the block has one.
+    /// - Throws: ``SepCNNError`` for duplicate or dotted names, or a `shortcut` that is not last.
     public convenience init(configuration: EmptyConfiguration, children: [(name: String, layer: any Layer)]) throws {
         let body = children.filter { $0.name != "shortcut" }
         try Sequential.requireChildNames(body.map(\.name))

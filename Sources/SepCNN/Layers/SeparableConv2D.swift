@@ -7,6 +7,21 @@ public final class SeparableConv2D: Layer {
     public let depthwise: DepthwiseConv2D
     public let pointwise: PointwiseConv2D
 
+    /// A fresh depthwise and pointwise part, as Keras `SeparableConv2D(filters, kernel_size, …)` makes.
+    ///
+    /// - Parameters:
+    ///   - inputChannels: C of the NHWC input.
+    ///   - outputChannels: channels out of the pointwise part (Keras `filters`).
+    ///   - kernelSize: the depthwise window in pixels; an integer literal means both sides.
+    ///   - stride: step of the depthwise window in pixels (default 1).
+    ///   - padding: padding of the depthwise part (default `.valid`, as Keras), `.same` or `.explicit`.
+    ///   - dilation: spacing of the depthwise kernel's taps (default 1).
+    ///   - depthMultiplier: depthwise kernels per input channel (default 1); the pointwise part then
+    ///     takes C · depthMultiplier channels.
+    ///   - bias: whether the pointwise part adds a bias (default true); the depthwise part never does.
+    ///   - activation: applied after the pointwise part (default `.linear`, none).
+    /// - Throws: ``SepCNNError``, naming the part, for a size that ``DepthwiseConv2D`` or
+    ///   ``PointwiseConv2D`` refuses.
     public init(inputChannels: Int, outputChannels: Int, kernelSize: Size2D, stride: Size2D = 1,
                 padding: Padding = .valid, dilation: Size2D = 1, depthMultiplier: Int = 1, bias: Bool = true,
                 activation: Activation = .linear) throws {
@@ -21,6 +36,12 @@ public final class SeparableConv2D: Layer {
     }
 
     /// The two parts as they are; the pointwise part must take the depthwise part's outputs.
+    ///
+    /// - Parameters:
+    ///   - depthwise: the first part, kept with its weights (a bias on it is kept too).
+    ///   - pointwise: the second part; its `inputChannels` must be the depthwise part's
+    ///     `channels · depthMultiplier`.
+    /// - Throws: ``SepCNNError`` if the channel counts do not meet.
     public init(depthwise: DepthwiseConv2D, pointwise: PointwiseConv2D) throws {
         guard pointwise.inputChannels == depthwise.channels * depthwise.depthMultiplier else {
             throw SepCNNError.shapeMismatch(
@@ -67,6 +88,11 @@ extension SeparableConv2D: DescribableLayer {
     public var configuration: EmptyConfiguration { EmptyConfiguration() }
 
     /// The children are the depthwise and the pointwise part, as `children` lists them.
+    ///
+    /// - Parameters:
+    ///   - configuration: empty: the parts hold the settings.
+    ///   - children: a ``DepthwiseConv2D`` named `depthwise`, then a ``PointwiseConv2D`` named `pointwise`.
+    /// - Throws: ``SepCNNError`` if the children are not those two, or their channels do not meet.
     public convenience init(configuration: EmptyConfiguration, children: [(name: String, layer: any Layer)]) throws {
         guard children.count == 2, children[0].name == "depthwise", children[1].name == "pointwise",
               let depthwise = children[0].layer as? DepthwiseConv2D, let pointwise = children[1].layer as? PointwiseConv2D else {

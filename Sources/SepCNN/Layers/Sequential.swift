@@ -6,11 +6,17 @@ public final class Sequential: Layer {
     public let layers: [(name: String, layer: any Layer)]
 
     /// Children named by position: `0`, `1`, …
+    ///
+    /// - Parameter layers: the layers, applied first to last.
     public convenience init(_ layers: [any Layer]) {
         self.init(named: layers.enumerated().map { ("\($0.offset)", $0.element) })
     }
 
     /// Children with the given names, which must be unique and must not contain dots.
+    ///
+    /// - Parameter layers: names and layers, applied first to last, as PyTorch's
+    ///   `nn.Sequential(OrderedDict(...))`. The names become parameter paths (`block.depthwise.weight`);
+    ///   duplicate, empty or dotted names are a precondition failure, since they are a programming error.
     public init(named layers: [(String, any Layer)]) {
         let names = layers.map(\.0)
         precondition(Set(names).count == names.count, "Sequential: duplicate child names in \(names)")

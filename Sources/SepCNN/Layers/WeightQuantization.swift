@@ -8,6 +8,9 @@ public struct WeightQuantization: Equatable, Sendable {
     public let scales: [Float]
 
     /// `scales` must be positive and finite.
+    ///
+    /// - Parameter scales: one scale per output channel; a weight's float value is `scales[c] · q`.
+    /// - Throws: ``SepCNNError`` if `scales` is empty or holds a scale that is not positive and finite.
     public init(scales: [Float]) throws {
         guard !scales.isEmpty else { throw SepCNNError.invalidArgument("a quantized weight needs at least one scale") }
         if let bad = scales.first(where: { !($0.isFinite && $0 > 0) }) {
@@ -17,6 +20,11 @@ public struct WeightQuantization: Equatable, Sendable {
     }
 
     /// The scales that map each channel's largest magnitude to 127 (a channel of zeros gets scale 1).
+    ///
+    /// - Parameters:
+    ///   - weights: the float weights in SepCNN's layout, output channel innermost; non-finite values
+    ///     are ignored.
+    ///   - channels: the number of output channels: element i belongs to channel i % channels.
     public init(fitting weights: [Float], channels: Int) {
         var largest = [Float](repeating: 0, count: channels)
         for (i, w) in weights.enumerated() where w.isFinite { largest[i % channels] = max(largest[i % channels], abs(w)) }

@@ -3,11 +3,15 @@ public struct Size2D: Hashable, Sendable, ExpressibleByIntegerLiteral, CustomStr
     public var height: Int
     public var width: Int
 
+    /// - Parameters:
+    ///   - height: the vertical extent, in pixels (PyTorch's and Keras's first element of a pair).
+    ///   - width: the horizontal extent, in pixels.
     public init(_ height: Int, _ width: Int) {
         self.height = height
         self.width = width
     }
 
+    /// - Parameter both: the height and the width, in pixels (a square window).
     public init(_ both: Int) { self.init(both, both) }
     public init(integerLiteral value: Int) { self.init(value) }
 

@@ -13,6 +13,18 @@ public final class Model {
     /// told (a 1,000-class model then gets ImageNet's names, `displayClassNames`).
     public var classNames: [String]?
 
+    /// A model of any network: nothing is checked here; ``trace(batch:)`` or the first run names a
+    /// layer whose shapes do not fit `inputShape`.
+    ///
+    /// - Parameters:
+    ///   - name: what files, summaries and errors call the model, such as `fashion-sepcnn`.
+    ///   - inputShape: one image's shape, `[height, width, channels]` (NHWC without the batch): a
+    ///     PyTorch model's `[C, H, W]` input becomes `[H, W, C]`.
+    ///   - network: the layers, usually a ``Sequential`` or a ``GraphNetwork``, from NHWC images to
+    ///     `[batch, classes]` logits for a classifier.
+    ///   - options: the options a built-in model was made with (default: none); ``ModelZoo`` fills them in.
+    ///   - classNames: each output class's name by index, or nil (the default) if unknown; a model file
+    ///     keeps them and `sepcnn predict` prints them.
     public init(name: String, inputShape: [Int], network: any Layer, options: ModelOptions = ModelOptions(), classNames: [String]? = nil) {
         self.name = name
         self.inputShape = inputShape
@@ -54,6 +66,9 @@ public final class Model {
     public func namedParameters() -> [(name: String, parameter: Parameter)] { network.namedParameters() }
 
     /// The elementary operations in execution order with their shapes, for a batch of `batch` images.
+    ///
+    /// - Parameter batch: the batch size the shapes are given for (default 1).
+    /// - Throws: ``SepCNNError`` naming the first layer whose input shape does not fit it.
     public func trace(batch: Int = 1) throws -> [LayerRecord] {
         var records: [LayerRecord] = []
         _ = try network.trace(name: "", inputShape: [batch] + inputShape, into: &records)

@@ -19,6 +19,12 @@ public struct ModelDescription: Codable, Equatable, Sendable {
     static let format = "sepcnn-model"
     static let currentVersion = 2
 
+    /// - Parameters:
+    ///   - name: the model's name.
+    ///   - inputShape: one image's shape, `[height, width, channels]`.
+    ///   - options: the options a built-in model was made with (default: none).
+    ///   - network: the network's description (``Layer/layerDescription()`` of the network).
+    ///   - classNames: the output classes' names by index, or nil (the default).
     public init(name: String, inputShape: [Int], options: ModelOptions = ModelOptions(), network: LayerDescription, classNames: [String]? = nil) {
         self.name = name
         self.inputShape = inputShape
@@ -34,6 +40,9 @@ public struct ModelDescription: Codable, Equatable, Sendable {
 
     /// Reads a stored architecture: this format's version 2, or version 1, which names a built-in
     /// model and its options. Throws for anything else, saying what was found.
+    ///
+    /// - Parameter text: the JSON of ``json()``, as a model file's `architecture` metadata holds it.
+    /// - Throws: ``SepCNNError`` for malformed JSON, another format or an unknown version.
     public init(json text: String) throws {
         struct Header: Decodable { var format: String?; var version: Int? }
         struct Version1: Decodable { var model: String; var options: ModelOptions }
@@ -71,6 +80,10 @@ extension Model {
 
     /// The model `description` describes, with fresh weights drawn from the library-wide generator.
     /// Throws, naming the layer, for an unknown layer type, bad settings or shapes that do not fit.
+    ///
+    /// - Parameter description: the architecture; its layer types must be registered (every built-in
+    ///   layer is; see ``LayerRegistry``). Seed `Random.withSeed(_:_:)` around this call for repeatable
+    ///   weights, or load weights into the result afterwards.
     public convenience init(_ description: ModelDescription) throws {
         guard description.inputShape.count == 3, description.inputShape.allSatisfy({ (1...65536).contains($0) }) else {
             throw SepCNNError.invalidFile("the input shape \(describe(description.inputShape)) is not [height, width, channels]")

@@ -7,6 +7,14 @@ extension Model {
     /// with `options`. Files carry their own architecture and weights and so take no options;
     /// `weights` names a PyTorch state dict saved as safetensors (see
     /// `ModelFile.loadStateDictionary`) to load into a built-in model.
+    ///
+    /// - Parameters:
+    ///   - nameOrPath: a file's path, or a built-in model's name in any case.
+    ///   - options: for a built-in model only: width multiplier, resolution, classes, input channels.
+    ///   - weights: for a built-in model only: the path of a PyTorch state dict saved as safetensors,
+    ///     under SepCNN's names or torchvision's.
+    /// - Throws: ``SepCNNError`` naming the file for one that is missing or malformed, or options or
+    ///   weights given with a file (it carries its own).
     public static func load(_ nameOrPath: String, options: ModelOptions = ModelOptions(), weights: String? = nil) throws -> Model {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: nameOrPath, isDirectory: &isDirectory), !isDirectory.boolValue else {
@@ -28,6 +36,8 @@ extension Model {
 
     /// The model in a model file, a checkpoint or an ONNX file, told apart by their bytes.
     /// Throws, naming the file and what was expected, for anything else.
+    ///
+    /// - Parameter url: a `.safetensors` model file or checkpoint, or an ONNX file, whatever its name.
     public static func load(contentsOf url: URL) throws -> Model {
         guard FileManager.default.isReadableFile(atPath: url.path) else {
             throw SepCNNError.invalidArgument("cannot read the model '\(url.path)': no such file, or not readable")

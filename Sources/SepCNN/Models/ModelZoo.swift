@@ -9,6 +9,17 @@ public struct ModelOptions: Sendable, Equatable, Codable {
     /// when it differs, so a default model's description is unchanged).
     public var inputChannels: Int?
 
+    /// Every option left nil takes the model's own value, so `ModelOptions()` is the published network.
+    ///
+    /// - Parameters:
+    ///   - widthMultiplier: scales every layer's channel count, in (0, 8] (MobileNet's α, Keras's
+    ///     `alpha`, torchvision's `width_mult`); 0.5 has about a quarter of the MACs. Only models with a
+    ///     width multiplier take it.
+    ///   - resolution: input height and width in pixels (224 for the MobileNets, 28 for `fashion-sepcnn`);
+    ///     at least what the model's downsampling needs, at most 4096.
+    ///   - classes: outputs of the final classifier, 1 to 1,000,000 (Keras's `classes`,
+    ///     torchvision's `num_classes`).
+    ///   - inputChannels: 1 for gray images, 3 for colour; nil is the model's own.
     public init(widthMultiplier: Double? = nil, resolution: Int? = nil, classes: Int? = nil, inputChannels: Int? = nil) {
         self.widthMultiplier = widthMultiplier
         self.resolution = resolution
@@ -85,6 +96,14 @@ public enum ModelZoo {
 
     /// Builds the named model with fresh weights drawn from the library-wide generator (`Random.seed`).
     /// Names match in any case; the model takes the name as listed in `names`.
+    ///
+    /// - Parameters:
+    ///   - name: one of ``names``: `fashion-sepcnn`, `mobilenet-v1`, `mobilenet-v2`,
+    ///     `sepcnn-example`, `sepcnn-example-keras`, or any of them with `-standard` appended for the
+    ///     twin with standard convolutions.
+    ///   - options: width multiplier, resolution, classes and input channels (default: the model's own).
+    /// - Throws: ``SepCNNError`` for an unknown name (suggesting the nearest), or an option the model
+    ///   does not take or out of its range.
     public static func make(_ name: String, options: ModelOptions = ModelOptions()) throws -> Model {
         guard let name = canonicalName(name) else {
             throw SepCNNError.invalidArgument("unknown model '\(name)'\(didYouMean(name, among: names)); built-in models are: \(names.joined(separator: ", "))")

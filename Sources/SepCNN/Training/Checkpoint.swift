@@ -20,6 +20,7 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     /// The loss of the run's first step, against which divergence is judged (`Trainer.divergenceFactor`).
     public var firstLoss: Double?
 
+    /// A run that has not started: epoch 0, batch 0, step 0, no history.
     public init() {}
 
     /// The largest count a checkpoint may hold for steps, batches and images: beyond any real run
@@ -94,6 +95,15 @@ public struct Checkpoint {
     /// The `__metadata__` entry holding the configuration and progress; model files have none.
     static let trainingKey = "training"
 
+    /// A run's state, as ``Trainer/checkpoint`` assembles it.
+    ///
+    /// - Parameters:
+    ///   - model: the model with its current weights.
+    ///   - configuration: the run's recipe.
+    ///   - optimizerState: the optimizer's buffers and step counts.
+    ///   - progress: where the run stands.
+    ///   - run: the data and destinations, for a resumption from the file alone (default: none).
+    ///   - distillation: the teacher and settings of a distillation run (default: none, cross-entropy).
     public init(model: Model, configuration: TrainingConfiguration, optimizerState: OptimizerState, progress: TrainingProgress,
                 run: TrainingRun? = nil, distillation: DistillationSettings? = nil) {
         self.model = model
@@ -118,6 +128,9 @@ public struct Checkpoint {
     }
 
     /// Reads a checkpoint, rebuilding the model and checking every tensor against it.
+    ///
+    /// - Parameter url: a file ``write(to:)`` wrote (`sepcnn train` names it `MODEL.checkpoint.safetensors`).
+    /// - Throws: ``SepCNNError`` naming the file for a missing, malformed or inconsistent checkpoint.
     public init(contentsOf url: URL) throws {
         let file = try SafetensorsFile(contentsOf: url, checking: ModelFile.checkTensorsFitArchitecture)
         do {

@@ -6,6 +6,9 @@ public struct Evaluation: Codable, Equatable, Sendable {
     /// Cross-entropy summed over every image added (no label smoothing).
     var lossSum: Double
 
+    /// An empty evaluation, to which `add(logits:labels:)` adds batches.
+    ///
+    /// - Parameter classes: the model's output classes: the confusion matrix is `classes × classes`.
     public init(classes: Int) {
         confusion = Array(repeating: Array(repeating: 0, count: classes), count: classes)
         lossSum = 0

@@ -20,6 +20,9 @@ public final class Trainer {
     ///   - configuration: the recipe; checked here.
     ///   - objective: what to minimise (default: cross-entropy against the labels); checked against
     ///     `model` here, so a teacher that does not fit is refused before any training.
+    /// - Throws: ``SepCNNError`` for a setting out of range (``TrainingConfiguration/validate()``), an
+    ///   objective that does not fit the model, or `freezeBackbone` on a model without a ``Dense``
+    ///   classifier.
     public init(model: Model, configuration: TrainingConfiguration, objective: any TrainingObjective = CrossEntropyObjective()) throws {
         try configuration.validate()
         try objective.requireFits(model)
@@ -33,6 +36,14 @@ public final class Trainer {
 
     /// Continues the run a checkpoint saved. A distillation run needs its `objective` again, with
     /// the same temperature, α and teacher weights as recorded; a plain run, none.
+    ///
+    /// - Parameters:
+    ///   - checkpoint: a checkpoint ``checkpoint`` made or ``Checkpoint/init(contentsOf:)`` read; its
+    ///     model, recipe, optimizer state and progress are taken over as they are.
+    ///   - objective: the run's objective: nil (the default) for cross-entropy, or a
+    ///     ``DistillationObjective`` with the recorded teacher, T and α.
+    /// - Throws: ``SepCNNError`` if the objective is not the one recorded, or the checkpoint's progress
+    ///   or optimizer state does not fit its model and recipe.
     public convenience init(resuming checkpoint: Checkpoint, objective: (any TrainingObjective)? = nil) throws {
         try checkpoint.progress.validate(for: checkpoint.configuration)
         let objective = objective ?? CrossEntropyObjective()
@@ -59,6 +70,14 @@ public final class Trainer {
 
     /// Continues the run a checkpoint saved for `epochs` epochs in all: more than it was set up
     /// for extends a finished run (a cosine schedule then spans the new length).
+    ///
+    /// - Parameters:
+    ///   - checkpoint: the checkpoint to continue.
+    ///   - epochs: the run's new length in epochs, counted from its start; at least the epochs
+    ///     already trained.
+    ///   - objective: the run's objective, as for ``init(resuming:objective:)``.
+    /// - Throws: ``SepCNNError`` if `epochs` is fewer than the epochs already trained, or for anything
+    ///   ``init(resuming:objective:)`` refuses.
     public convenience init(resuming checkpoint: Checkpoint, epochs: Int, objective: (any TrainingObjective)? = nil) throws {
         var extended = checkpoint
         guard epochs >= checkpoint.progress.epoch else {
@@ -80,6 +99,12 @@ public final class Trainer {
     /// One update on a batch at learning rate `learningRate`. Returns the batch's mean loss and
     /// how many images it classified correctly (before the update). Throws, naming the step, if the
     /// loss is not finite: the update is not applied then.
+    ///
+    /// - Parameters:
+    ///   - images: an NHWC batch of the model's input shape (``fit(training:validation:checkpoint:checkpointEvery:shouldStop:onBatch:onEpoch:)``
+    ///     adapts a dataset's images first; this does not).
+    ///   - labels: the images' classes, in `0..<classes`.
+    ///   - learningRate: the rate of this update (the schedule's value, when `fit` calls it).
     @discardableResult
     public func step(images: Tensor, labels: [Int], learningRate: Float) throws -> (loss: Float, correct: Int) {
         model.zeroGradients()
@@ -159,6 +184,21 @@ public final class Trainer {
     /// `checkpointEvery` batches, and returns early, after a checkpoint, once `shouldStop` says so.
     /// Resuming from any checkpoint gives the same weights as the uninterrupted run: batches,
     /// augmentation and dropout depend only on the seed, the epoch, the batch and the step.
+    ///
+    /// - Parameters:
+    ///   - training: the images to train on, shuffled every epoch with the recipe's seed.
+    ///   - validation: images scored in inference mode after every epoch (``EpochRecord/validationAccuracy``),
+    ///     or nil for none. Hold them out of `training`, as ``Dataset/validationSplit(_:seed:)`` does.
+    ///   - checkpoint: where to write a ``Checkpoint`` (atomically) after every epoch, or nil (the default) for none.
+    ///   - checkpointEvery: with `checkpoint`, also write one every this many batches (default: only
+    ///     after epochs); must be positive.
+    ///   - shouldStop: asked after every batch and epoch; true saves a checkpoint (if there is one) and
+    ///     returns, so that a resumed run continues there (`sepcnn train` says true on Ctrl-C).
+    ///   - onBatch: called after every batch with the epoch's running loss and accuracy, for progress bars.
+    ///   - onEpoch: called after every epoch with its record, validation included.
+    /// - Throws: ``SepCNNError`` if the data cannot be adapted to the model or has a label beyond its
+    ///   classes, the batch size exceeds the training images, or training diverges (a loss, weight or
+    ///   BatchNorm statistic not finite, named with the step).
     public func fit(training: Dataset, validation: Dataset?, checkpoint: URL? = nil, checkpointEvery: Int? = nil,
                     shouldStop: (TrainingProgress) -> Bool = { _ in false },
                     onBatch: (BatchReport) -> Void = { _ in }, onEpoch: (EpochRecord) -> Void = { _ in }) throws {
@@ -240,6 +280,12 @@ public final class Trainer {
 
     /// Accuracy, confusion matrix and loss of `model` on `data`, in inference mode, through
     /// compiled plans of up to `batchSize` images, adapted to the model's input like `fit`'s.
+    ///
+    /// - Parameters:
+    ///   - model: the model to score, float or int8; it is not changed.
+    ///   - data: labelled images.
+    ///   - batchSize: images per compiled plan (default 250): larger batches run faster and hold more memory.
+    /// - Throws: ``SepCNNError`` if `batchSize` is not positive or the images cannot be adapted to the model.
     public static func evaluate(_ model: Model, on data: Dataset, batchSize: Int = 250) throws -> Evaluation {
         guard batchSize > 0 else { throw SepCNNError.invalidArgument("batch size must be positive, got \(batchSize)") }
         let adapter = try InputAdapter(from: data.imageShape, to: model.inputShape)

@@ -14,19 +14,27 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         case cosine
     }
 
+    /// Passes over the training set, 1 to ``maximumEpochs`` (default 3).
     public var epochs = 3
+    /// Images per update, 1 to ``maximumBatchSize`` and at most the training images (default 64);
+    /// the last batch of an epoch may be smaller, as PyTorch's `DataLoader(drop_last=False)`.
     public var batchSize = 64
+    /// `.sgd`, `.adam` (the default) or `.adamw`, with PyTorch's semantics (``SGD``, ``Adam``, ``AdamW``).
     public var optimizer = OptimizerKind.adam
+    /// The peak learning rate, positive (default 1e-3, Adam's usual; SGD usually wants 0.01 to 0.1).
+    /// Schedules and warm-up scale it per step.
     public var learningRate: Float = 1e-3
-    /// SGD's momentum (ignored by Adam and AdamW).
+    /// SGD's momentum, in [0, 1) (default 0.9; ignored by Adam and AdamW).
     public var momentum: Float = 0.9
-    /// L2 penalty for SGD and Adam, decoupled decay for AdamW.
+    /// L2 penalty for SGD and Adam, decoupled decay for AdamW; non-negative (default 0).
     public var weightDecay: Float = 0
     public var schedule = ScheduleKind.constant
     /// For `.step`: epochs between decays.
     public var stepEpochs = 1
     /// Epochs of linear warm-up from a tenth of the rate before the schedule starts.
     public var warmupEpochs = 0
+    /// Label smoothing of the cross-entropy term, in [0, 1) (default 0), as PyTorch's
+    /// `CrossEntropyLoss(label_smoothing=)`: the target puts this much probability evenly on all classes.
     public var labelSmoothing: Float = 0
     /// Random crop (4 pixels of zero padding) and horizontal flip of training images.
     public var augment = false
@@ -40,6 +48,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// written before the option existed) means 0.
     public var batchNormL1: Float?
 
+    /// The defaults of every setting (3 epochs of Adam at 1e-3, batch 64, constant rate, seed 0);
+    /// set the properties to change them. ``validate()`` (and the ``Trainer``) check them.
     public init() {}
 
     /// The most epochs a run may have: far beyond any real run, and small enough that epoch and

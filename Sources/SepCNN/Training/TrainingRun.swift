@@ -27,6 +27,19 @@ public struct TrainingRun: Codable, Equatable, Sendable {
     /// kept here rather than as the labels file's path so the run resumes without that file.
     public var classNames: [String]?
 
+    /// - Parameters:
+    ///   - dataset: the dataset's name as the CLI takes it.
+    ///   - dataDirectory: its directory, absolute; nil for the embedded images.
+    ///   - validationSplit: the share of training images held out for validation, in [0, 1).
+    ///   - output: where the trained model is saved, absolute.
+    ///   - checkpoint: where checkpoints are written, absolute.
+    ///   - checkpointEvery: batches between checkpoints within an epoch.
+    ///   - log: a JSON-lines log to append to, absolute, or nil (the default) for none.
+    ///   - logEvery: batches between log records (default 50).
+    ///   - saveBest: keep the epoch with the best validation accuracy (default false: the last).
+    ///   - earlyStopping: stop after this many epochs without improvement, or nil (the default) for never.
+    ///   - test: also score the final model on the test split (default false).
+    ///   - classNames: class names in place of the dataset's, or nil (the default).
     public init(dataset: String, dataDirectory: String?, validationSplit: Double, output: String, checkpoint: String,
                 checkpointEvery: Int, log: String? = nil, logEvery: Int = 50, saveBest: Bool = false,
                 earlyStopping: Int? = nil, test: Bool = false, classNames: [String]? = nil) {

@@ -14,6 +14,9 @@ extension Model {
     ///
     /// Each batch runs in training mode; the batch's statistics are read back from the running
     /// ones through BatchNorm's update rule `running = (1 − m) · running + m · batch`.
+    ///
+    /// - Parameter data: a few batches of training images shaped for the model (a few hundred images
+    ///   suffice); their labels are not used. BatchNorms with momentum 0 or frozen are left alone.
     public func recalibrateBatchNorm(on data: PruningData) throws {
         let norms = network.namedLayers().compactMap { $0.layer as? BatchNorm }.filter { $0.momentum > 0 && !$0.isFrozen }
         guard !norms.isEmpty, !data.batches.isEmpty else { return }

@@ -22,6 +22,18 @@ public struct ChannelPruner: Sendable {
 
     public static let defaultRoundTo = 16
 
+    /// Settings are checked when a target is given (``requireReachable(_:target:)``).
+    ///
+    /// - Parameters:
+    ///   - criterion: how channels are ranked: `.l1` (the default: the L1 norm of the filters that make
+    ///     them, Li et al. 2017), `.l2`, `.bn` (|γ| of their BatchNorms, after Network Slimming training
+    ///     with ``TrainingConfiguration/batchNormL1``) or `.taylor` (needs ``PruningData``).
+    ///   - global: rank channels across all groups (true) instead of removing the same fraction of each
+    ///     (false, the default). Global ranking can prune some layers much harder than others.
+    ///   - roundTo: kept channel counts are multiples of this, 1 to 4096 (default 16, the kernels' vector
+    ///     width: a count off the multiple pays for a masked tail at full cost). 1 keeps exact counts.
+    ///   - minimumKeptFraction: the least share of every group that global ranking keeps, in (0, 1)
+    ///     (default 0.1), so no layer is emptied.
     public init(criterion: PruningCriterion = .l1, global: Bool = false, roundTo: Int = ChannelPruner.defaultRoundTo,
                 minimumKeptFraction: Double = 0.1) {
         self.criterion = criterion
@@ -56,6 +68,10 @@ public struct ChannelPruner: Sendable {
     /// Throws if `target` is out of range, no group of `graph` can shrink, or no choice of channels
     /// reaches it. Cheap (no scores, no data: a model's MACs depend only on how many channels each
     /// group keeps), so a command can refuse a hopeless request before reading data or timing anything.
+    ///
+    /// - Parameters:
+    ///   - graph: the model's dependency groups.
+    ///   - target: the fraction to remove, or of the MACs to keep.
     public func requireReachable(_ graph: DependencyGraph, target: PruningTarget) throws {
         try validate(target)
         guard graph.groups.contains(where: { minimumKept($0.channels) < $0.channels }) else {
@@ -78,6 +94,13 @@ public struct ChannelPruner: Sendable {
     }
 
     /// The channels to remove from each group of `graph` (indices into the group's channels).
+    ///
+    /// - Parameters:
+    ///   - graph: the model's dependency groups.
+    ///   - target: the fraction to remove, or of the MACs to keep.
+    ///   - data: labelled batches for the `.taylor` criterion (default: none; the other criteria need none).
+    /// - Returns: the removed channels by group index; groups left whole are absent.
+    /// - Throws: ``SepCNNError`` for a target out of range or out of reach, or `.taylor` without data.
     public func selection(_ graph: DependencyGraph, target: PruningTarget, data: PruningData? = nil) throws -> [Int: Set<Int>] {
         try requireReachable(graph, target: target)
         let scores = try graph.importance(criterion, data: data)
@@ -150,6 +173,17 @@ public struct ChannelPruner: Sendable {
     }
 
     /// `model` without the channels `selection` chooses for `target`.
+    ///
+    /// - Parameters:
+    ///   - model: a float model, built in, loaded or imported; it is not changed. Quantize after pruning,
+    ///     not before.
+    ///   - target: ``PruningTarget/macs(_:)`` keeps at most that fraction of the multiply-accumulates;
+    ///     ``PruningTarget/ratio(_:)`` removes that fraction of every group (or of all channels, with `global`).
+    ///   - data: labelled batches for the `.taylor` criterion (default: none).
+    /// - Returns: a new model named `NAME-pruned`, with the kept weights copied and BatchNorm statistics as
+    ///   they were; recalibrate them (``Model/recalibrateBatchNorm(on:)``) or fine-tune.
+    /// - Throws: ``SepCNNError`` for int8 weights, a target out of range or out of reach, or `.taylor`
+    ///   without data.
     public func prune(_ model: Model, target: PruningTarget, data: PruningData? = nil) throws -> Model {
         let graph = try DependencyGraph(model)
         return try graph.prunedModel(removing: try selection(graph, target: target, data: data))

@@ -29,6 +29,9 @@ public struct DependencyGraph {
     /// The network's input and output values.
     let inputValue: Int, outputValue: Int
 
+    /// - Parameter model: a float model; its network is traced once for its shapes.
+    /// - Throws: ``SepCNNError`` for a model with int8 weights (prune before quantizing) or one whose
+    ///   shapes do not fit.
     public init(_ model: Model) throws {
         if let quantized = model.namedParameters().first(where: { $0.parameter.quantization != nil }) {
             throw SepCNNError.invalidArgument(

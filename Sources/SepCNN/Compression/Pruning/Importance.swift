@@ -37,11 +37,19 @@ extension Layer {
 public struct PruningData {
     public var batches: [(images: Tensor, labels: [Int])]
 
+    /// - Parameter batches: NHWC batches of the model's input shape, each with its labels.
     public init(batches: [(images: Tensor, labels: [Int])]) {
         self.batches = batches
     }
 
     /// The first `batches` batches of `batchSize` images of `dataset` (in order), adapted to `model`'s input.
+    ///
+    /// - Parameters:
+    ///   - dataset: labelled images, usually the training split.
+    ///   - model: the model the batches are for: images are resized and made gray or RGB as it needs.
+    ///   - batches: how many batches at most (default 8).
+    ///   - batchSize: images per batch (default 32).
+    /// - Throws: ``SepCNNError`` if the images cannot be adapted to the model or `batchSize` is not positive.
     public init(_ dataset: Dataset, for model: Model, batches: Int = 8, batchSize: Int = 32) throws {
         let adapter = try InputAdapter(from: dataset.imageShape, to: model.inputShape)
         let loader = try BatchLoader(dataset: dataset, batchSize: batchSize, shuffle: false)

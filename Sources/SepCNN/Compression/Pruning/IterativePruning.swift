@@ -4,6 +4,14 @@ extension ChannelPruner {
     /// `1 − (1 − ratio)^(1/steps)` of every group, so the rounds compound to the target. After each
     /// round `fineTune(model, round)` may train the pruned model in place; `data(model)` gives the
     /// Taylor criterion its images for the current model (nil for the other criteria).
+    ///
+    /// - Parameters:
+    ///   - model: the float model to prune; it is not changed.
+    ///   - target: the overall target the rounds compound to.
+    ///   - steps: the number of rounds, 1 to 100.
+    ///   - data: the Taylor criterion's batches for the model of each round (default: none).
+    ///   - fineTune: trains the model of round `i` (1-based) in place after it is pruned (default: nothing).
+    /// - Throws: ``SepCNNError`` for `steps` or `target` out of range, or whatever a round or `fineTune` throws.
     public func prune(_ model: Model, target: PruningTarget, steps: Int,
                       data: (Model) throws -> PruningData? = { _ in nil },
                       fineTune: (Model, Int) throws -> Void = { _, _ in }) throws -> Model {

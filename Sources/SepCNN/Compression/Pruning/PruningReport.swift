@@ -14,6 +14,10 @@ public struct PruningReport: Sendable {
     public var macsBefore: Int, macsAfter: Int
 
     /// Compares a model with its pruned version (layers are matched by path, which pruning keeps).
+    ///
+    /// - Parameters:
+    ///   - original: the model before pruning.
+    ///   - pruned: what ``ChannelPruner/prune(_:target:data:)`` made of it.
     public init(original: Model, pruned: Model) throws {
         let before = try DependencyGraph(original).layerCounts(), after = try DependencyGraph(pruned).layerCounts()
         let afterByPath = Dictionary(after.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })

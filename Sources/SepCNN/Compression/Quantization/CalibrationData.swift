@@ -5,6 +5,13 @@ import Foundation
 public enum CalibrationData {
     /// Up to `samples` of `dataset`'s images in a seeded random order, adapted to the model's input
     /// as training adapts them (`InputAdapter`). Throws if there are none or they cannot be adapted.
+    ///
+    /// - Parameters:
+    ///   - dataset: images to draw from, usually the training split (never the test split).
+    ///   - model: the model the batches are for.
+    ///   - samples: how many images at most, positive; 256 to 1,024 is typical.
+    ///   - batchSize: images per batch (default 32).
+    ///   - seed: seeds the random choice of images (default 0).
     public static func batches(from dataset: Dataset, for model: Model, samples: Int,
                                batchSize: Int = 32, seed: UInt64 = 0) throws -> [Tensor] {
         guard samples > 0 else { throw SepCNNError.invalidArgument("calibration needs at least one image; asked for \(samples)") }
@@ -23,6 +30,14 @@ public enum CalibrationData {
 
     /// The image files (PNG, PPM, PGM, JPEG; searched recursively, in path order) under `directory`,
     /// up to `samples`, prepared by `preprocessing` as `sepcnn predict` prepares them.
+    ///
+    /// - Parameters:
+    ///   - directory: a folder of images like those the model will see.
+    ///   - model: the model the batches are for; it must take images.
+    ///   - samples: how many images at most, positive.
+    ///   - preprocessing: resizing and normalisation, as the model was trained with.
+    ///   - batchSize: images per batch (default 32).
+    /// - Throws: ``SepCNNError`` if the folder holds no images, or one cannot be read.
     public static func batches(fromImagesIn directory: URL, for model: Model, samples: Int,
                                preprocessing: ImagePreprocessing, batchSize: Int = 32) throws -> [Tensor] {
         guard samples > 0 else { throw SepCNNError.invalidArgument("calibration needs at least one image; asked for \(samples)") }

@@ -11,7 +11,10 @@
 public struct PostTrainingQuantizer: Sendable {
     public var method: CalibrationMethod
 
-    /// - Parameter method: how each activation's range is chosen from the calibration values.
+    /// - Parameter method: how each activation's range is chosen from the calibration values:
+    ///   `.minmax` (the default, TensorFlow Lite's: the smallest and largest value seen), `.percentile`
+    ///   (the 0.01st to 99.99th percentiles, so a few outliers do not coarsen every step) or `.mse` (the
+    ///   range of least squared quantization error).
     public init(method: CalibrationMethod = .minmax) {
         self.method = method
     }
@@ -19,12 +22,25 @@ public struct PostTrainingQuantizer: Sendable {
     /// `model` quantized to int8, its activation ranges measured on `calibrationBatches` (NHWC
     /// batches of the model's input shape, run in inference mode). The model itself is unchanged.
     /// Throws if there are no images, or if they do not fit the model.
+    ///
+    /// - Parameters:
+    ///   - model: a float model; prune before quantizing.
+    ///   - calibrationBatches: representative inputs, a few hundred images in all (TensorFlow Lite's
+    ///     representative dataset); ``CalibrationData`` makes them from a dataset or a folder of images.
+    /// - Returns: the int8 model, named `NAME-int8`.
+    /// - Throws: ``SepCNNError`` if there are no images, they do not fit the model, the model is
+    ///   already quantized, or its outputs are not finite.
     public func quantize(_ model: Model, calibrationBatches: [Tensor]) throws -> Model {
         let (quantized, _) = try prepare(model, calibrationBatches: calibrationBatches)
         return quantized
     }
 
     /// As `quantize`, with the error each quantization point adds, measured on `reportBatches`.
+    ///
+    /// - Parameters:
+    ///   - model: a float model.
+    ///   - calibrationBatches: representative inputs, as for ``quantize(_:calibrationBatches:)``.
+    ///   - reportBatches: inputs on which each point's error is measured; the calibration batches will do.
     public func quantizeWithReport(_ model: Model, calibrationBatches: [Tensor],
                                    reportBatches: [Tensor]) throws -> (model: Model, report: QuantizationReport) {
         let (quantized, points) = try prepare(model, calibrationBatches: calibrationBatches)

@@ -10,6 +10,12 @@ public protocol DescribableLayer: Layer, SendableMetatype {
     var configuration: Configuration { get }
     /// A layer with fresh weights from `configuration` and its already rebuilt `children` (in the
     /// order of `children`); throws when they do not fit together.
+    ///
+    /// The configuration is what ``configuration`` returned and a model file stores; the children are
+    /// the sub-layers with their local names, as `children` listed them (none for a leaf layer).
+    ///
+    /// - Throws: ``SepCNNError`` naming the layer when a setting is out of range or the children do
+    ///   not fit.
     init(configuration: Configuration, children: [(name: String, layer: any Layer)]) throws
     /// How many floats of weights and buffers a layer of `configuration` allocates (children not
     /// counted), so that a description read from a file is checked against the tensors the file

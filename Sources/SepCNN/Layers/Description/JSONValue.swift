@@ -32,6 +32,9 @@ public enum JSONValue: Codable, Equatable, Sendable {
     }
 
     /// `value` as JSON (through the same encoder model files use, so infinities survive).
+    ///
+    /// - Parameter value: any `Encodable` value, such as a layer's `Configuration`.
+    /// - Throws: the encoder's error if `value` cannot be encoded.
     public init<T: Encodable>(encoding value: T) throws {
         self = try JSONValue.decoder.decode(JSONValue.self, from: JSONValue.encoder.encode(value))
     }

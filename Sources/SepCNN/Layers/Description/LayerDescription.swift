@@ -14,16 +14,24 @@ public struct LayerDescription: Codable, Equatable, Sendable {
     /// Sub-layers with their local names, in the order of `Layer.children`.
     public var children: [Child]
 
+    /// A named sub-layer of a container.
     public struct Child: Codable, Equatable, Sendable {
         public var name: String
         public var layer: LayerDescription
 
+        /// - Parameters:
+        ///   - name: the child's local name, its component in parameter paths.
+        ///   - layer: the child's description.
         public init(name: String, layer: LayerDescription) {
             self.name = name
             self.layer = layer
         }
     }
 
+    /// - Parameters:
+    ///   - type: the registered layer type, such as `Conv2D`.
+    ///   - configuration: the layer's settings as JSON (default: none, for a setting-free layer).
+    ///   - children: the sub-layers' descriptions (default: none).
     public init(type: String, configuration: JSONValue = .object([:]), children: [Child] = []) {
         self.type = type
         self.configuration = configuration

@@ -13,6 +13,13 @@ public struct DistillationSettings: Codable, Equatable, Sendable {
     public var teacher: String?
     public var teacherWeights: String?
 
+    /// - Parameters:
+    ///   - temperature: T, positive.
+    ///   - alpha: α, the soft term's weight, in [0, 1].
+    ///   - teacherName: the teacher model's name.
+    ///   - teacherFingerprint: `Model.fingerprint()` of the teacher: 16 hex digits.
+    ///   - teacher: where the teacher was read from, or nil (the default) for a teacher built in code.
+    ///   - teacherWeights: the state dict loaded into a built-in teacher, or nil (the default).
     public init(temperature: Float, alpha: Float, teacherName: String, teacherFingerprint: String,
                 teacher: String? = nil, teacherWeights: String? = nil) {
         self.temperature = temperature
@@ -71,6 +78,8 @@ public final class DistillationObjective: TrainingObjective {
     ///   - alpha: α in [0, 1]; 0 is plain cross-entropy training (the teacher then changes nothing).
     ///   - source: where `teacher` was read from, for the checkpoint's record (`DistillationSettings.teacher`).
     ///   - weights: the state dict loaded into a built-in teacher, for the record.
+    /// - Throws: ``SepCNNError`` if T is not positive and finite, α lies outside [0, 1], or the teacher's
+    ///   output is not class scores.
     public init(teacher: Model, temperature: Float = defaultTemperature, alpha: Float = defaultAlpha,
                 source: String? = nil, weights: String? = nil) throws {
         try Loss.requireDistillationSettings(temperature: temperature, alpha: alpha)

@@ -11,6 +11,15 @@ public final class Adam: Optimizer {
     public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
     public var state = OptimizerState()
 
+    /// - Parameters:
+    ///   - learningRate: the step size, non-negative (default 1e-3, PyTorch's `lr`).
+    ///   - beta1: decay of the gradient's running mean, in [0, 1) (default 0.9, PyTorch's `betas[0]`).
+    ///   - beta2: decay of the squared gradient's running mean, in [0, 1) (default 0.999, `betas[1]`).
+    ///   - epsilon: added to the denominator for stability, non-negative (default 1e-8, PyTorch's `eps`;
+    ///     Keras's 1e-7 sits inside a differently scaled term).
+    ///   - weightDecay: L2 coefficient added to the gradient, non-negative (default 0); use ``AdamW``
+    ///     for decoupled decay.
+    /// - Throws: ``SepCNNError`` naming the first hyperparameter out of range.
     public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
                 weightDecay: Float = 0) throws {
         try validateAdam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay)

@@ -5,6 +5,14 @@ public final class AdamW: Optimizer {
     public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
     public var state = OptimizerState()
 
+    /// - Parameters:
+    ///   - learningRate: the step size, non-negative (default 1e-3, PyTorch's `lr`).
+    ///   - beta1: decay of the gradient's running mean, in [0, 1) (default 0.9).
+    ///   - beta2: decay of the squared gradient's running mean, in [0, 1) (default 0.999).
+    ///   - epsilon: added to the denominator for stability, non-negative (default 1e-8).
+    ///   - weightDecay: decoupled decay per step, scaled by the learning rate, non-negative
+    ///     (default 0.01, PyTorch's).
+    /// - Throws: ``SepCNNError`` naming the first hyperparameter out of range.
     public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
                 weightDecay: Float = 0.01) throws {
         try validateAdam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay)

@@ -7,6 +7,9 @@ public struct OptimizerState: Equatable, Sendable {
     /// correction counts per parameter, as PyTorch's `state[p]["step"]` does).
     public var steps: [String: Int]
 
+    /// - Parameters:
+    ///   - tensors: buffers by `"<parameter name>.<buffer>"` (default: none, a fresh optimizer).
+    ///   - steps: updates so far by parameter name (default: none).
     public init(tensors: [String: Tensor] = [:], steps: [String: Int] = [:]) {
         self.tensors = tensors
         self.steps = steps

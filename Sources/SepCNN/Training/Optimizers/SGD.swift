@@ -11,6 +11,13 @@ public final class SGD: Optimizer {
     public let nesterov: Bool
     public var state = OptimizerState()
 
+    /// - Parameters:
+    ///   - learningRate: the step size, non-negative; no default, as in PyTorch, since a good one
+    ///     depends on the model (0.01 to 0.1 is common).
+    ///   - momentum: weight of the previous update, in [0, 1] (default 0: plain SGD; 0.9 is common).
+    ///   - weightDecay: L2 coefficient added to the gradient, non-negative (default 0).
+    ///   - nesterov: Nesterov momentum (default false); needs a momentum above 0.
+    /// - Throws: ``SepCNNError`` naming the first hyperparameter out of range.
     public init(learningRate: Float, momentum: Float = 0, weightDecay: Float = 0, nesterov: Bool = false) throws {
         try requireHyperparameter(learningRate, "learning rate", in: 0...Float.greatestFiniteMagnitude)
         try requireHyperparameter(momentum, "momentum", in: 0...1)
