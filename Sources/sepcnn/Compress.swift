@@ -123,11 +123,11 @@ struct Compress: ParsableCommand {
         guard let base = stages.first else { return }
         func ratio(_ a: Double, _ b: Double) -> String { b > 0 ? String(format: "%.2f×", a / b) : "—" }
         let rows = stages.map { s in
-            [s.stage.rawValue, format(s.testAccuracy * 100, 2) + " %", String(format: "%+.2f", (s.testAccuracy - base.testAccuracy) * 100),
+            [s.stage.rawValue, format(s.testAccuracy * 100, 2) + " %", String(format: "%+.2f pt", (s.testAccuracy - base.testAccuracy) * 100),
              grouped(s.parameters), byteText(s.fileBytes), grouped(s.macs), format(s.latencyMicroseconds / 1000, 3) + " ms",
              ratio(base.latencyMicroseconds, s.latencyMicroseconds), ratio(Double(base.fileBytes), Double(s.fileBytes))]
         }
-        print(formatTable(header: ["stage", "test accuracy", "points", "parameters", "file size", "MACs", "latency", "faster", "smaller"],
+        print(formatTable(header: ["stage", "test accuracy", "change", "parameters", "file size", "MACs", "latency", "faster", "smaller"],
                           rows: rows, rightAligned: Set(1...8)), terminator: "")
         print("test images: \(grouped(base.testImages)); latency: median of 30 runs of one image after 5 warm-up runs, "
               + "\(ThreadPool.shared.threads) thread\(ThreadPool.shared.threads == 1 ? "" : "s")")
