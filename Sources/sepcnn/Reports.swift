@@ -72,3 +72,22 @@ extension Bench {
         printNote("report written to \(path)")
     }
 }
+
+extension Compress {
+    func writeReport(to path: String, _ stages: [CompressionStageResult], baseline: Model, teacher: String, data: DataSource) throws {
+        let epochs = options.epochs ?? TrainingRunOptions.defaultEpochs, threads = ThreadPool.shared.threads
+        let setup = ReportSection(heading: "How", blocks: [.facts([
+            ("model", "\(baseline.name), from \(model)"),
+            ("pruning", targetMacs.map { "to at most \(format($0 * 100, 0)) % of the MACs (l1, local, counts rounded to multiples of \(ChannelPruner.defaultRoundTo)), BatchNorm recalibrated" } ?? "none"),
+            ("fine-tuning", "\(epochs) epoch\(epochs == 1 ? "" : "s") of distillation from \(teacher) on \(data.description)"),
+            ("int8", int8 ? "quantized, calibrated on 500 training images, scored and timed through the int8 plan" : "no"),
+            ("measured", "test accuracy on \(grouped(stages.first?.testImages ?? 0)) test images; latency the median of 30 batch-1 runs after 5 warm-up runs, "
+                + "\(threads) thread\(threads == 1 ? "" : "s")"),
+            ("saved to", stages.last?.file ?? ""),
+        ])])
+        let page = ReportPage(title: "Compressing \(baseline.name)", subtitle: "sepcnn compress: " + stages.map(\.stage.rawValue).joined(separator: " → "),
+                              sections: [.compressionStages(stages.map(\.figures)), setup], footer: "Written by sepcnn \(sepCNNVersion).")
+        try page.write(to: URL(fileURLWithPath: path))
+        printNote("report written to \(path)")
+    }
+}

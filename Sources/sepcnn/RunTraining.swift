@@ -4,7 +4,9 @@ import SepCNN
 
 extension TrainingRunOptions {
     /// Trains (or resumes) the run these options and `command` describe, printing as `sepcnn train` does.
-    func runTraining(_ command: TrainingCommand) throws {
+    /// Returns the model saved to the run's output.
+    @discardableResult
+    func runTraining(_ command: TrainingCommand) throws -> Model {
         flushOutputByLine()
         let console = Console(json: json)
         if let threads { try ThreadPool.setSharedThreads(threads) }
@@ -96,7 +98,7 @@ extension TrainingRunOptions {
         }
         if let signalNumber = Interruption.requested {
             console.say("interrupted: checkpoint saved to \(run.checkpoint) at epoch \(trainer.progress.epoch + 1), batch \(trainer.progress.batch); "
-                        + "the model was not saved to \(run.output). Resume with:\n  sepcnn \(command.name) --resume \(shellQuoted(run.checkpoint))")
+                        + "the model was not saved to \(run.output). Resume with:\n  \(command.resumeCommand(run.checkpoint))")
             throw ExitCode(Interruption.exitStatus(for: signalNumber))
         }
         if let patience = run.earlyStopping, trainer.progress.epoch < epochs, trainer.progress.shouldStopEarly(patience: patience) {
@@ -108,9 +110,9 @@ extension TrainingRunOptions {
             try ModelFile.save(trainer.model, to: URL(fileURLWithPath: run.output))
             console.say("saved \(run.output)")
         }
+        let final = run.saveBest ? try Model.load(run.output) : trainer.model
         var testResult: TestResult?, testEvaluation: (result: Evaluation, data: String)?
         if run.test {
-            let final = run.saveBest ? try Model.load(run.output) : trainer.model
             let testSet = try source.test()
             let evaluation = try Trainer.evaluate(final, on: testSet)
             testResult = TestResult(images: evaluation.count, accuracy: evaluation.accuracy, loss: evaluation.loss)
@@ -122,11 +124,12 @@ extension TrainingRunOptions {
                                     run: run, splits: splits, source: source, batches: log?.batches ?? [], test: testEvaluation)
             console.say("report written to \(report)")
         }
-        if json {
+        if json && command.printsJSON {
             print(try encodeJSON(Report(model: trainer.model.name, output: run.output, checkpoint: run.checkpoint,
                                         epochs: trainer.progress.history, bestEpoch: trainer.progress.bestEpoch?.epoch, test: testResult,
                                         distillation: trainer.objective.distillation, teacherSeconds: teacherSeconds)))
         }
+        return final
     }
 
     struct TestResult: Encodable { var images: Int; var accuracy: Double; var loss: Double }
@@ -309,6 +312,14 @@ struct TrainingCommand {
     var modelFlag: String
     var model: String?
     var teacher: TeacherArguments? = nil
+    /// Whether `--json` prints the run's record (`compress` prints its stages instead).
+    var printsJSON = true
+    /// The command line that continues the run from its checkpoint (`compress` repeats its own).
+    var resume: ((String) -> String)? = nil
+
+    func resumeCommand(_ checkpoint: String) -> String {
+        resume?(checkpoint) ?? "sepcnn \(name) --resume \(shellQuoted(checkpoint))"
+    }
 }
 
 func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }

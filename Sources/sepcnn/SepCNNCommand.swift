@@ -10,7 +10,7 @@ struct SepCNNCommand: ParsableCommand {
         discussion: "Built-in models (names in any case):\n" + ModelZoo.catalogue
             + "\n\nSee 'sepcnn help <subcommand>' for the options of each, e.g.:\n  sepcnn help bench",
         version: sepCNNVersion,
-        subcommands: [Demo.self, Summary.self, Compare.self, Train.self, Distill.self, Eval.self, Bench.self, Run.self, Predict.self, Convert.self, Quantize.self, Prune.self])
+        subcommands: [Demo.self, Summary.self, Compare.self, Train.self, Distill.self, Eval.self, Bench.self, Run.self, Predict.self, Convert.self, Quantize.self, Prune.self, Compress.self])
 
     /// ArgumentParser's `main`, with three changes: an unknown command gets a suggestion, an invalid
     /// SEPCNN_THREADS is refused before any command runs, and an error a command throws once its
