@@ -46,8 +46,10 @@ for model in ${models[*]}; do
     while (( kills < kills_per_model )); do
         rm -f "$output" "$checkpoint"; last=-1; rounds=$((rounds + 1))
         while true; do
-            resume=(); [[ -f $checkpoint ]] && resume=(--resume "$checkpoint")
-            "$sepcnn" train "${common[@]}" --output "$output" "${resume[@]}" > /dev/null 2> "$work/err.txt" &
+            # A resumption takes its settings from the checkpoint alone: --resolution and
+            # --width-multiplier with --resume are refused (they apply to new runs).
+            arguments=("${common[@]}" --output "$output"); [[ -f $checkpoint ]] && arguments=(--resume "$checkpoint" --threads 1)
+            "$sepcnn" train "${arguments[@]}" > /dev/null 2> "$work/err.txt" &
             pid=$!
             # A random moment in the first 60 % of the whole run's duration: kills hit start-up,
             # training, checkpoint writes and the final save.
