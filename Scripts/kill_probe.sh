@@ -5,13 +5,16 @@
 #   - the checkpoint after every kill to load and never to go back (nothing saved is lost),
 #   - no stray `.*.tmp-*` file left beside the output or the checkpoint.
 #   Scripts/kill_probe.sh [KILLS_PER_MODEL] [MODEL...]     (default: 34, the three models below: 102 kills)
-# Uses the release build (built if missing). Needs only bash, coreutils and the Swift toolchain.
+# Uses the release build (built if missing), or the binary SEPCNN names. Needs only bash, coreutils and the Swift toolchain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kills_per_model=${1:-34}; shift || true
 models=("${@:-fashion-sepcnn mobilenet-v1 mobilenet-v2}")
-swift build -c release --product sepcnn > /dev/null
-sepcnn=$(swift build -c release --show-bin-path)/sepcnn
+if [[ -z ${SEPCNN:-} ]]; then
+    swift build -c release --product sepcnn > /dev/null
+    SEPCNN=$(swift build -c release --show-bin-path)/sepcnn
+fi
+sepcnn=$SEPCNN
 work=$(mktemp -d /tmp/sepcnn-kill-probe.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
@@ -43,12 +46,16 @@ for model in ${models[*]}; do
     while (( kills < kills_per_model )); do
         rm -f "$output" "$checkpoint"; last=-1; rounds=$((rounds + 1))
         while true; do
-            resume=(); [[ -f $checkpoint ]] && resume=(--resume "$checkpoint")
-            "$sepcnn" train "${common[@]}" --output "$output" "${resume[@]}" > /dev/null 2> "$work/err.txt" &
+            # A resumption takes its settings from the checkpoint alone: --resolution and
+            # --width-multiplier with --resume are refused (they apply to new runs).
+            arguments=("${common[@]}" --output "$output"); [[ -f $checkpoint ]] && arguments=(--resume "$checkpoint" --threads 1)
+            "$sepcnn" train "${arguments[@]}" > /dev/null 2> "$work/err.txt" &
             pid=$!
             # A random moment in the first 60 % of the whole run's duration: kills hit start-up,
             # training, checkpoint writes and the final save.
-            sleep "$(echo "scale=3; 0.2 + $seconds * ($RANDOM % 100) / 166" | bc)"
+            # The percentage is drawn by bash: bc's % under scale=3 is always 0, which made every
+            # sleep 0.2 s, so every kill landed in start-up, before any checkpoint existed.
+            sleep "$(echo "scale=3; 0.2 + $seconds * $((RANDOM % 100)) / 166" | bc)"
             # A finished process stays a zombie until waited for, and kill succeeds on a zombie.
             if (( kills < kills_per_model )) && [[ $(ps -o stat= -p "$pid" 2> /dev/null) != Z* ]] && kill -9 "$pid" 2> /dev/null; then
                 wait "$pid" 2> /dev/null || true
@@ -70,7 +77,10 @@ for model in ${models[*]}; do
         stray=$(find "$work" -name '.*.tmp-*' | wc -l)
         (( stray == 0 )) || { echo "$model: $stray stray temporary files"; find "$work" -name '.*.tmp-*'; failures=$((failures + 1)); }
     done
+    resumed=0; for step in "${steps[@]}"; do (( step >= 0 )) && resumed=$((resumed + 1)); done
+    if (( resumed == 0 )); then echo "$model: no kill left a checkpoint to resume from: the probe tested nothing"; failures=$((failures + 1)); fi
     printf '%-15s %3d kills in %d rounds (uninterrupted run %.1f s); checkpoint step at the kills: %s\n' \
         "$model" "$kills" "$rounds" "$seconds" "${steps[*]}"
+    echo "                $resumed of the kills resumed from a checkpoint"
 done
 (( failures == 0 )) && echo "kill probe passed" || { echo "kill probe: $failures failures"; exit 1; }

@@ -27,6 +27,17 @@ import Testing
             .contains("has too many elements"))
     }
 
+    /// Found by Scripts/robustness_probe.sh: `sepcnn compare --height 4611686018427387904` trapped
+    /// in Conv2D.macs, and `--height 9223372036854775807` in the padding arithmetic.
+    @Test func layerComparisonSizesAreBounded() {
+        for size in [4_611_686_018_427_387_904, Int.max, 65537, 0] {
+            #expect(Self.message { try LayerComparison(inputChannels: 3, outputChannels: 6, kernelSize: 3, height: size, width: 8) }
+                .contains("compare: height must lie between 1 and 65536, got \(size)"))
+            #expect(Self.message { try LayerComparison(inputChannels: 3, outputChannels: 6, kernelSize: 3, height: 8, width: size) }
+                .contains("compare: width must lie between 1 and 65536, got \(size)"))
+        }
+    }
+
     @Test func resizingIsBoundedBeforeAnythingIsAllocated() throws {
         let image = try Image(width: 40, height: 30, channels: 3, pixels: [UInt8](repeating: 9, count: 3600))
         var preprocessing = ImagePreprocessing.imageNet(size: Size2D(8, 8))

@@ -151,4 +151,20 @@ import Testing
         let data = try Dataset.load(.fashionMNIST, split: .test, from: directory)
         #expect(data.count == 2 && data.images.scalars[7] == Float(210) / 255)
     }
+
+    /// Found by Scripts/robustness_probe.sh: a model file whose architecture claims a depthwise kernel
+    /// 2⁶² wide trapped (arithmetic overflow) while its tensors were checked against that
+    /// architecture's saturated parameter count, rather than being refused.
+    @Test func aModelFileClaimingAnAbsurdKernelIsRefused() throws {
+        let directory = try DatasetTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("model.safetensors")
+        try ModelFile.save(try ModelZoo.make("fashion-sepcnn"), to: url)
+        var file = try SafetensorsFile(contentsOf: url)
+        let architecture = try #require(file.metadata[ModelFile.metadataKey])
+        let range = try #require(architecture.range(of: #""width":3"#))
+        file.metadata[ModelFile.metadataKey] = architecture.replacingCharacters(in: range, with: #""width":4611686018427387904"#)
+        try file.write(to: url)
+        #expect(throws: SepCNNError.self) { try ModelFile.load(from: url) }
+    }
 }

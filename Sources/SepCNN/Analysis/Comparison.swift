@@ -31,8 +31,11 @@ public struct LayerComparison: Codable, Equatable, Sendable {
 
     public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, height: Int, width: Int, stride: Int = 1,
                 timing: TimingOptions? = nil) throws {
-        try requirePositive(height, "height", "compare")
-        try requirePositive(width, "width", "compare")
+        // The sizes a model input may have: the cost sums below multiply them with the channels and
+        // kernel area, which traps from 2⁶² (`sepcnn compare --height 4611686018427387904`, issue 17).
+        for (value, name) in [(height, "height"), (width, "width")] where !(1...65536).contains(value) {
+            throw SepCNNError.invalidArgument("compare: \(name) must lie between 1 and 65536, got \(value)")
+        }
         let inputShape = [1, height, width, inputChannels]
         let standardLayer = try Conv2D(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: Size2D(kernelSize),
                                        stride: Size2D(stride), padding: .same, bias: false)

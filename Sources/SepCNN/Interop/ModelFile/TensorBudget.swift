@@ -32,8 +32,10 @@ extension ModelFile {
     private static func requireTensors(_ tensors: [SafetensorsLayout], fitIn budget: Int, _ what: String, of owner: String) throws {
         // At most 2¹⁶ tensors of at most 2³² elements each: the sum cannot overflow.
         let total = tensors.reduce(0) { $0 + $1.shape.reduce(1, *) }
-        let slack = max(budget, 1 << 20) + tensors.count
-        let allowed = budget > Int.max - slack ? Int.max : budget + slack
+        // The budget itself may be near Int.max: a description claiming a kernel 2⁶² wide (found by
+        // Scripts/robustness_probe.sh: `sepcnn run` on such a model file trapped here).
+        let slack = max(budget, 1 << 20).addingReportingOverflow(tensors.count)
+        let allowed = slack.overflow || budget > Int.max - slack.partialValue ? Int.max : budget + slack.partialValue
         guard total <= allowed else {
             let largest = tensors.max { $0.shape.reduce(1, *) < $1.shape.reduce(1, *) }!
             throw SepCNNError.invalidFile(
