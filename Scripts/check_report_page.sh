@@ -13,6 +13,7 @@
 # its text); chromium's --screenshot captures the window, not the whole page.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PATH=/usr/bin:$PATH  # Debian's python3, which python3-pil installs into, before any other (pyenv's lacks PIL)
 
 need() {  # need COMMAND-OR-MODULE DEBIAN-PACKAGE
     if ! command -v "$1" > /dev/null 2>&1 && ! python3 -c "import $1" 2> /dev/null; then

@@ -27,19 +27,9 @@ import Testing
                 dilationHeight: dh, dilationWidth: dw, padTop: padTop, padLeft: padLeft, groups: 1)
             #expect(usesFewChannelsConvolution(g))
             if ConvolutionOperator.isPixelwise(g) { continue }  // a plain GEMM, not this kernel
-            let x = (0..<g.inputCount).map { _ in r.normal() }
-            let w = (0..<(kh * kw * g.inputChannels * g.outputChannels)).map { _ in r.normal() }
-            let bias: [Float]? = trial % 3 == 0 ? nil : (0..<g.outputChannels).map { _ in r.normal() }
-            let activation = activations[trial % activations.count]
-            let pool = pools[trial % pools.count]
-            var expected = [Float](repeating: 0, count: g.outputCount), actual = [Float](repeating: .nan, count: g.outputCount)
-            conv2DReference(g, input: x, weights: w, bias: bias, activation: activation, output: &expected)
-            let convolution = try ConvolutionOperator(g, weights: w, bias: bias, activation: activation)
-            guard case .fewChannels = convolution.kernel else { Issue.record("\(g) does not take the few-channels kernel"); continue }
-            var scratch = [Float](repeating: .nan, count: convolution.scratchCount(threads: pool.threads))
-            convolution.run(input: x, output: &actual, scratch: &scratch, pool: pool)
-            let worst = zip(actual, expected).map { abs($0 - $1) / (1 + abs($1)) }.max() ?? 0
-            #expect(OperationsTests.agree(actual, expected), "relative error \(worst) for \(g), \(activation), bias \(bias != nil), \(pool.threads) threads")
+            try expectOperatorMatchesReference(
+                g, activation: activations[trial % activations.count], withBias: trial % 3 != 0, pool: pools[trial % pools.count],
+                random: &r, takes: "few-channels", where: { if case .fewChannels = $0 { true } else { false } })
         }
     }
 }

@@ -21,19 +21,9 @@ import Testing
                 outputChannels: [16, 19, 32, 40, 64, 72][pick(0...5)],
                 kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1,
                 dilationHeight: 1, dilationWidth: 1, padTop: padTop, padLeft: padLeft, groups: 1)
-            let x = (0..<g.inputCount).map { _ in r.normal() }
-            let w = (0..<(9 * g.inputChannels * g.outputChannels)).map { _ in r.normal() }
-            let bias: [Float]? = trial % 3 == 0 ? nil : (0..<g.outputChannels).map { _ in r.normal() }
-            let activation = activations[trial % activations.count]
-            let pool = pools[trial % pools.count]
-            var expected = [Float](repeating: 0, count: g.outputCount), actual = [Float](repeating: .nan, count: g.outputCount)
-            conv2DReference(g, input: x, weights: w, bias: bias, activation: activation, output: &expected)
-            let convolution = try ConvolutionOperator(g, weights: w, bias: bias, activation: activation)
-            guard case .winograd3x3 = convolution.kernel else { Issue.record("\(g) does not take the Winograd kernel"); continue }
-            var scratch = [Float](repeating: .nan, count: convolution.scratchCount(threads: pool.threads))
-            convolution.run(input: x, output: &actual, scratch: &scratch, pool: pool)
-            let worst = zip(actual, expected).map { abs($0 - $1) / (1 + abs($1)) }.max() ?? 0
-            #expect(OperationsTests.agree(actual, expected), "relative error \(worst) for \(g), \(activation), bias \(bias != nil), \(pool.threads) threads")
+            try expectOperatorMatchesReference(
+                g, activation: activations[trial % activations.count], withBias: trial % 3 != 0, pool: pools[trial % pools.count],
+                random: &r, takes: "Winograd", where: { if case .winograd3x3 = $0 { true } else { false } })
         }
     }
 

@@ -42,7 +42,7 @@ public struct CompressionPipeline: Sendable {
         self.int8 = int8
         self.pruner = pruner
         self.quantizer = quantizer
-        recalibrationBatches = 20
+        recalibrationBatches = PruningData.recalibrationBatches
         calibrationSamples = 500
         latency = Self.defaultLatencyOptions
     }

@@ -2,8 +2,11 @@ extension PruningData {
     /// The images `sepcnn prune` and `sepcnn eval --recalibrate-batchnorm` re-estimate BatchNorm statistics
     /// on: 20 batches of 64 from `dataset` (1,280 images: the estimates settle well before that).
     public static func batchNormRecalibration(_ dataset: Dataset, for model: Model) throws -> PruningData {
-        try PruningData(dataset, for: model, batches: 20, batchSize: 64)
+        try PruningData(dataset, for: model, batches: recalibrationBatches, batchSize: 64)
     }
+
+    /// How many batches of 64 ``batchNormRecalibration(_:for:)`` takes by default.
+    public static let recalibrationBatches = 20
 }
 
 extension Model {

@@ -106,6 +106,11 @@ public struct ChannelPruner: Sendable {
         let scores = try graph.importance(criterion, data: data)
         // Each group's channels from least to most important (ties: lower index first).
         let order = scores.map { s in s.indices.sorted { (s[$0], $0) < (s[$1], $1) } }
+        // Scores divided by their group's mean, so that groups of different scale rank together.
+        let normalised = scores.map { s in
+            let mean = s.reduce(0, +) / Double(max(s.count, 1))
+            return mean > 0 ? s.map { $0 / mean } : s
+        }
         func removing(kept counts: [Int]) -> [Int: Set<Int>] {
             var removed: [Int: Set<Int>] = [:]
             for group in graph.groups where counts[group.index] < group.channels {
@@ -119,26 +124,20 @@ public struct ChannelPruner: Sendable {
             }
         }
         // Global ranking: every channel with its normalised score; the k lowest go (minimum kept respected).
-        let ranked: [(group: Int, score: Double)] = graph.groups.flatMap { g -> [(group: Int, score: Double)] in
-            let s = scores[g.index], mean = s.reduce(0, +) / Double(max(s.count, 1))
-            return s.map { (g.index, mean > 0 ? $0 / mean : $0) }
+        let ranked: [(group: Int, score: Double)] = graph.groups.flatMap { g in
+            normalised[g.index].map { (group: g.index, score: $0) }
         }.sorted { $0.score < $1.score }
         // Kept counts move in steps of `roundTo`, so the fewest globally ranked removals that meet a MAC goal can
         // overshoot it by a whole step of a wide group (fashion-sepcnn at 0.5 landed at 36 %). Steps go back, one at
         // a time, to the group whose most important removed channel ranks highest, while the goal still holds.
         func givingBack(to counts: [Int], while goal: Int) throws -> [Int] {
             var counts = counts
-            func normalised(_ g: Int, _ channel: Int) -> Double {
-                let s = scores[g], mean = s.reduce(0, +) / Double(max(s.count, 1))
-                return mean > 0 ? s[channel] / mean : s[channel]
-            }
+            // The normalised score of group g's most important removed channel.
+            func lastRemoved(_ g: Int) -> Double { normalised[g][order[g][graph.groups[g].channels - counts[g] - 1]] }
             var refused = Set<Int>()
             while true {
                 let candidates = graph.groups.indices.filter { counts[$0] < graph.groups[$0].channels && !refused.contains($0) }
-                guard let g = candidates.max(by: {
-                    normalised($0, order[$0][graph.groups[$0].channels - counts[$0] - 1])
-                        < normalised($1, order[$1][graph.groups[$1].channels - counts[$1] - 1])
-                }) else { return counts }
+                guard let g = candidates.max(by: { lastRemoved($0) < lastRemoved($1) }) else { return counts }
                 var grown = counts
                 grown[g] = min(graph.groups[g].channels, counts[g] + roundTo)
                 if try graph.macs(removing: removing(kept: grown)) <= goal { counts = grown } else { refused.insert(g) }
