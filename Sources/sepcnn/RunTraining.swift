@@ -94,7 +94,9 @@ extension TrainingRunOptions {
         let teacherSeconds = (trainer.objective as? DistillationObjective)?.teacherSeconds
         if let teacherSeconds, trainer.progress.seconds > secondsBefore {
             let trained = trainer.progress.seconds - secondsBefore
-            console.say("the teacher took \(format(teacherSeconds, 1)) s of the \(format(trained, 1)) s of training steps (\(format(100 * teacherSeconds / trained, 1)) %)")
+            let once = (trainer.objective as? DistillationObjective).map { $0.precomputedImages > 0 } ?? false
+            console.say("the teacher took \(format(teacherSeconds, 1)) s of the \(format(trained, 1)) s of training (\(format(100 * teacherSeconds / trained, 1)) %)"
+                        + (once ? ", scoring the unaugmented training images once" : ""))
         }
         if let signalNumber = Interruption.requested {
             console.say("interrupted: checkpoint saved to \(run.checkpoint) at epoch \(trainer.progress.epoch + 1), batch \(trainer.progress.batch); "

@@ -92,12 +92,39 @@ import Testing
 
     /// Stopped mid-epoch twice and resumed from the checkpoint file, with the teacher read again, a
     /// distillation run ends with the uninterrupted run's weights; the checkpoint records T, α and the teacher.
-    @Test func aResumedDistillationRunEqualsTheUninterruptedOne() throws {
+    /// Unaugmented, the teacher's logits are computed once for the whole set when training starts, and
+    /// each step's lookup gives the loss the teacher's plan gives on the batch itself (up to the plans'
+    /// rounding across batch sizes); augmented, the teacher runs on every batch.
+    @Test(arguments: [false, true]) func theTeacherRunsOnceOverUnaugmentedImages(augment: Bool) throws {
+        let data = try TrainerTests.toyData(seed: 1, count: 75)
+        var configuration = TrainerTests.configuration()
+        configuration.augment = augment
+        let objective = try DistillationObjective(teacher: try Self.teacher(), temperature: 3, alpha: 0.7)
+        let trainer = try Trainer(model: try Self.student(), configuration: configuration, objective: objective)
+        try trainer.fit(training: data, validation: nil)
+        #expect(objective.precomputedImages == (augment ? 0 : 75))
+        guard !augment else { return }
+        let student = try InferencePlan(trainer.model, batch: 5)
+        for start in stride(from: 0, to: 75, by: 25) {
+            let indices = Array(start..<(start + 5)).map { ($0 * 7) % 75 }  // any order, as shuffling gives
+            let images = try Tensor(shape: [5, 4, 4, 1], scalars: indices.flatMap { Array(data.images.scalars[($0 * 16)..<(($0 + 1) * 16)]) })
+            let labels = indices.map { data.labels[$0] }
+            let logits = try student(images)
+            let looked = try objective.loss(logits: logits, images: images, indices: indices, labels: labels, labelSmoothing: 0)
+            let online = try objective.loss(logits: logits, images: images, labels: labels, labelSmoothing: 0)
+            #expect(abs(looked.value - online.value) <= 1e-5 * (1 + abs(online.value)))
+            #expect(isClose(looked.gradient, online.gradient, rtol: 1e-4, atol: 1e-6))
+        }
+    }
+
+    @Test(arguments: [true, false]) func aResumedDistillationRunEqualsTheUninterruptedOne(augment: Bool) throws {
         let data = try TrainerTests.toyData(seed: 1), validation = try TrainerTests.toyData(seed: 2, count: 30)
         func objective() throws -> DistillationObjective {
             try DistillationObjective(teacher: try Self.teacher(), temperature: 3, alpha: 0.7, source: "/teachers/t.safetensors")
         }
-        let whole = try Trainer(model: try Self.student(), configuration: TrainerTests.configuration(), objective: try objective())
+        var configuration = TrainerTests.configuration()
+        configuration.augment = augment
+        let whole = try Trainer(model: try Self.student(), configuration: configuration, objective: try objective())
         try whole.fit(training: data, validation: validation)
 
         let directory = try Self.temporaryDirectory()
@@ -105,7 +132,7 @@ import Testing
         let file = directory.appendingPathComponent("run.checkpoint.safetensors")
         for stop in [7, 12] {
             let trainer = stop == 7
-                ? try Trainer(model: try Self.student(), configuration: TrainerTests.configuration(), objective: try objective())
+                ? try Trainer(model: try Self.student(), configuration: configuration, objective: try objective())
                 : try Trainer(resuming: try Checkpoint(contentsOf: file), objective: try objective())
             try trainer.fit(training: data, validation: validation, checkpoint: file, shouldStop: { $0.step >= stop })
         }

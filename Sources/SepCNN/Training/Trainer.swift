@@ -105,14 +105,19 @@ public final class Trainer {
     ///     adapts a dataset's images first; this does not).
     ///   - labels: the images' classes, in `0..<classes`.
     ///   - learningRate: the rate of this update (the schedule's value, when `fit` calls it).
+    ///   - indices: where the images stand in the set the objective was prepared on
+    ///     (``TrainingObjective/prepare(training:adapter:)``) when they are those images unaugmented;
+    ///     nil (the default) otherwise.
     @discardableResult
-    public func step(images: Tensor, labels: [Int], learningRate: Float) throws -> (loss: Float, correct: Int) {
+    public func step(images: Tensor, labels: [Int], learningRate: Float, indices: [Int]? = nil) throws -> (loss: Float, correct: Int) {
         model.zeroGradients()
         // Dropout draws from a stream of its own per step, so a resumed run draws the same masks.
         let (logits, pullback) = try Random.withSeed(mixSeed(configuration.seed, UInt64(truncatingIfNeeded: progress.step), 0xD20F)) {
             try model.valueWithPullback(images, training: true)
         }
-        var loss = try objective.loss(logits: logits, images: images, labels: labels, labelSmoothing: configuration.labelSmoothing)
+        var loss = try indices.map {
+            try objective.loss(logits: logits, images: images, indices: $0, labels: labels, labelSmoothing: configuration.labelSmoothing)
+        } ?? objective.loss(logits: logits, images: images, labels: labels, labelSmoothing: configuration.labelSmoothing)
         let scales = (configuration.batchNormL1 ?? 0) > 0 ? batchNormScales : []
         if let lambda = configuration.batchNormL1, lambda > 0 {
             loss.value += lambda * scales.reduce(0) { $0 + $1.value.scalars.reduce(0) { $0 + abs($1) } }
@@ -219,11 +224,18 @@ public final class Trainer {
         }
         let schedule = configuration.makeSchedule(stepsPerEpoch: loader.batchCount)
         let clock = ContinuousClock()
+        let stored = augmentation == .none
+        if stored && progress.epoch < configuration.epochs {  // the run's time, not an epoch's
+            let start = clock.now
+            try objective.prepare(training: training, adapter: adapter)
+            progress.seconds += microsecondsOf(clock.now - start) * 1e-6
+        }
         while progress.epoch < configuration.epochs {
             var start = clock.now
             for batch in loader.batches(epoch: progress.epoch, startingAt: progress.batch) {
                 let rate = schedule.learningRate(at: progress.step)
-                let (loss, correct) = try step(images: try adapter(batch.images), labels: batch.labels, learningRate: rate)
+                let (loss, correct) = try step(images: try adapter(batch.images), labels: batch.labels, learningRate: rate,
+                                               indices: stored ? batch.indices : nil)
                 progress.batch += 1
                 progress.epochLossSum += Double(loss) * Double(batch.labels.count)
                 progress.epochCorrect += correct

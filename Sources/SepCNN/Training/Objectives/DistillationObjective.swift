@@ -56,6 +56,12 @@ public struct DistillationSettings: Codable, Equatable, Sendable {
 /// activations fused, weights packed once — on the very images each training step sees, augmented
 /// and adapted. One plan is compiled per batch size met (the full batch and the epoch's remainder)
 /// and reused, so a step costs the teacher one planned forward pass and no compilation.
+///
+/// When the training images are not augmented, the teacher sees the same image every epoch and,
+/// being in inference mode, says the same thing about it: its logits for the whole training set are
+/// then computed once, when training starts (``prepare(training:adapter:)``, in batches of
+/// ``cacheBatchSize``), and each step looks them up — a run pays the teacher one pass over the data,
+/// not one per epoch. Sets whose logits would take more than ``cacheLimit`` floats are taught online.
 public final class DistillationObjective: TrainingObjective {
     public let teacher: Model
     public let temperature: Float
@@ -66,6 +72,16 @@ public final class DistillationObjective: TrainingObjective {
     public private(set) var teacherSeconds: Double = 0
     private var plans: [Int: InferencePlan] = [:]
     private let teacherClasses: Int
+    /// The teacher's logits for every image of the prepared training set, `[count, classes]` row by row.
+    private var cachedLogits: [Float] = []
+    /// Training images whose teacher logits were computed ahead (``prepare(training:adapter:)``); 0 when
+    /// the teacher runs on every batch.
+    public var precomputedImages: Int { cachedLogits.count / max(teacherClasses, 1) }
+
+    /// The most floats of teacher logits kept for a training set (256 MiB); larger sets are taught online.
+    public static let cacheLimit = 1 << 26
+    /// Images per teacher pass when the logits are computed ahead.
+    public static let cacheBatchSize = 256
 
     /// The paper's and most recipes' defaults: T = 4 softens a confident teacher enough to show
     /// which wrong classes it finds plausible; α = 0.9 leans on the teacher, with the labels as a guard.
@@ -108,6 +124,35 @@ public final class DistillationObjective: TrainingObjective {
     public func loss(logits: Tensor, images: Tensor, labels: [Int], labelSmoothing: Float) throws -> LossValue {
         try Loss.distillation(studentLogits: logits, teacherLogits: try teacherLogits(for: images), labels: labels,
                               temperature: temperature, alpha: alpha, labelSmoothing: labelSmoothing)
+    }
+
+    public func loss(logits: Tensor, images: Tensor, indices: [Int], labels: [Int], labelSmoothing: Float) throws -> LossValue {
+        let classes = teacherClasses, count = cachedLogits.count / max(classes, 1)
+        guard !cachedLogits.isEmpty, indices.count == images.shape.first, indices.allSatisfy({ (0..<count).contains($0) }) else {
+            return try loss(logits: logits, images: images, labels: labels, labelSmoothing: labelSmoothing)
+        }
+        var rows = [Float]()
+        rows.reserveCapacity(indices.count * classes)
+        for index in indices { rows += cachedLogits[(index * classes)..<((index + 1) * classes)] }
+        return try Loss.distillation(studentLogits: logits, teacherLogits: Tensor(uncheckedShape: [indices.count, classes], scalars: rows), labels: labels,
+                                     temperature: temperature, alpha: alpha, labelSmoothing: labelSmoothing)
+    }
+
+    /// Computes the teacher's logits for all of `training` (adapted by `adapter`), unless they would
+    /// exceed ``cacheLimit``; a second call replaces the first's.
+    public func prepare(training: Dataset, adapter: InputAdapter) throws {
+        cachedLogits = []
+        guard training.count > 0, training.count <= Self.cacheLimit / max(teacherClasses, 1) else { return }
+        let loader = try BatchLoader(dataset: training, batchSize: min(Self.cacheBatchSize, training.count), shuffle: false)
+        var logits = [Float]()
+        logits.reserveCapacity(training.count * teacherClasses)
+        for batch in loader.batches(epoch: 0) {
+            let scores = try teacherLogits(for: try adapter(batch.images))
+            guard scores.shape == [batch.labels.count, teacherClasses] else { return }
+            logits += scores.scalars
+        }
+        plans = [:]  // the steps' batch sizes compile their own, if ever needed
+        cachedLogits = logits
     }
 
     /// The teacher's logits `[N, classes]` for a batch of its input images.

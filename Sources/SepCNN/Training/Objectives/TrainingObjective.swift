@@ -12,6 +12,15 @@ public protocol TrainingObjective: AnyObject {
     ///   - labelSmoothing: `TrainingConfiguration.labelSmoothing`, for the objective's hard-label term.
     func loss(logits: Tensor, images: Tensor, labels: [Int], labelSmoothing: Float) throws -> LossValue
 
+    /// The loss of a batch of training images exactly as stored (no augmentation), `indices` their
+    /// positions in the set ``prepare(training:adapter:)`` was given. The default is the loss above.
+    func loss(logits: Tensor, images: Tensor, indices: [Int], labels: [Int], labelSmoothing: Float) throws -> LossValue
+
+    /// Called by `Trainer.fit` before its first step when the training images reach the model as stored:
+    /// an objective that derives something costly from the images alone (a teacher's logits) can
+    /// compute it once per run here, on `training`'s images through `adapter`, and look it up by index.
+    func prepare(training: Dataset, adapter: InputAdapter) throws
+
     /// Throws, before any training, if the objective cannot train `model` (a teacher that does not fit it).
     func requireFits(_ model: Model) throws
 
@@ -22,6 +31,10 @@ public protocol TrainingObjective: AnyObject {
 
 extension TrainingObjective {
     public func requireFits(_ model: Model) throws {}
+    public func prepare(training: Dataset, adapter: InputAdapter) throws {}
+    public func loss(logits: Tensor, images: Tensor, indices: [Int], labels: [Int], labelSmoothing: Float) throws -> LossValue {
+        try loss(logits: logits, images: images, labels: labels, labelSmoothing: labelSmoothing)
+    }
     public var distillation: DistillationSettings? { nil }
 }
 
