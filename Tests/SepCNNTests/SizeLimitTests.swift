@@ -167,4 +167,24 @@ import Testing
         try file.write(to: url)
         #expect(throws: SepCNNError.self) { try ModelFile.load(from: url) }
     }
+
+    /// A version-1 architecture names a built-in model, which is built to be described: an entry asking
+    /// for 10⁶ classes built a 128 M-weight classifier (512 MB) for a file of a few kilobytes before the
+    /// file's size was compared. Now the classifier's size is checked first, against the file's tensors.
+    @Test func aVersionOneArchitectureAskingForAMillionClassesIsRefusedBeforeItIsBuilt() throws {
+        let directory = try DatasetTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("model.safetensors")
+        try ModelFile.save(try ModelZoo.make("fashion-sepcnn"), to: url)
+        var file = try SafetensorsFile(contentsOf: url)
+        file.metadata[ModelFile.metadataKey] =
+            #"{"format":"sepcnn-model","version":1,"model":"fashion-sepcnn","options":{"classes":1000000}}"#
+        try file.write(to: url)
+        let error = try #require(throws: SepCNNError.self) { try ModelFile.load(from: url) }
+        #expect(error.message.contains("fashion-sepcnn with 1000000 classes"), "\(error.message)")
+        // The same entry with the classes the file's tensors hold still loads.
+        file.metadata[ModelFile.metadataKey] = #"{"format":"sepcnn-model","version":1,"model":"fashion-sepcnn","options":{"classes":10}}"#
+        try file.write(to: url)
+        #expect(try ModelFile.load(from: url).name == "fashion-sepcnn")
+    }
 }

@@ -9,7 +9,7 @@ public func fuzzArchitecture(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let bytes = UnsafeRawBufferPointer(start: start, count: count)
     guard !buildsAWideBuiltInModel(Data(bytes)) else { return 0 }
     let text = String(decoding: bytes, as: UTF8.self)
-    guard let description = try? ModelDescription(json: text),
+    guard let description = try? ModelDescription(json: text, parameterLimit: 1 << 20),
           let weights = try? LayerRegistry.parameterCount(of: description.network), weights < 1 << 20,
           let model = try? Model(description), let records = try? model.trace(),
           records.reduce(0, { $0 + $1.outputShape.reduce(1, *) }) <= 1 << 20,

@@ -41,9 +41,14 @@ public struct ModelDescription: Codable, Equatable, Sendable {
     /// Reads a stored architecture: this format's version 2, or version 1, which names a built-in
     /// model and its options. Throws for anything else, saying what was found.
     ///
-    /// - Parameter text: the JSON of ``json()``, as a model file's `architecture` metadata holds it.
-    /// - Throws: ``SepCNNError`` for malformed JSON, another format or an unknown version.
-    public init(json text: String) throws {
+    /// - Parameters:
+    ///   - text: the JSON of ``json()``, as a model file's `architecture` metadata holds it.
+    ///   - parameterLimit: the most weights and buffers the described model may have (default: no limit).
+    ///     Only version 1 needs it here, since its built-in model is built to be described: the classifier's
+    ///     size, up to 10⁶ classes, is checked against it first. Version 2's count is checked by the caller.
+    /// - Throws: ``SepCNNError`` for malformed JSON, another format, an unknown version, or a version-1
+    ///   model over `parameterLimit`.
+    public init(json text: String, parameterLimit: Int = .max) throws {
         struct Header: Decodable { var format: String?; var version: Int? }
         struct Version1: Decodable { var model: String; var options: ModelOptions }
         let data = Data(text.utf8)
@@ -57,6 +62,7 @@ public struct ModelDescription: Codable, Equatable, Sendable {
             switch version {
             case 1:
                 let old = try JSONValue.decoder.decode(Version1.self, from: data)
+                try Self.requireVersion1(old.model, old.options, within: parameterLimit)
                 let model = try Random.withSeed(0) { try ModelZoo.make(old.model, options: old.options) }
                 self = try model.modelDescription()
             case Self.currentVersion:
@@ -67,6 +73,26 @@ public struct ModelDescription: Codable, Equatable, Sendable {
             }
         } catch let error as DecodingError {
             throw SepCNNError.invalidFile("the architecture description is not valid: \(describeDecodingError(error))")
+        }
+    }
+}
+
+extension ModelDescription {
+    /// Throws if the built-in model `name` with `options` would hold more than `limit` weights and
+    /// buffers, counted on the model built with one class: only the classifier grows with the classes
+    /// (a 100-byte entry asking for 10⁶ classes would otherwise allocate gigabytes before any check).
+    /// Other options are bounded where ModelZoo reads them (width multiplier ≤ 8, resolution ≤ 4096).
+    private static func requireVersion1(_ name: String, _ options: ModelOptions, within limit: Int) throws {
+        guard limit < .max, let classes = options.classes, classes > 1 else { return }
+        var one = options
+        one.classes = 1
+        let small = try Random.withSeed(0) { try ModelZoo.make(name, options: one) }
+        let counted = try LayerRegistry.parameterCount(of: try small.network.layerDescription())
+        let features = (small.network.namedLayers().last { $0.layer is Dense }?.layer as? Dense)?.inputFeatures ?? 0
+        let (growth, overflow) = (features + 1).multipliedReportingOverflow(by: classes - 1)
+        guard !overflow, counted <= limit, growth <= limit - counted else {
+            throw SepCNNError.invalidFile(
+                "the architecture (version 1: \(name) with \(classes) classes) needs more than the \(limit) weights the file has room for")
         }
     }
 }

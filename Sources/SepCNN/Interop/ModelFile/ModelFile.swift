@@ -26,9 +26,10 @@ public enum ModelFile {
     /// more is refused before anything is allocated. (A little more is left to the tensor checks,
     /// which name the tensor that is missing.)
     static func rebuildModel(from text: String, availableFloats: Int) throws -> Model {
-        let description = try ModelDescription(json: text)
+        let room = max(2 * availableFloats, availableFloats + (1 << 20))
+        let description = try ModelDescription(json: text, parameterLimit: room)
         let needed = try LayerRegistry.parameterCount(of: description.network)
-        guard needed <= max(2 * availableFloats, availableFloats + (1 << 20)) else {
+        guard needed <= room else {
             throw SepCNNError.invalidFile("the architecture needs \(needed) weights, but the file holds only \(availableFloats)")
         }
         // The fresh weights are overwritten; a private generator leaves the global stream alone.
