@@ -29,6 +29,14 @@ func writeTrainingReport(to path: String, title: String, command: String, traine
         ("training time", String(format: "%.1f s on %d thread%@", trainer.progress.seconds, ThreadPool.shared.threads,
                                  ThreadPool.shared.threads == 1 ? "" : "s")),
     ]
+    var trainingLoss: String?
+    if let objective = trainer.objective as? DistillationObjective {
+        let T = format(Double(objective.temperature), 1), alpha = format(Double(objective.alpha), 2)
+        trainingLoss = "the distillation loss α·T²·KL + (1 − α)·cross-entropy"
+        facts.append(("teacher", "\(objective.teacher.name) (\(grouped(try ModelSummary(objective.teacher).trainableParameters)) trainable parameters) "
+                      + "at temperature \(T), alpha \(alpha); it took \(format(objective.teacherSeconds, 1)) s of this session's training"
+                      + (objective.precomputedImages > 0 ? ", scoring the \(grouped(objective.precomputedImages)) unaugmented training images once" : "")))
+    }
     if let last = history.last {
         facts.append(("last epoch", "loss \(format(last.loss, 4)), accuracy \(format(last.accuracy * 100, 2)) %"
                       + (last.validationAccuracy.map { ", validation accuracy \(format($0 * 100, 2)) %" } ?? "")))
@@ -40,7 +48,7 @@ func writeTrainingReport(to path: String, title: String, command: String, traine
     facts.append(("saved to", run.output))
     let page = ReportPage.training(
         title: title, subtitle: "sepcnn \(command), \(history.count) epoch\(history.count == 1 ? "" : "s") on \(source.description)",
-        facts: facts, curves: TrainingCurves(epochs: history, batches: batches), batchInterval: run.logEvery,
+        facts: facts, curves: TrainingCurves(epochs: history, batches: batches, trainingLoss: trainingLoss), batchInterval: run.logEvery,
         summary: summary, evaluation: evaluation, classNames: final.classNames ?? splits.train.classNames, stepTimes: steps)
     try page.write(to: URL(fileURLWithPath: path))
 }

@@ -51,6 +51,18 @@ import Testing
         #expect(svg.seriesIndex("validation (after the epoch)") == nil)
     }
 
+    /// A distillation run's training loss is not the validation's cross-entropy: the axis says only
+    /// "loss", and the caption names both.
+    @Test func aDistillationRunsLossAxisDoesNotClaimCrossEntropy() throws {
+        let plain = try XMLDocumentReader(TrainingCurves(epochs: Self.epochs(2)).lossChart().svg())
+        #expect(plain.visibleText.contains("cross-entropy loss (nats)"))
+        let curves = TrainingCurves(epochs: Self.epochs(2), trainingLoss: "the distillation loss")
+        let distilled = try XMLDocumentReader(curves.lossChart().svg())
+        #expect(distilled.visibleText.contains("loss (nats)") && !distilled.visibleText.contains("cross-entropy"))
+        let html = ReportPage(title: "t", subtitle: nil, sections: [.trainingCurves(curves)], footer: "").html()
+        #expect(html.contains("Training minimises the distillation loss; validation is plain cross-entropy"))
+    }
+
     @Test func axesNameTheirUnits() throws {
         let svg = try XMLDocumentReader(TrainingCurves(epochs: Self.epochs(3)).accuracyChart().svg())
         #expect(svg.visibleText.contains("accuracy (%)"))

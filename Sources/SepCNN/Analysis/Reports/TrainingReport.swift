@@ -25,9 +25,13 @@ public struct TrainingCurves: Sendable, Equatable {
     /// In order, one per (epoch, batch): a resumed run repeats the batches after its last checkpoint
     /// with the same results, and the later sample of a repeated batch is kept.
     public var batches: [BatchSample]
+    /// What the training loss is when it is not the validation's plain cross-entropy ("the distillation
+    /// loss …"); nil for cross-entropy. The loss chart then says the two are on different scales.
+    public var trainingLoss: String?
 
-    public init(epochs: [EpochRecord], batches: [BatchSample] = []) {
+    public init(epochs: [EpochRecord], batches: [BatchSample] = [], trainingLoss: String? = nil) {
         self.epochs = epochs
+        self.trainingLoss = trainingLoss
         var latest: [Int: BatchSample] = [:], order: [Int] = []
         for sample in batches {
             let key = sample.epoch &* (1 << 24) &+ sample.batch
@@ -51,7 +55,8 @@ public struct TrainingCurves: Sendable, Equatable {
             series.append(.init(name: "validation (after the epoch)", points: epochs.map { ChartPoint(Double($0.epoch), $0.validationLoss ?? .nan) },
                                 showsMarkers: true))
         }
-        return LineChart(title: "Loss", xLabel: "epoch", yLabel: "cross-entropy loss (nats)", series: series, integerXTicks: true)
+        return LineChart(title: "Loss", xLabel: "epoch", yLabel: trainingLoss == nil ? "cross-entropy loss (nats)" : "loss (nats)",
+                         series: series, integerXTicks: true)
     }
 
     public func accuracyChart(batchInterval: Int? = nil) -> LineChart {
@@ -78,7 +83,8 @@ extension ReportSection {
             return section
         }
         section.blocks.append(.chart(curves.lossChart(batchInterval: batchInterval),
-                                     caption: "Lower is better. Samples within an epoch are the running mean since the epoch began, so each epoch starts afresh."))
+                                     caption: "Lower is better. Samples within an epoch are the running mean since the epoch began, so each epoch starts afresh."
+                                        + (curves.trainingLoss.map { " Training minimises \($0); validation is plain cross-entropy, on another scale." } ?? "")))
         section.blocks.append(.chart(curves.accuracyChart(batchInterval: batchInterval),
                                      caption: "Higher is better. Validation is measured on the held-out images after each epoch, in inference mode."))
         let rows = curves.epochs.map { e in
