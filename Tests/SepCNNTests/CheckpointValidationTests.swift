@@ -49,6 +49,18 @@ import Testing
         _ = try Trainer(resuming: checkpoint)
     }
 
+    /// The bytes a checkpoint serialises to are the file it writes, and read back checked alike.
+    @Test func aCheckpointReadFromItsBytesEqualsTheFile() throws {
+        let checkpoint = try Checkpoint(Self.checkpointFile)
+        let bytes = try checkpoint.serializedData()
+        #expect(bytes == (try Self.checkpointFile.encoded()))
+        let again = try Checkpoint(serializedData: bytes)
+        #expect(again.progress == checkpoint.progress && again.optimizerState == checkpoint.optimizerState)
+        var corrupt = Self.checkpointFile
+        corrupt.metadata[Checkpoint.trainingKey] = "{"
+        #expect(throws: SepCNNError.self) { try Checkpoint(serializedData: try corrupt.encoded()) }
+    }
+
     @Test(arguments: [
         ("step", -1), ("step", Int.max), ("epoch", -1), ("epoch", Int.min), ("epoch", 4),
         ("batch", -1), ("batch", Int.max), ("epochImages", -5), ("epochImages", Int.max),

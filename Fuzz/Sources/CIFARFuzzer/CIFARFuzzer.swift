@@ -10,8 +10,12 @@ let directory: URL = {
     return url
 }()
 
+/// libFuzzer ends its runs with exit(), which takes the temporary folder with it.
+let removedAtExit: Void = { atexit { try? FileManager.default.removeItem(at: directory) } }()
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCIFAR(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
+    _ = removedAtExit
     let data = Data(bytes: start, count: count)
     guard (try? data.write(to: directory.appendingPathComponent("test_batch.bin"))) != nil else { return 0 }
     _ = try? Dataset.load(.cifar10, split: .test, from: directory)

@@ -12,7 +12,7 @@ import SepCNN
 /// separable block with BatchNorm (running statistics, checked for divergence), Dropout (masks
 /// drawn from the step's stream) and a classifier. A built-in model made every input decode a
 /// long architecture twice, which with the checkpoint's encoding was most of the time.
-let setup: (file: SafetensorsFile, url: URL, data: Dataset) = {
+let setup: (file: SafetensorsFile, data: Dataset) = {
     let model = try! Random.withSeed(1) {
         Model(name: "checkpoint-fuzz", inputShape: [4, 4, 1], network: Sequential(named: [
             ("depthwise", try DepthwiseConv2D(channels: 1, kernelSize: 3, padding: .explicit(1))),
@@ -26,11 +26,9 @@ let setup: (file: SafetensorsFile, url: URL, data: Dataset) = {
     configuration.batchSize = 4
     let trainer = try! Trainer(model: model, configuration: configuration)
     let data = try! Dataset(images: Tensor.zeros([4, 4, 4, 1]), labels: [0, 1, 0, 1], classNames: ["a", "b"])
-    // fuzz.sh points TMPDIR at a RAM-backed folder: a checkpoint write syncs to disk twice.
-    let url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("sepcnn-fuzz-\(getpid()).checkpoint.safetensors")
     try! trainer.fit(training: data, validation: nil, shouldStop: { $0.step >= 1 })
-    try! trainer.checkpoint.write(to: url)
-    return (try! SafetensorsFile(contentsOf: url), url, data)
+    // In memory: a file written and read back per input synced to disk twice, and was left behind.
+    return (try! SafetensorsFile(decoding: try! trainer.checkpoint.serializedData()), data)
 }()
 
 /// The training states already trained, hashed. Every input is read and validated, but training
@@ -63,8 +61,7 @@ func stateKey(_ checkpoint: Checkpoint) -> Int? {
 public func fuzzCheckpoint(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     var file = setup.file
     file.metadata["training"] = String(decoding: UnsafeRawBufferPointer(start: start, count: count), as: UTF8.self)
-    guard (try? file.write(to: setup.url)) != nil,
-          let checkpoint = try? Checkpoint(contentsOf: setup.url),
+    guard let bytes = try? file.encoded(), let checkpoint = try? Checkpoint(serializedData: bytes),
           checkpoint.configuration.epochs <= 4, let trainer = try? Trainer(resuming: checkpoint) else { return 0 }
     if let key = stateKey(checkpoint), !trainedStates.insert(key).inserted { return 0 }
     _ = try? trainer.fit(training: setup.data, validation: nil)

@@ -11,8 +11,12 @@ let directory: URL = {
     return url
 }()
 
+/// libFuzzer ends its runs with exit(), which takes the temporary folder with it.
+let removedAtExit: Void = { atexit { try? FileManager.default.removeItem(at: directory) } }()
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzIDX(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
+    _ = removedAtExit
     let data = Data(bytes: start, count: count)
     let compressed = data.count >= 2 && data[0] == 0x1F && data[1] == 0x8B
     let plain = directory.appendingPathComponent("t10k-images-idx3-ubyte"), gzip = plain.appendingPathExtension("gz")

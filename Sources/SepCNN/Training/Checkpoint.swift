@@ -114,7 +114,17 @@ public struct Checkpoint {
         self.distillation = distillation
     }
 
+    /// Writes the checkpoint to `url` atomically (a temporary file beside it, synced, renamed over it).
     public func write(to url: URL) throws {
+        try file().write(to: url)
+    }
+
+    /// The checkpoint file's bytes, as ``write(to:)`` writes them and ``init(serializedData:)`` reads them.
+    public func serializedData() throws -> Data {
+        try file().encoded()
+    }
+
+    private func file() throws -> SafetensorsFile {
         let architecture = try ModelFile.architectureMetadata(of: model)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -124,7 +134,7 @@ public struct Checkpoint {
         entries += optimizerState.tensors.sorted { $0.key < $1.key }.map { SafetensorsFile.Entry(name: "optimizer." + $0.key, tensor: $0.value) }
         let metadata = [ModelFile.metadataKey: architecture,
                         Self.trainingKey: String(decoding: training, as: UTF8.self)]
-        try SafetensorsFile(entries: entries, metadata: metadata).write(to: url)
+        return SafetensorsFile(entries: entries, metadata: metadata)
     }
 
     /// Reads a checkpoint, rebuilding the model and checking every tensor against it.
@@ -138,6 +148,15 @@ public struct Checkpoint {
         } catch let error as SepCNNError {
             throw SepCNNError(error.kind, "checkpoint \(url.path): \(error.message)")
         }
+    }
+
+    /// Reads a checkpoint from the bytes of a file ``write(to:)`` wrote, checked as ``init(contentsOf:)``
+    /// checks a file (for checkpoints that are not on disk: received, embedded, fuzzed).
+    ///
+    /// - Parameter data: the checkpoint file's bytes.
+    /// - Throws: ``SepCNNError`` for a malformed or inconsistent checkpoint.
+    public init(serializedData data: Data) throws {
+        try self.init(try SafetensorsFile(decoding: data, checking: ModelFile.checkTensorsFitArchitecture))
     }
 
     init(_ file: SafetensorsFile) throws {
