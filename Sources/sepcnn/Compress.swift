@@ -124,7 +124,7 @@ struct Compress: ParsableCommand {
         func ratio(_ a: Double, _ b: Double) -> String { b > 0 ? String(format: "%.2f×", a / b) : "—" }
         let rows = stages.map { s in
             [s.stage.rawValue, format(s.testAccuracy * 100, 2) + " %", String(format: "%+.2f pt", (s.testAccuracy - base.testAccuracy) * 100),
-             grouped(s.parameters), byteText(s.fileBytes), grouped(s.macs), format(s.latencyMicroseconds / 1000, 3) + " ms",
+             grouped(s.parameters), formattedFileSize(s.fileBytes), grouped(s.macs), format(s.latencyMicroseconds / 1000, 3) + " ms",
              ratio(base.latencyMicroseconds, s.latencyMicroseconds), ratio(Double(base.fileBytes), Double(s.fileBytes))]
         }
         print(formatTable(header: ["stage", "test accuracy", "change", "parameters", "file size", "MACs", "latency", "faster", "smaller"],
@@ -132,9 +132,5 @@ struct Compress: ParsableCommand {
         print("test images: \(grouped(base.testImages)); latency: median of 30 runs of one image after 5 warm-up runs, "
               + "\(ThreadPool.shared.threads) thread\(ThreadPool.shared.threads == 1 ? "" : "s")")
         print("saved \(stages.last?.file ?? "")")
-    }
-
-    private func byteText(_ count: Int) -> String {
-        count >= 1_000_000 ? String(format: "%.2f MB", Double(count) / 1e6) : String(format: "%.1f kB", Double(count) / 1e3)
     }
 }

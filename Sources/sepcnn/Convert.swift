@@ -53,7 +53,7 @@ struct Convert: ParsableCommand {
             }
             print("Wrote \(output): ONNX opset \(summary.opset), input '\(ONNXExporter.inputName)' float32 "
                   + "\(shapeText(summary.inputShape)) NCHW, output '\(ONNXExporter.outputName)' \(shapeText(summary.outputShape)), "
-                  + "\(summary.nodeCount) nodes, \(summary.initializerCount) initializers, \(byteText(summary.byteCount))")
+                  + "\(summary.nodeCount) nodes, \(summary.initializerCount) initializers, \(formattedFileSize(summary.byteCount))")
         case .modelFile:
             try ModelFile.save(loaded, to: url)
             let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
@@ -64,7 +64,7 @@ struct Convert: ParsableCommand {
                 return
             }
             print("Wrote \(output): SepCNN model file of \(loaded.name), \(loaded.namedParameters().count) tensors"
-                  + (size.map { ", \(byteText($0))" } ?? ""))
+                  + (size.map { ", \(formattedFileSize($0))" } ?? ""))
         case nil:
             break  // refused by validate()
         }
@@ -73,9 +73,5 @@ struct Convert: ParsableCommand {
     /// `[N, 3, 224, 224]`: the batch is whatever the caller feeds.
     private func shapeText(_ shape: [Int]) -> String {
         "[" + (["N"] + shape.dropFirst().map(String.init)).joined(separator: ", ") + "]"
-    }
-
-    private func byteText(_ count: Int) -> String {
-        count >= 1_000_000 ? String(format: "%.1f MB", Double(count) / 1e6) : String(format: "%.1f kB", Double(count) / 1e3)
     }
 }

@@ -104,7 +104,7 @@ struct Quantize: ParsableCommand {
         }
         if let measured { printReport(measured) }
         print("Quantized \(float.name) to int8 with \(method) ranges from \(count) \(source): \(weightsQuantized) int8 weights, \(points) quantization points.")
-        print("Wrote \(output) (\(byteText(fileSize(output)))); float32 weights would take \(byteText(summary.totalParameters * 4)).")
+        print("Wrote \(output) (\(formattedFileSize(fileSize(output)))); float32 weights would take \(formattedFileSize(summary.totalParameters * 4)).")
     }
 
     private func printReport(_ report: QuantizationReport) {
@@ -122,9 +122,5 @@ struct Quantize: ParsableCommand {
 
     private func fileSize(_ path: String) -> Int {
         ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int) ?? 0
-    }
-
-    private func byteText(_ count: Int) -> String {
-        count >= 1_000_000 ? String(format: "%.1f MB", Double(count) / 1e6) : String(format: "%.1f kB", Double(count) / 1e3)
     }
 }

@@ -18,6 +18,11 @@ func scaled(_ value: Double) -> String {
     return String(format: "%.0f", value)
 }
 
+/// A file's size as people read it, in decimal units: 54_784 → "54.8 kB", 4_231_976 → "4.23 MB".
+public func formattedFileSize(_ bytes: Int) -> String {
+    bytes >= 1_000_000 ? String(format: "%.2f MB", Double(bytes) / 1e6) : String(format: "%.1f kB", Double(bytes) / 1e3)
+}
+
 func mebibytes(_ bytes: Int) -> String {
     String(format: "%.2f MiB", Double(bytes) / 1_048_576)
 }

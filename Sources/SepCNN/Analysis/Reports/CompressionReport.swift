@@ -35,8 +35,8 @@ extension ReportSection {
                                  yLabel: "test accuracy (%)", points: points, connected: true)
         let rows = stages.map { s in
             [s.stage, s.accuracy.map(ReportFormat.percent) ?? "—",
-             s.latencyMicroseconds.map { ReportFormat.fixed($0 / unit.microseconds, 3) + " " + unit.symbol } ?? "—",
-             s.parameters.map(grouped) ?? "—", s.fileBytes.map { ReportFormat.fixed(Double($0) / 1_048_576, 3) + " MiB" } ?? "—",
+             s.latencyMicroseconds.map(DurationUnit.text(microseconds:)) ?? "—",
+             s.parameters.map(grouped) ?? "—", s.fileBytes.map(formattedFileSize) ?? "—",
              s.macs.map(grouped) ?? "—"]
         }
         return ReportSection(heading: heading, blocks: [
