@@ -83,10 +83,13 @@ public final class DistillationObjective: TrainingObjective {
     /// Images per teacher pass when the logits are computed ahead.
     public static let cacheBatchSize = 256
 
-    /// The paper's and most recipes' defaults: T = 4 softens a confident teacher enough to show
-    /// which wrong classes it finds plausible; α = 0.9 leans on the teacher, with the labels as a guard.
+    /// T = 4, the paper's and most recipes' choice, softens a confident teacher enough to show which
+    /// wrong classes it finds plausible. α = 0.5, not the common 0.9, by measurement: distilling
+    /// fashion-sepcnn from a trained fashion-sepcnn-standard on Fashion-MNIST (3 seeds, 3 and 10 epochs),
+    /// α = 0.5 beat plain training with BatchNorm statistics as trained and recalibrated alike
+    /// (+0.36 to +2.9 points), while α = 0.9 only tied once the statistics were recalibrated.
     public static let defaultTemperature: Float = 4
-    public static let defaultAlpha: Float = 0.9
+    public static let defaultAlpha: Float = 0.5
 
     /// - Parameters:
     ///   - teacher: any model; its weights are read once, here (the plans snapshot them).
