@@ -91,10 +91,10 @@ extension TrainingRunOptions {
             })
         bar.finish()
         if let logFailure { throw logFailure }
-        let teacherSeconds = (trainer.objective as? DistillationObjective)?.teacherSeconds
+        let distillation = trainer.objective as? DistillationObjective, teacherSeconds = distillation?.teacherSeconds
         if let teacherSeconds, trainer.progress.seconds > secondsBefore {
             let trained = trainer.progress.seconds - secondsBefore
-            let once = (trainer.objective as? DistillationObjective).map { $0.precomputedImages > 0 } ?? false
+            let once = (distillation?.precomputedImages ?? 0) > 0
             console.say("the teacher took \(format(teacherSeconds, 1)) s of the \(format(trained, 1)) s of training (\(format(100 * teacherSeconds / trained, 1)) %)"
                         + (once ? ", scoring the unaugmented training images once" : ""))
         }

@@ -152,39 +152,40 @@ import Testing
         #expect(data.count == 2 && data.images.scalars[7] == Float(210) / 255)
     }
 
-    /// Found by Scripts/robustness_probe.sh: a model file whose architecture claims a depthwise kernel
-    /// 2⁶² wide trapped (arithmetic overflow) while its tensors were checked against that
-    /// architecture's saturated parameter count, rather than being refused.
-    @Test func aModelFileClaimingAnAbsurdKernelIsRefused() throws {
+    /// A saved fashion-sepcnn whose architecture metadata `edit` rewrote, loaded as a model file.
+    static func loadFashionModelFile(editingArchitecture edit: (String) throws -> String) throws -> Model {
         let directory = try DatasetTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("model.safetensors")
         try ModelFile.save(try ModelZoo.make("fashion-sepcnn"), to: url)
         var file = try SafetensorsFile(contentsOf: url)
-        let architecture = try #require(file.metadata[ModelFile.metadataKey])
-        let range = try #require(architecture.range(of: #""width":3"#))
-        file.metadata[ModelFile.metadataKey] = architecture.replacingCharacters(in: range, with: #""width":4611686018427387904"#)
+        file.metadata[ModelFile.metadataKey] = try edit(try #require(file.metadata[ModelFile.metadataKey]))
         try file.write(to: url)
-        #expect(throws: SepCNNError.self) { try ModelFile.load(from: url) }
+        return try ModelFile.load(from: url)
+    }
+
+    /// Found by Scripts/robustness_probe.sh: a model file whose architecture claims a depthwise kernel
+    /// 2⁶² wide trapped (arithmetic overflow) while its tensors were checked against that
+    /// architecture's saturated parameter count, rather than being refused.
+    @Test func aModelFileClaimingAnAbsurdKernelIsRefused() throws {
+        #expect(throws: SepCNNError.self) {
+            try Self.loadFashionModelFile { architecture in
+                let range = try #require(architecture.range(of: #""width":3"#))
+                return architecture.replacingCharacters(in: range, with: #""width":4611686018427387904"#)
+            }
+        }
     }
 
     /// A version-1 architecture names a built-in model, which is built to be described: an entry asking
     /// for 10⁶ classes built a 128 M-weight classifier (512 MB) for a file of a few kilobytes before the
     /// file's size was compared. Now the classifier's size is checked first, against the file's tensors.
     @Test func aVersionOneArchitectureAskingForAMillionClassesIsRefusedBeforeItIsBuilt() throws {
-        let directory = try DatasetTests.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let url = directory.appendingPathComponent("model.safetensors")
-        try ModelFile.save(try ModelZoo.make("fashion-sepcnn"), to: url)
-        var file = try SafetensorsFile(contentsOf: url)
-        file.metadata[ModelFile.metadataKey] =
-            #"{"format":"sepcnn-model","version":1,"model":"fashion-sepcnn","options":{"classes":1000000}}"#
-        try file.write(to: url)
-        let error = try #require(throws: SepCNNError.self) { try ModelFile.load(from: url) }
+        func version1(classes: Int) -> String {
+            #"{"format":"sepcnn-model","version":1,"model":"fashion-sepcnn","options":{"classes":"# + "\(classes)}}"
+        }
+        let error = try #require(throws: SepCNNError.self) { try Self.loadFashionModelFile { _ in version1(classes: 1_000_000) } }
         #expect(error.message.contains("fashion-sepcnn with 1000000 classes"), "\(error.message)")
         // The same entry with the classes the file's tensors hold still loads.
-        file.metadata[ModelFile.metadataKey] = #"{"format":"sepcnn-model","version":1,"model":"fashion-sepcnn","options":{"classes":10}}"#
-        try file.write(to: url)
-        #expect(try ModelFile.load(from: url).name == "fashion-sepcnn")
+        #expect(try Self.loadFashionModelFile { _ in version1(classes: 10) }.name == "fashion-sepcnn")
     }
 }

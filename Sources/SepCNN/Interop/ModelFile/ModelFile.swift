@@ -26,7 +26,7 @@ public enum ModelFile {
     /// more is refused before anything is allocated. (A little more is left to the tensor checks,
     /// which name the tensor that is missing.)
     static func rebuildModel(from text: String, availableFloats: Int) throws -> Model {
-        let room = max(2 * availableFloats, availableFloats + (1 << 20))
+        let room = architectureRoom(forFloats: availableFloats)
         let description = try ModelDescription(json: text, parameterLimit: room)
         let needed = try LayerRegistry.parameterCount(of: description.network)
         guard needed <= room else {
@@ -34,6 +34,12 @@ public enum ModelFile {
         }
         // The fresh weights are overwritten; a private generator leaves the global stream alone.
         return try Random.withSeed(0) { try Model(description) }
+    }
+
+    /// The most weights and buffers an architecture may ask of a file holding `floats` numbers: twice
+    /// them, or 2²⁰ more, leaving a missing tensor to the tensor checks, which name it.
+    static func architectureRoom(forFloats floats: Int) -> Int {
+        max(2 * floats, floats + (1 << 20))
     }
 
     /// Writes `model` to `url` atomically. Throws, naming the layer, for a layer that cannot be described.

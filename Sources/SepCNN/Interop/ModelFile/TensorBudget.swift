@@ -11,8 +11,7 @@ extension ModelFile {
         guard let text = metadata[metadataKey] else { return }
         // 2¹⁶ tensors of at most 2³² elements: no overflow. A version-1 entry may not claim more than
         // rebuildModel(from:availableFloats:) will allow.
-        let floats = tensors.reduce(0) { $0 + $1.shape.reduce(1, *) }
-        let room = max(2 * floats, floats + (1 << 20))
+        let room = architectureRoom(forFloats: tensors.reduce(0) { $0 + $1.shape.reduce(1, *) })
         let needed = try LayerRegistry.parameterCount(of: try ModelDescription(json: text, parameterLimit: room).network)
         guard metadata[Checkpoint.trainingKey] != nil else {
             return try requireTensors(tensors, fitIn: needed, "weights and buffers", of: "its architecture")
